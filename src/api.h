@@ -1,0 +1,77 @@
+/* api.h -- the .git REST API over HTTPS (libcurl + jansson live in api.c) */
+#ifndef DD_API_H
+#define DD_API_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+#include "job.h"
+
+struct api;
+
+struct api_deployment {
+	char	*id;
+	char	*status;	/* queued, building, ready, error, canceled */
+	char	*url;
+	char	*started_at;
+	char	*branch;	/* optional in replies */
+	char	*environment;
+	char	*commit_hash;
+};
+
+struct api_project {
+	char	*id;
+	char	*name;
+	char	*framework;
+	char	*created_at;
+};
+
+struct api_ratelimit {
+	long		 limit;		/* -1: header absent */
+	long		 remaining;	/* -1: header absent */
+	long long	 reset;		/* Unix seconds, -1: absent */
+	long		 retry_after;	/* seconds, -1: absent */
+};
+
+/* One handle (one curl easy handle: keep-alive) per process. `key` is
+ * copied; it never appears in an error. `budget` is the total time in
+ * seconds all requests of this handle may take (0: unlimited). */
+int	api_open(struct api **out, const struct config *, const char *key,
+	    int budget, struct error *);
+void	api_free(struct api *);
+/* Rate-limit headers of the last reply. */
+const struct api_ratelimit *api_last_ratelimit(const struct api *);
+/* Retries: 0 sends exactly once (the daemon does its own retrying). */
+void	api_set_retries(struct api *, int);
+
+/* POST /projects/{id}/deployments with Idempotency-Key; 201 only. */
+int	api_deploy(struct api *, struct api_deployment *out,
+	    const struct job *, struct error *);
+int	api_get_deployment(struct api *, struct api_deployment *out,
+	    const char *id, struct error *);
+/* One page; *total from meta.total. */
+int	api_list_projects(struct api *, struct api_project **out,
+	    size_t *n, long *total, int page, int per_page, struct error *);
+/* Look up a project by name: exactly one must match. */
+int	api_find_project(struct api *, char **id_out, const char *name,
+	    struct error *);
+
+/* The request body for a job (what --dry-run prints); allocated. */
+char	*api_deploy_body(const struct job *, int pretty);
+/* Full URL of the deployments endpoint for a project; allocated. */
+char	*api_deploy_url(const struct config *, const char *project);
+
+/* Parsing, exposed for unit tests. */
+int	api_parse_deployment(struct api_deployment *out, const char *body,
+	    size_t len, struct error *);
+int	api_parse_projects(struct api_project **out, size_t *n, long *total,
+	    const char *body, size_t len, struct error *);
+/* Turn an error reply into err (status, message, details, hint). */
+void	api_parse_error(struct error *, long status, const char *body,
+	    size_t len);
+
+void	api_deployment_release(struct api_deployment *);
+void	api_projects_free(struct api_project *, size_t);
+
+#endif

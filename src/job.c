@@ -1,0 +1,218 @@
+/* job.c -- deployment jobs: identity and their queue-file JSON form */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "job.h"
+#include "xmalloc.h"
+
+void
+job_set_idem_key(struct job *job)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+	char *in;
+
+	in = xasprintf("%s\n%s\n%s", job->project, job->environment,
+	    job->commit);
+	EVP_Digest(in, strlen(in), md, &len, EVP_sha256(), NULL);
+	free(in);
+	for (i = 0; i < len && i * 2 < IDEM_KEY_HEXSZ; i++) {
+		job->idem_key[i * 2] = hex[md[i] >> 4];
+		job->idem_key[i * 2 + 1] = hex[md[i] & 0xf];
+	}
+	job->idem_key[IDEM_KEY_HEXSZ] = '\0';
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+job_copy(struct job *dst, const struct job *src)
+{
+	size_t i;
+
+	*dst = *src;
+	dst->id = dup_or_null(src->id);
+	dst->project = dup_or_null(src->project);
+	dst->repo = dup_or_null(src->repo);
+	dst->ref = dup_or_null(src->ref);
+	dst->branch = dup_or_null(src->branch);
+	dst->environment = dup_or_null(src->environment);
+	dst->last_error = dup_or_null(src->last_error);
+	dst->deployment_id = dup_or_null(src->deployment_id);
+	memset(&dst->env_vars, 0, sizeof(dst->env_vars));
+	vars_merge(&dst->env_vars, &src->env_vars);
+	dst->paths = NULL;
+	if (src->npaths > 0) {
+		dst->paths = xcalloc(src->npaths, sizeof(*dst->paths));
+		for (i = 0; i < src->npaths; i++)
+			dst->paths[i] = xstrdup(src->paths[i]);
+	}
+}
+
+void
+job_release(struct job *job)
+{
+	size_t i;
+
+	free(job->id);
+	free(job->project);
+	free(job->repo);
+	free(job->ref);
+	free(job->branch);
+	free(job->environment);
+	free(job->last_error);
+	free(job->deployment_id);
+	vars_release(&job->env_vars);
+	for (i = 0; i < job->npaths; i++)
+		free(job->paths[i]);
+	free(job->paths);
+	memset(job, 0, sizeof(*job));
+}
+
+static json_t *
+jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+char *
+job_to_json(const struct job *job)
+{
+	json_t *root, *env, *paths;
+	char *out;
+	size_t i;
+
+	env = json_object();
+	for (i = 0; i < job->env_vars.n; i++)
+		json_object_set_new(env, job->env_vars.v[i].name,
+		    json_string(job->env_vars.v[i].value));
+	paths = json_array();
+	for (i = 0; i < job->npaths; i++)
+		json_array_append_new(paths, json_string(job->paths[i]));
+	root = json_pack("{s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, "
+	    "s:o, s:s, s:I, s:i, s:I, s:o, s:o}",
+	    "version", 1,
+	    "project", jstr(job->project),
+	    "project_is_name", job->project_is_name,
+	    "repo", jstr(job->repo),
+	    "ref", jstr(job->ref),
+	    "branch", jstr(job->branch),
+	    "environment", jstr(job->environment),
+	    "commit", job->commit,
+	    "env_vars", env,
+	    "paths", paths,
+	    "idempotency_key", job->idem_key,
+	    "planned_at", (json_int_t)job->planned_at,
+	    "attempts", job->attempts,
+	    "next_attempt", (json_int_t)job->next_attempt,
+	    "last_error", jstr(job->last_error),
+	    "deployment_id", jstr(job->deployment_id));
+	if (root == NULL)
+		return NULL;
+	out = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(root);
+	return out;
+}
+
+static int
+copy_str(char **out, json_t *v)
+{
+	if (json_is_null(v) || v == NULL) {
+		*out = NULL;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return -1;
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int
+job_vars_from_json(struct job *job, json_t *env, json_t *paths)
+{
+	const char *name;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(env, name, v) {
+		if (!json_is_string(v) || !vars_name_valid(name))
+			return -1;
+		vars_set(&job->env_vars, name, json_string_value(v));
+	}
+	job->npaths = json_array_size(paths);
+	if (job->npaths > 0)
+		job->paths = xcalloc(job->npaths, sizeof(*job->paths));
+	json_array_foreach(paths, i, v) {
+		if (!json_is_string(v))
+			return -1;
+		job->paths[i] = xstrdup(json_string_value(v));
+	}
+	return 0;
+}
+
+int
+job_from_json(struct job *out, const char *text, struct error *err)
+{
+	json_t *root, *project, *repo, *ref, *branch, *envn, *env, *paths;
+	json_t *last, *dep;
+	const char *commit, *key;
+	json_int_t planned, next;
+	json_error_t jerr;
+	int version, isname, attempts, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((root = json_loads(text, 0, &jerr)) == NULL)
+		return error_set(err, EXIT_FAIL, "not JSON: line %d: %s",
+		    jerr.line, jerr.text);
+	if (json_unpack_ex(root, &jerr, JSON_STRICT,
+	    "{s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:I, "
+	    "s:i, s:I, s:o, s:o}",
+	    "version", &version, "project", &project, "project_is_name",
+	    &isname, "repo", &repo, "ref", &ref, "branch", &branch,
+	    "environment", &envn, "commit", &commit, "env_vars", &env,
+	    "paths", &paths, "idempotency_key", &key, "planned_at", &planned,
+	    "attempts", &attempts, "next_attempt", &next, "last_error", &last,
+	    "deployment_id", &dep) < 0) {
+		error_set(err, EXIT_FAIL, "not a job: %s", jerr.text);
+		goto out;
+	}
+	if (version != 1 || !json_is_object(env) || !json_is_array(paths) ||
+	    strlen(commit) != OID_HEXSZ || !repo_oid_valid(commit) ||
+	    strlen(key) != IDEM_KEY_HEXSZ) {
+		error_set(err, EXIT_FAIL, "not a job: bad version, commit, "
+		    "key or field type");
+		goto out;
+	}
+	out->project_is_name = isname;
+	memcpy(out->commit, commit, OID_HEXSZ + 1);
+	memcpy(out->idem_key, key, IDEM_KEY_HEXSZ + 1);
+	out->planned_at = planned;
+	out->attempts = attempts;
+	out->next_attempt = next;
+	if (copy_str(&out->project, project) < 0 || out->project == NULL ||
+	    copy_str(&out->repo, repo) < 0 || copy_str(&out->ref, ref) < 0 ||
+	    copy_str(&out->branch, branch) < 0 || out->branch == NULL ||
+	    copy_str(&out->environment, envn) < 0 ||
+	    out->environment == NULL ||
+	    copy_str(&out->last_error, last) < 0 ||
+	    copy_str(&out->deployment_id, dep) < 0 ||
+	    job_vars_from_json(out, env, paths) < 0) {
+		error_set(err, EXIT_FAIL, "not a job: a field has the wrong "
+		    "type");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	if (rc < 0)
+		job_release(out);
+	return rc;
+}

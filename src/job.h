@@ -1,0 +1,45 @@
+/* job.h -- one deployment request, as planned and as queued */
+#ifndef DD_JOB_H
+#define DD_JOB_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "repo.h"
+#include "vars.h"
+
+#define IDEM_KEY_HEXSZ 64
+
+struct job {
+	char		*id;		/* queue file name; NULL until queued */
+	char		*project;	/* project id, or name to look up */
+	int		 project_is_name;
+	char		*repo;		/* git dir it came from (path filters) */
+	char		*ref;		/* full ref: refs/heads/main */
+	char		*branch;	/* "branch" sent: branch or tag name */
+	char		*environment;
+	char		 commit[OID_HEXSZ + 1];
+	struct vars	 env_vars;
+	char		**paths;	/* path filter, judged before sending */
+	size_t		 npaths;
+	char		 idem_key[IDEM_KEY_HEXSZ + 1];
+	long long	 planned_at;	/* Unix seconds */
+
+	/* worker state, kept in the queue file */
+	int		 attempts;
+	long long	 next_attempt;	/* Unix seconds; 0: now */
+	char		*last_error;
+	char		*deployment_id;	/* set once the API created it */
+};
+
+/* idem_key = hex sha256 of "project\nenvironment\ncommit". */
+void	job_set_idem_key(struct job *);
+void	job_copy(struct job *dst, const struct job *src);
+void	job_release(struct job *);
+
+/* The job as one JSON document (no secrets); allocated. */
+char	*job_to_json(const struct job *);
+/* Parse a queue file's contents; strict: unknown or missing fields fail. */
+int	job_from_json(struct job *out, const char *text, struct error *);
+
+#endif

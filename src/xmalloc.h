@@ -1,0 +1,16 @@
+/* xmalloc.h -- allocation that never returns NULL (abort on exhaustion) */
+#ifndef DD_XMALLOC_H
+#define DD_XMALLOC_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) PRINTFLIKE(1, 2);
+
+#endif
