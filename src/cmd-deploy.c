@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "cmd.h"
+#include "deliver.h"
 #include "log.h"
 #include "plan.h"
 #include "xmalloc.h"
@@ -154,38 +155,20 @@ send_job(const struct config *cfg, struct job *job, int json,
     struct error *err)
 {
 	struct api_deployment dep = { 0 };
-	struct api *api = NULL;
-	char *key = NULL, *id = NULL;
-	int rc = -1;
+	struct deliver *d;
+	char *outcome = NULL;
+	int rc;
 
-	if (config_read_key(&key, cfg, err) < 0)
-		return -1;
-	if (api_open(&api, cfg, key, 0, err) < 0)
-		goto out;
-	if (job->project_is_name) {
-		if (api_find_project(api, &id, job->project, err) < 0)
-			goto out;
-		free(job->project);
-		job->project = id;
-		job->project_is_name = 0;
-		job_set_idem_key(job);
-	}
-	if (api_deploy(api, &dep, job, err) < 0)
-		goto out;
-	if (json)
-		printf("{\"id\": \"%s\", \"status\": \"%s\"}\n", dep.id,
-		    dep.status);
-	else
-		printf("%s -> %s: %s %s (%s)\n", job->branch,
-		    job->environment, dep.id, dep.status,
-		    dep.url ? dep.url : "no url");
-	rc = 0;
-out:
+	deliver_init(&d, cfg, 0, 1);
+	rc = deliver_job(d, job, &dep, &outcome, err);
+	if (rc == 0 && json)
+		api_print_deployment(stdout, &dep);
+	else if (rc == 0)
+		printf("%s -> %s: %s\n", job->branch, job->environment,
+		    outcome);
+	free(outcome);
 	api_deployment_release(&dep);
-	api_free(api);
-	if (key != NULL)
-		explicit_bzero(key, strlen(key));
-	free(key);
+	deliver_free(d);
 	return rc;
 }
 

@@ -211,6 +211,7 @@ main(int argc, char **argv)
 	int rc;
 
 	error_clear(&err);
+	ctx.argv0 = argv[0];
 	rc = run(&ctx, argc, hargv ? hargv : argv, &err);
 	if (rc < 0) {
 		error_print(&err);

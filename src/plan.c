@@ -39,6 +39,8 @@ plan_push_option(struct push_options *opts, const char *opt)
 		return;
 	if (strcmp(opt, "deploy.skip") == 0)
 		opts->skip_all = 1;
+	else if (strcmp(opt, "deploy.verbose") == 0)
+		opts->verbose = 1;
 	else if (strncmp(opt, "deploy.skip=", 12) == 0) {
 		if (opt[12] == '\0')
 			set_invalid(opts, opt, "name a branch or tag");
@@ -64,7 +66,7 @@ plan_push_option(struct push_options *opts, const char *opt)
 	} else
 		set_invalid(opts, opt, "known options are deploy.skip, "
 		    "deploy.skip=REF, deploy.env.NAME=VALUE, "
-		    "deploy.environment=ENV");
+		    "deploy.environment=ENV, deploy.verbose");
 }
 
 void
