@@ -784,6 +784,75 @@ pathspec(char ***out, char *const *paths, size_t npaths, struct error *err)
 	return n;
 }
 
+static int
+ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct repo_ref *)a)->name,
+	    ((const struct repo_ref *)b)->name);
+}
+
+/* Add ref to the list if it is a branch or a tag. */
+static int
+add_ref(struct repo_ref **out, size_t *n, git_reference *ref)
+{
+	const char *name = git_reference_name(ref);
+	git_reference *res = NULL;
+	int rc;
+
+	if (strncmp(name, "refs/heads/", 11) != 0 &&
+	    strncmp(name, "refs/tags/", 10) != 0)
+		return 0;
+	if ((rc = git_reference_resolve(&res, ref)) < 0)
+		return rc == GIT_ENOTFOUND ? 0 : rc;	/* dangling */
+	*out = xreallocarray(*out, *n + 1, sizeof(**out));
+	(*out)[*n].name = xstrdup(name);
+	git_oid_tostr((*out)[*n].oid, OID_HEXSZ + 1,
+	    git_reference_target(res));
+	(*n)++;
+	git_reference_free(res);
+	return 0;
+}
+
+int
+repo_list_refs(struct repo_ref **out, size_t *n, struct repo *r,
+    struct error *err)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = git_reference_iterator_new(&it, r->git)) < 0)
+		return git_fail(err, "listing the refs of '%s'", r->git_dir);
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		rc = add_ref(out, n, ref);
+		git_reference_free(ref);
+		if (rc < 0)
+			break;
+	}
+	git_reference_iterator_free(it);
+	if (rc < 0 && rc != GIT_ITEROVER) {
+		repo_refs_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return git_fail(err, "listing the refs of '%s'", r->git_dir);
+	}
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), ref_cmp);
+	return 0;
+}
+
+void
+repo_refs_free(struct repo_ref *refs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(refs[i].name);
+	free(refs);
+}
+
 int
 repo_oid_valid(const char *hex)
 {

@@ -110,6 +110,19 @@ int	repo_paths_changed(int *out, struct repo *, const char *old_hex,
 	    const char *new_hex, char *const *paths, size_t npaths,
 	    struct error *);
 
+/* A branch or tag and the object it points at (for an annotated tag,
+ * the tag object: what a push of it would carry). */
+struct repo_ref {
+	char	*name;			/* full: refs/heads/main */
+	char	 oid[OID_HEXSZ + 1];
+};
+
+/* Every ref under refs/heads/ and refs/tags/ (symbolic ones resolved),
+ * sorted by name; *out allocated (repo_refs_free). */
+int	repo_list_refs(struct repo_ref **out, size_t *n, struct repo *,
+	    struct error *);
+void	repo_refs_free(struct repo_ref *, size_t);
+
 /* 1 if hex is 40 hex digits (lower or upper case). */
 int	repo_oid_valid(const char *);
 /* 1 if hex is 40 zeros. */
