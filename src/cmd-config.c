@@ -130,7 +130,7 @@ bad_option(int c, char **argv, struct error *err)
 	const char *arg = argv[optind - 1];
 	char shortopt[3] = { '-', (char)optopt, '\0' };
 
-	if (optopt != 0 && optopt != c)
+	if (strncmp(arg, "--", 2) != 0)
 		arg = shortopt;
 	if (c == ':')
 		return error_set(err, EXIT_USAGE, "option '%s' needs a value",
