@@ -1,10 +1,9 @@
-/* config.c -- find, read (inih) and validate the INI configuration */
+/* config.c -- the configuration: keys, their meaning, validation */
 #include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,34 +14,20 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config-read.h"
 #include "log.h"
 #include "rules.h"
 #include "xmalloc.h"
 
 /*
- * How the file is read. inih does all the lexing (comments, "key = value",
- * trimming, inline " ;" comments, continuation lines), through
- * ini_parse_stream() and a reader of our own that hands it one line at a
- * time. The reader knows the line number, so the handler does too, and it
- * keeps inih from ever seeing what it would mangle silently: a line longer
- * than its 200-byte buffer, a NUL byte. inih reports only the first syntax
- * error, so we parse once per syntax error with the lines already found
- * replaced, then once more for real. inih calls the handler only for keys,
- * never for a "[section]" line, so the reader notes where sections start.
+ * inih reads the file (config-read.c feeds it, so every key comes with
+ * its line number); this file says what the keys mean. One table row per
+ * key: where it may appear, its type, where it goes, its bounds. Every
+ * problem is collected with its line; the first error fails the load.
  */
-#define LINE_MAX_BYTES	196		/* inih (Debian) cuts at 197 */
 #define FILE_MAX_BYTES	(4 << 20)
-#define MAX_SYNTAX	50		/* syntax errors looked for */
 #define MAX_PROBLEMS	200
-#define INIH_SECTION	49		/* inih keeps this much of a name */
-#define SENTINEL	"\001"		/* section fed for a broken header */
 #define DEFAULT_URL	"https://api.git.dev/v1"
-
-enum {
-	MARK_OK,
-	MARK_BLANK,			/* fed to inih as an empty line */
-	MARK_HEADER,			/* fed as "[" SENTINEL "]" */
-};
 
 enum {
 	S_NONE = 0,			/* before the first header */
@@ -123,10 +108,9 @@ static const struct key keys[] = {
 	{ S_DAEMON, "coalesce", T_BOOL, C(coalesce), 0, 0, 0 },
 };
 
-/* Names that mean someone is about to write the key into the file. */
-static const char *const secret_names[] = {
-	"key", "api_key", "apikey", "token", "api_token", "secret",
-	"password", NULL
+/* In an unknown [api] key's name: someone may be writing the key here. */
+static const char *const secret_words[] = {
+	"key", "token", "secret", "password", "passwd", "bearer", NULL
 };
 
 /* Where a key was first set, for "duplicate" messages. */
@@ -141,23 +125,14 @@ struct parser {
 	const char	*name;		/* file name in messages */
 	char		*dir;		/* base of relative paths, or NULL */
 
-	const char	*buf;		/* the whole file */
-	size_t		 len, pos;
-	int		 lineno, nlines;
-	const char	*raw;		/* current line, without its end */
-	size_t		 rawlen;
-	unsigned char	*mark;		/* MARK_* per line, 1-based */
-	int		 final;		/* 0 while looking for syntax errors */
+	struct line_reader in;		/* the line being read */
 
 	int		 sect;		/* S_* of the current section */
-	int		 sect_line;
-	char		*sect_raw;	/* between '[' and ']', as inih has it */
+	char		*sect_raw;	/* between [ and ], as inih has it */
 	char		*sect_disp;	/* the same, escaped, for messages */
 	size_t		 rule;		/* S_RULE: index in cfg->rules */
 	int		 env;		/* S_ENV: index, or -1 */
 
-	int		 have_prev;	/* inih has a key to continue */
-	int		 cont;		/* this line continues that key */
 	const struct key *prev_key;	/* the key a continuation extends */
 	char		*prev_var;	/* ... or the variable */
 	int		 prev_bad;	/* ... already reported */
@@ -178,11 +153,8 @@ static void	 vproblem(struct parser *, int, int, const char *, va_list)
 static void	 perr(struct parser *, int, const char *, ...) PRINTFLIKE(3, 4);
 static void	 pwarn(struct parser *, int, const char *, ...)
 		    PRINTFLIKE(3, 4);
-static int	 next_line(struct parser *);
-static char	*feed(char *, int, void *);
 static int	 on_key(void *, const char *, const char *, const char *);
-static void	 note_line(struct parser *);
-static void	 section_start(struct parser *, const char *, size_t);
+static void	 section_start(void *, const char *, size_t);
 static void	 section_parse(struct parser *, char *);
 static void	 rule_start(struct parser *, int, const char *);
 static void	 env_start(struct parser *, const char *);
@@ -223,6 +195,7 @@ vproblem(struct parser *p, int line, int warning, const char *fmt,
 		return;
 	if (cfg->nproblems + 1 == MAX_PROBLEMS) {
 		p->full = 1;
+		line = 0;
 		warning = 0;
 		snprintf(buf, sizeof(buf), "too many problems; "
 		    "fix these and check again");
@@ -304,204 +277,11 @@ esc(const char *s)
 	return log_escape(s, 80);
 }
 
-/* The input: lines of the file, some replaced before inih sees them. */
-
-static void
-rewind_input(struct parser *p)
-{
-	p->pos = 0;
-	p->lineno = 0;
-}
-
-/* Step to the next line; 0 at the end of the input. */
-static int
-next_line(struct parser *p)
-{
-	const char *nl;
-	size_t left;
-
-	if (p->pos >= p->len)
-		return 0;
-	p->raw = p->buf + p->pos;
-	left = p->len - p->pos;
-	nl = memchr(p->raw, '\n', left);
-	p->rawlen = nl != NULL ? (size_t)(nl - p->raw) : left;
-	p->pos += p->rawlen + (nl != NULL);
-	if (p->rawlen > 0 && p->raw[p->rawlen - 1] == '\r')
-		p->rawlen--;
-	p->lineno++;
-	return 1;
-}
-
-/* Make line n the current one. */
-static void
-seek_line(struct parser *p, int n)
-{
-	rewind_input(p);
-	while (p->lineno < n && next_line(p))
-		;
-}
-
-/* 1 if the current line starts, after blanks, with c (a BOM skipped). */
-static int
-starts_with(const struct parser *p, char c)
-{
-	const char *s = p->raw, *e = p->raw + p->rawlen;
-
-	if (p->lineno == 1 && p->rawlen >= 3 && memcmp(s, "\xef\xbb\xbf",
-	    3) == 0)
-		s += 3;
-	while (s < e && isspace((unsigned char)*s))
-		s++;
-	return s < e && *s == c;
-}
-
-/* What to feed instead of a broken current line: a broken header becomes
- * an ignored section, so its keys do not land in the previous one. */
-static int
-broken_mark(const struct parser *p, int indented_ok)
-{
-	if (!starts_with(p, '['))
-		return MARK_BLANK;
-	if (!indented_ok && isspace((unsigned char)p->raw[0]))
-		return MARK_BLANK;
-	return MARK_HEADER;
-}
-
-/* Lines inih must not see: NUL bytes, or longer than its buffer. */
-static void
-prescan(struct parser *p)
-{
-	rewind_input(p);
-	while (next_line(p))
-		;
-	p->nlines = p->lineno;
-	p->mark = xcalloc((size_t)p->nlines + 2, 1);
-	rewind_input(p);
-	while (next_line(p)) {
-		if (memchr(p->raw, '\0', p->rawlen) != NULL)
-			perr(p, p->lineno, "NUL byte in the line: "
-			    "this does not look like a text file");
-		else if (p->rawlen > LINE_MAX_BYTES)
-			perr(p, p->lineno, "line is %zu bytes long, the most "
-			    "is %d: inih would silently cut it and read the "
-			    "rest as another line", p->rawlen, LINE_MAX_BYTES);
-		else
-			continue;
-		p->mark[p->lineno] = (unsigned char)broken_mark(p, 0);
-	}
-}
-
-/* The ini_reader: hand inih the next line, or its replacement. */
-static char *
-feed(char *str, int num, void *stream)
-{
-	struct parser *p = stream;
-	size_t n;
-
-	if (!next_line(p))
-		return NULL;
-	if (p->mark[p->lineno] == MARK_OK && p->rawlen + 2 > (size_t)num) {
-		if (p->final)
-			perr(p, p->lineno, "line is too long for this "
-			    "build of inih (%d bytes)", num - 2);
-		p->mark[p->lineno] = MARK_BLANK;
-	}
-	switch (p->mark[p->lineno]) {
-	case MARK_BLANK:
-		n = 0;
-		break;
-	case MARK_HEADER:
-		n = strlen("[" SENTINEL "]");
-		memcpy(str, "[" SENTINEL "]", n);
-		break;
-	default:
-		n = p->rawlen;
-		memcpy(str, p->raw, n);
-		break;
-	}
-	str[n] = '\n';
-	str[n + 1] = '\0';
-	if (p->final)
-		note_line(p);
-	return str;
-}
-
-static void
-syntax_error(struct parser *p, int line)
-{
-	const char *eq;
-	int header;
-
-	seek_line(p, line);
-	header = starts_with(p, '[');
-	if (header)
-		perr(p, line, "section header without ']'%s", memmem(p->raw,
-		    p->rawlen, ";", 1) != NULL ? " (' ;' starts a comment, "
-		    "even inside quotes)" : "");
-	else if ((eq = memchr(p->raw, '=', p->rawlen)) == NULL &&
-	    memchr(p->raw, ':', p->rawlen) == NULL)
-		perr(p, line, "expected '[section]' or 'key = value'");
-	else
-		perr(p, line, "expected 'key = value' (' ;' starts a "
-		    "comment, even before '=')");
-	p->mark[line] = header ? MARK_HEADER : MARK_BLANK;
-}
-
-/* inih stops reporting after the first syntax error: parse again with
- * each one found replaced, until there are no more. */
-static void
-find_syntax_errors(struct parser *p)
-{
-	int i, line;
-
-	for (i = 0; i < MAX_SYNTAX; i++) {
-		rewind_input(p);
-		line = ini_parse_stream(feed, p, on_key, p);
-		if (line == 0)
-			return;
-		if (line < 0 || line > p->nlines ||
-		    p->mark[line] != MARK_OK) {
-			perr(p, 0, "inih failed to read the file (%d)", line);
-			return;
-		}
-		syntax_error(p, line);
-	}
-	perr(p, line, "too many syntax errors; stopped looking");
-}
-
 /* Sections. */
-
-/* Called by feed() in the final pass, before inih reads the line. */
-static void
-note_line(struct parser *p)
-{
-	const char *s = p->raw, *e = p->raw + p->rawlen;
-
-	p->cont = 0;
-	if (p->mark[p->lineno] == MARK_BLANK)
-		return;
-	if (p->mark[p->lineno] == MARK_HEADER) {
-		section_start(p, NULL, 0);
-		return;
-	}
-	if (p->lineno == 1 && p->rawlen >= 3 && memcmp(s, "\xef\xbb\xbf",
-	    3) == 0)
-		s += 3;
-	while (s < e && isspace((unsigned char)*s))
-		s++;
-	if (s == e || *s == ';' || *s == '#')
-		return;
-	if (p->have_prev && s > p->raw)
-		p->cont = 1;
-	else if (*s == '[')
-		section_start(p, s + 1, (size_t)(e - s - 1));
-}
 
 static void
 section_reset(struct parser *p)
 {
-	p->have_prev = 0;
 	p->prev_key = NULL;
 	p->prev_bad = 0;
 	free(p->prev_var);
@@ -511,32 +291,32 @@ section_reset(struct parser *p)
 	p->sect_raw = NULL;
 	p->sect_disp = NULL;
 	p->sect = S_SKIP;
-	p->sect_line = p->lineno;
 }
 
-/* A header line: s is after the '[', len bytes to the end of the line. */
+/* A header line: s is after the '[', len bytes to the end of the line;
+ * NULL for a broken one. */
 static void
-section_start(struct parser *p, const char *s, size_t len)
+section_start(void *arg, const char *s, size_t len)
 {
-	const char *close, *rest, *e = s + len;
+	struct parser *p = arg;
+	const char *close, *rest, *e;
 
 	section_reset(p);
-	if (s == NULL || (close = memchr(s, ']', len)) == NULL) {
-		p->sect_raw = xstrdup(SENTINEL);
+	if (s == NULL || (close = memchr(s, ']', len)) == NULL)
 		return;
-	}
+	e = s + len;
 	p->sect_raw = xstrndup(s, (size_t)(close - s));
 	p->sect_disp = esc(p->sect_raw);
 	for (rest = close + 1; rest < e && isspace((unsigned char)*rest);
 	    rest++)
 		;
 	if (rest < e && *rest != ';' && *rest != '#') {
-		perr(p, p->lineno, "unexpected text after ']' "
+		perr(p, p->in.lineno, "unexpected text after ']' "
 		    "(inih ignores it)");
 		return;
 	}
 	if (!text_valid(p->sect_raw, 1)) {
-		perr(p, p->lineno, "invalid bytes in section name [%s] "
+		perr(p, p->in.lineno, "invalid bytes in section name [%s] "
 		    "(control characters or invalid UTF-8)", p->sect_disp);
 		return;
 	}
@@ -598,10 +378,10 @@ plain_start(struct parser *p, const struct section *sc)
 	int *first = &p->plain_line[plain_index(sc->sect)];
 
 	if (*first != 0)
-		pwarn(p, p->lineno, "duplicate [%s], first at %s:%d; the "
+		pwarn(p, p->in.lineno, "duplicate [%s], first at %s:%d; the "
 		    "sections are merged", sc->name, p->name, *first);
 	else
-		*first = p->lineno;
+		*first = p->in.lineno;
 	p->sect = sc->sect;
 }
 
@@ -623,10 +403,10 @@ section_unknown(struct parser *p, const char *kind)
 	const struct section *sc = section_find(kind, 1);
 
 	if (sc != NULL)
-		perr(p, p->lineno, "unknown section [%s]; did you mean "
+		perr(p, p->in.lineno, "unknown section [%s]; did you mean "
 		    "'%s'?", p->sect_disp, sc->name);
 	else
-		perr(p, p->lineno, "unknown section [%s]", p->sect_disp);
+		perr(p, p->in.lineno, "unknown section [%s]", p->sect_disp);
 }
 
 /* Split `kind "name"` and dispatch; takes ownership of t. */
@@ -643,14 +423,14 @@ section_parse(struct parser *p, char *t)
 	if ((sc = section_find(kind, 0)) == NULL)
 		section_unknown(p, kind);
 	else if (sc->sub == NULL && n > 0)
-		perr(p, p->lineno, "[%s] takes no name: write [%s]",
+		perr(p, p->in.lineno, "[%s] takes no name: write [%s]",
 		    sc->name, sc->name);
 	else if (sc->sub != NULL && n == 0)
-		perr(p, p->lineno, "[%s] needs a name: write [%s \"%s\"]",
+		perr(p, p->in.lineno, "[%s] needs a name: write [%s \"%s\"]",
 		    sc->name, sc->name, sc->sub);
 	else if (sc->sub != NULL && (n < 2 || sub[0] != '"' ||
 	    sub[n - 1] != '"'))
-		perr(p, p->lineno, "expected [%s \"%s\"], with the %s in "
+		perr(p, p->in.lineno, "expected [%s \"%s\"], with the %s in "
 		    "double quotes", sc->name, sc->sub, sc->sect == S_ENV ?
 		    "name" : "pattern");
 	else if (sc->sub == NULL)
@@ -676,22 +456,22 @@ rule_start(struct parser *p, int sect, const char *pat)
 	size_t i;
 
 	if (rules_pattern_check(pat, why, sizeof(why)) < 0)
-		perr(p, p->lineno, "invalid pattern in [%s]: %s",
+		perr(p, p->in.lineno, "invalid pattern in [%s]: %s",
 		    p->sect_disp, why);
 	else if (strncmp(pat, "refs/", 5) == 0)
-		pwarn(p, p->lineno, "[%s] is matched against short names "
+		pwarn(p, p->in.lineno, "[%s] is matched against short names "
 		    "like 'main' or 'v1.0', not 'refs/...'", p->sect_disp);
 	for (i = 0; i < cfg->nrules; i++) {
 		r = &cfg->rules[i];
 		if (r->kind != kind || strcmp(r->pattern, pat) != 0)
 			continue;
 		if (r->exact)
-			perr(p, p->lineno, "duplicate [%s], first at %s:%d",
+			perr(p, p->in.lineno, "duplicate [%s], first at %s:%d",
 			    p->sect_disp, r->file, r->line);
 		else
-			pwarn(p, p->lineno, "duplicate [%s], first at %s:%d; "
-			    "only the first can match", p->sect_disp, r->file,
-			    r->line);
+			pwarn(p, p->in.lineno, "duplicate [%s], first at "
+			    "%s:%d; only the first can match", p->sect_disp,
+			    r->file, r->line);
 		break;
 	}
 	cfg->rules = xreallocarray(cfg->rules, cfg->nrules + 1,
@@ -702,7 +482,7 @@ rule_start(struct parser *p, int sect, const char *pat)
 	r->pattern = xstrdup(pat);
 	r->exact = !rules_is_glob(pat);
 	r->file = xstrdup(p->name);
-	r->line = p->lineno;
+	r->line = p->in.lineno;
 	p->rule = cfg->nrules++;
 	p->sect = sect;
 }
@@ -717,15 +497,15 @@ env_start(struct parser *p, const char *name)
 	p->env = i;
 	if (i < 0) {
 		e = esc(name);
-		perr(p, p->lineno, "unknown environment '%s': use "
+		perr(p, p->in.lineno, "unknown environment '%s': use "
 		    "production, staging or preview", e);
 		free(e);
 	} else if (p->env_line[i] != 0)
-		pwarn(p, p->lineno, "duplicate [%s], first at %s:%d; the "
+		pwarn(p, p->in.lineno, "duplicate [%s], first at %s:%d; the "
 		    "sections are merged", p->sect_disp, p->name,
 		    p->env_line[i]);
 	else
-		p->env_line[i] = p->lineno;
+		p->env_line[i] = p->in.lineno;
 }
 
 /* Keys: where they were set, for "duplicate" messages. */
@@ -766,7 +546,7 @@ seen_first(struct parser *p, int id, const char *key)
 	s = &p->seen[p->nseen++];
 	s->id = id;
 	s->key = xstrdup(key);
-	s->line = p->lineno;
+	s->line = p->in.lineno;
 	return 0;
 }
 
@@ -776,23 +556,9 @@ duplicate_check(struct parser *p, const char *key)
 	int first = seen_first(p, sect_id(p), key);
 
 	if (first != 0)
-		pwarn(p, p->lineno, "duplicate '%s' in [%s], first at %s:%d; "
-		    "the later value wins", key, p->sect_disp, p->name, first);
-}
-
-/* 1 if inih cut a " ;" comment off the current line's value. */
-static int
-comment_cut(const struct parser *p)
-{
-	const char *s = p->raw, *e = p->raw + p->rawlen, *q;
-
-	if (!p->cont)
-		while (s < e && *s != '=' && *s != ':')
-			s++;
-	for (q = s + 1; q < e; q++)
-		if (*q == ';' && isspace((unsigned char)q[-1]))
-			return 1;
-	return 0;
+		pwarn(p, p->in.lineno, "duplicate '%s' in [%s], first at "
+		    "%s:%d; the later value wins", key, p->sect_disp, p->name,
+		    first);
 }
 
 static void
@@ -800,14 +566,14 @@ cut_warning(struct parser *p, const char *name, const char *value)
 {
 	size_t n = strlen(value);
 
-	if (!comment_cut(p))
+	if (!config_read_cut(&p->in))
 		return;
 	if (n > 0 && value[0] == '"' && (n == 1 || value[n - 1] != '"'))
-		pwarn(p, p->lineno, "the value of '%s' was cut at ' ;': inih "
-		    "reads ' ;' as a comment, even inside quotes", name);
+		pwarn(p, p->in.lineno, "the value of '%s' was cut at ' ;': "
+		    "inih reads ' ;' as a comment, even inside quotes", name);
 	else if (p->sect == S_ENV)
-		pwarn(p, p->lineno, "the value of '%s' ends at ' ;' (the rest "
-		    "of the line is a comment); put comments on their own "
+		pwarn(p, p->in.lineno, "the value of '%s' ends at ' ;' (the "
+		    "rest of the line is a comment); put comments on their own "
 		    "line", name);
 }
 
@@ -818,38 +584,34 @@ on_key(void *user, const char *section, const char *name, const char *value)
 	struct parser *p = user;
 	char *e;
 
-	if (!p->final)
-		return 1;
-	if (!p->cont)
-		p->have_prev = *name != '\0';
 	if (p->sect == S_SKIP)
 		return 1;
 	if (strncmp(section, p->sect_raw ? p->sect_raw : "",
-	    INIH_SECTION) != 0) {
-		perr(p, p->lineno, "internal error: inih reads another "
+	    CONFIG_INIH_SECTION) != 0) {
+		perr(p, p->in.lineno, "internal error: inih reads another "
 		    "section here");
 		return 1;
 	}
 	if (!text_valid(value, 1)) {
-		perr(p, p->lineno, "invalid bytes in the value (control "
+		perr(p, p->in.lineno, "invalid bytes in the value (control "
 		    "characters or invalid UTF-8)");
 		p->prev_bad = 1;
 		return 1;
 	}
-	if (p->cont)
+	if (p->in.cont)
 		return on_continuation(p, value);
 	p->prev_key = NULL;
 	free(p->prev_var);
 	p->prev_var = NULL;
 	p->prev_bad = 1;
 	if (!text_valid(name, 0))
-		perr(p, p->lineno, "invalid bytes in a key name (control "
+		perr(p, p->in.lineno, "invalid bytes in a key name (control "
 		    "characters or invalid UTF-8)");
 	else if (*name == '\0')
-		perr(p, p->lineno, "missing key name before '='");
+		perr(p, p->in.lineno, "missing key name before '='");
 	else if (p->sect == S_NONE) {
 		e = esc(name);
-		perr(p, p->lineno, "'%s' is outside any section; put it "
+		perr(p, p->in.lineno, "'%s' is outside any section; put it "
 		    "under one, like [api]", e);
 		free(e);
 	} else if (p->sect == S_ENV)
@@ -876,8 +638,8 @@ secret_name(const char *name)
 {
 	size_t i;
 
-	for (i = 0; secret_names[i] != NULL; i++)
-		if (strcasecmp(secret_names[i], name) == 0)
+	for (i = 0; secret_words[i] != NULL; i++)
+		if (strcasestr(name, secret_words[i]) != NULL)
 			return 1;
 	return 0;
 }
@@ -889,16 +651,16 @@ key_unknown(struct parser *p, const char *name)
 	char *e;
 
 	if (p->sect == S_API && secret_name(name)) {
-		perr(p, p->lineno, "never put the API key in the config; "
+		perr(p, p->in.lineno, "never put the API key in the config; "
 		    "use key_file or DOTGIT_API_KEY");
 		return;
 	}
 	e = esc(name);
 	if (k != NULL)
-		perr(p, p->lineno, "unknown key '%s' in [%s]; did you mean "
+		perr(p, p->in.lineno, "unknown key '%s' in [%s]; did you mean "
 		    "'%s'?", e, p->sect_disp, k->name);
 	else
-		perr(p, p->lineno, "unknown key '%s' in [%s]", e,
+		perr(p, p->in.lineno, "unknown key '%s' in [%s]", e,
 		    p->sect_disp);
 	free(e);
 }
@@ -937,7 +699,7 @@ on_var(struct parser *p, const char *name, const char *value)
 
 	if (!vars_name_valid(name)) {
 		e = esc(name);
-		perr(p, p->lineno, "invalid environment variable name '%s': "
+		perr(p, p->in.lineno, "invalid environment variable name '%s': "
 		    "use letters, digits and '_', not starting with a digit",
 		    e);
 		free(e);
@@ -965,7 +727,7 @@ on_continuation(struct parser *p, const char *value)
 			p->prev_bad = 1;
 		return 1;
 	}
-	perr(p, p->lineno, "indented line continues the value of '%s' "
+	perr(p, p->in.lineno, "indented line continues the value of '%s' "
 	    "(inih joins it to the previous key); remove the indentation",
 	    k != NULL ? k->name : p->prev_var != NULL ? p->prev_var : "?");
 	p->prev_bad = 1;
@@ -980,7 +742,8 @@ bad_value(struct parser *p, const char *key, const char *v,
 {
 	char *e = esc(v);
 
-	perr(p, p->lineno, "invalid value '%s' for '%s': %s", e, key, expect);
+	perr(p, p->in.lineno, "invalid value '%s' for '%s': %s", e, key,
+	    expect);
 	free(e);
 }
 
@@ -1038,7 +801,7 @@ set_url(struct parser *p, char **field, const char *v)
 
 	if (strncasecmp(v, "http://", 7) == 0) {
 		e = esc(v);
-		perr(p, p->lineno, "api url '%s' is http://; only https:// "
+		perr(p, p->in.lineno, "api url '%s' is http://; only https:// "
 		    "is allowed, so the API key never travels in clear text",
 		    e);
 		free(e);
@@ -1079,16 +842,16 @@ keyfile_check(struct parser *p, const char *path)
 
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			pwarn(p, p->lineno, "key file '%s' does not exist "
+			pwarn(p, p->in.lineno, "key file '%s' does not exist "
 			    "(create it, or set DOTGIT_API_KEY)", e);
 		else
-			pwarn(p, p->lineno, "cannot check key file '%s': %s",
+			pwarn(p, p->in.lineno, "cannot check key file '%s': %s",
 			    e, strerror(errno));
 	} else if (!S_ISREG(st.st_mode))
-		perr(p, p->lineno, "key file '%s' is not a regular file", e);
+		perr(p, p->in.lineno, "key file '%s' is not a regular file", e);
 	else if (st.st_mode & 077)
-		perr(p, p->lineno, "key file '%s' is open to group or others "
-		    "(mode %04o); run 'chmod 600 %s'", e,
+		perr(p, p->in.lineno, "key file '%s' is open to group or "
+		    "others (mode %04o); run 'chmod 600 %s'", e,
 		    (unsigned)(st.st_mode & 07777), e);
 	free(e);
 }
@@ -1100,7 +863,7 @@ set_path(struct parser *p, const struct key *k, char **field,
 	char *path;
 
 	if (k->type == T_KEYFILE && strncmp(v, "gl_api_", 7) == 0) {
-		perr(p, p->lineno, "key_file holds what looks like an API "
+		perr(p, p->in.lineno, "key_file holds what looks like an API "
 		    "key: never put the API key in the config; use key_file "
 		    "or DOTGIT_API_KEY");
 		return -1;
@@ -1344,7 +1107,7 @@ set_value(struct parser *p, const struct key *k, char *base, const char *v)
 	void *field = base + k->off;
 
 	if (*v == '\0') {
-		perr(p, p->lineno, "empty value for '%s'", k->name);
+		perr(p, p->in.lineno, "empty value for '%s'", k->name);
 		return -1;
 	}
 	switch (k->type) {
@@ -1484,6 +1247,13 @@ first_error(const struct config *cfg, struct error *err)
 	return -1;
 }
 
+/* What config-read.c finds wrong with a line. */
+static void
+read_error(void *arg, int line, const char *msg)
+{
+	perr(arg, line, "%s", msg);
+}
+
 static void
 parser_free(struct parser *p)
 {
@@ -1492,7 +1262,6 @@ parser_free(struct parser *p)
 	for (i = 0; i < p->nseen; i++)
 		free(p->seen[i].key);
 	free(p->seen);
-	free(p->mark);
 	free(p->dir);
 	free(p->sect_raw);
 	free(p->sect_disp);
@@ -1509,18 +1278,18 @@ parse(struct config *cfg, const char *buf, size_t len, const char *name,
 	memset(&p, 0, sizeof(p));
 	p.cfg = cfg;
 	p.name = name;
-	p.buf = buf;
-	p.len = len;
+	p.sect = S_NONE;
+	p.env = -1;
+	p.in.buf = buf;
+	p.in.len = len;
+	p.in.arg = &p;
+	p.in.error = read_error;
+	p.in.section = section_start;
+	p.in.key = on_key;
 	if (slash != NULL)
 		p.dir = slash == name ? xstrdup("/") :
 		    xstrndup(name, (size_t)(slash - name));
-	prescan(&p);
-	find_syntax_errors(&p);
-	rewind_input(&p);
-	p.final = 1;
-	p.sect = S_NONE;
-	p.env = -1;
-	(void)ini_parse_stream(feed, &p, on_key, &p);
+	config_read(&p.in);
 	finish(&p);
 	parser_free(&p);
 	sort_problems(cfg);
@@ -1654,195 +1423,4 @@ config_release(struct config *cfg)
 	free(cfg->hook_remote);
 	free(cfg->queue_dir);
 	memset(cfg, 0, sizeof(*cfg));
-}
-
-/* Finding the file. */
-
-#ifndef DD_SYSCONFDIR
-#define DD_SYSCONFDIR "/etc"
-#endif
-
-static char *
-path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir);
-
-	return xasprintf("%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" :
-	    "/", name);
-}
-
-/* The candidates in lookup order; returns how many. */
-static size_t
-candidates(char *cand[4], const char *git_dir, const char *workdir)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	size_t n = 0;
-
-	if (git_dir != NULL)
-		cand[n++] = path_join(git_dir, "dotgit-deploy.ini");
-	if (workdir != NULL)
-		cand[n++] = path_join(workdir, ".dotgit-deploy.ini");
-	if (xdg != NULL && xdg[0] == '/')
-		cand[n++] = path_join(xdg, "dotgit-deploy/config.ini");
-	else if (home != NULL && home[0] == '/')
-		cand[n++] = path_join(home, ".config/dotgit-deploy/config.ini");
-	cand[n++] = xstrdup(DD_SYSCONFDIR "/dotgit-deploy/config.ini");
-	return n;
-}
-
-int
-config_find(char **out, const char *explicit, const char *git_dir,
-    const char *workdir, struct error *err)
-{
-	struct stat st;
-	char *cand[4], *list = NULL, *next;
-	size_t i, n;
-
-	*out = NULL;
-	if (explicit != NULL) {
-		if (stat(explicit, &st) < 0)
-			return error_set(err, EXIT_USAGE, "cannot open config "
-			    "'%s': %s", explicit, strerror(errno));
-		*out = xstrdup(explicit);
-		return 0;
-	}
-	n = candidates(cand, git_dir, workdir);
-	for (i = 0; i < n; i++) {
-		if (*out == NULL && stat(cand[i], &st) == 0) {
-			*out = cand[i];
-			continue;
-		}
-		next = xasprintf("%s%s'%s'", list ? list : "", list ? ", " :
-		    "", cand[i]);
-		free(list);
-		list = next;
-		free(cand[i]);
-	}
-	if (*out == NULL) {
-		error_set(err, EXIT_USAGE, "no configuration found; looked "
-		    "for %s", list);
-		error_hint(err, "create one (see config/dotgit-deploy.ini) "
-		    "or name it with -c FILE");
-	}
-	free(list);
-	return *out != NULL ? 0 : -1;
-}
-
-/* The API key. */
-
-/* Printable ASCII without blanks: safe in an Authorization header. */
-static int
-key_valid(const char *k)
-{
-	const unsigned char *u = (const unsigned char *)k;
-
-	for (; *u != '\0'; u++)
-		if (*u <= 0x20 || *u >= 0x7f)
-			return 0;
-	return 1;
-}
-
-/* The first line of buf, trimmed, in place. */
-static char *
-first_line(char *buf)
-{
-	char *e;
-
-	buf[strcspn(buf, "\n")] = '\0';
-	while (isspace((unsigned char)*buf))
-		buf++;
-	for (e = buf + strlen(buf); e > buf && isspace((unsigned char)e[-1]);
-	    e--)
-		e[-1] = '\0';
-	return buf;
-}
-
-static int
-key_file_open(const char *path, struct error *err)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return error_set(err, EXIT_USAGE, "cannot open key file '%s': "
-		    "%s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return error_set(err, EXIT_USAGE, "key file '%s' is not a "
-		    "regular file", path);
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		error_set(err, EXIT_USAGE, "key file '%s' is open to group or "
-		    "others (mode %04o)", path, (unsigned)(st.st_mode & 07777));
-		error_hint(err, "chmod 600 %s", path);
-		return -1;
-	}
-	return fd;
-}
-
-static int
-key_file_read(char **out, const char *path, struct error *err)
-{
-	char buf[4097], *key;
-	size_t len = 0;
-	ssize_t n;
-	int fd, rc = -1;
-
-	if ((fd = key_file_open(path, err)) < 0)
-		return -1;
-	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len,
-	    sizeof(buf) - 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_set(err, EXIT_FAIL, "cannot read key file '%s': "
-			    "%s", path, strerror(errno));
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	if (memchr(buf, '\n', len) == NULL && len == sizeof(buf) - 1)
-		error_set(err, EXIT_USAGE, "key file '%s': the first line is "
-		    "too long", path);
-	else if (*(key = first_line(buf)) == '\0')
-		error_set(err, EXIT_USAGE, "key file '%s' is empty", path);
-	else if (!key_valid(key))
-		error_set(err, EXIT_USAGE, "key file '%s': the key holds "
-		    "blanks or control characters", path);
-	else {
-		*out = xstrdup(key);
-		rc = 0;
-	}
-out:
-	explicit_bzero(buf, sizeof(buf));
-	close(fd);
-	return rc;
-}
-
-int
-config_read_key(char **out, const struct config *cfg, struct error *err)
-{
-	const char *env = getenv("DOTGIT_API_KEY");
-	char *key = NULL;
-
-	*out = NULL;
-	if (env != NULL && *env != '\0') {
-		if (!key_valid(env))
-			return error_set(err, EXIT_USAGE, "DOTGIT_API_KEY "
-			    "holds blanks or control characters");
-		key = xstrdup(env);
-	} else if (cfg->key_file == NULL) {
-		error_set(err, EXIT_USAGE, "no API key: set DOTGIT_API_KEY "
-		    "or [api] key_file");
-		error_hint(err, "put the key alone in a file with mode 0600 "
-		    "and name it in [api] key_file");
-		return -1;
-	} else if (key_file_read(&key, cfg->key_file, err) < 0)
-		return -1;
-	log_set_secret(key);
-	*out = key;
-	return 0;
 }

@@ -202,7 +202,8 @@ rules_match(const struct config *cfg, enum rule_kind kind, const char *name)
 
 	for (i = 0; i < cfg->nrules; i++) {
 		r = &cfg->rules[i];
-		if (r->kind == kind && r->exact && strcmp(r->pattern, name) == 0)
+		if (r->kind == kind && r->exact &&
+		    strcmp(r->pattern, name) == 0)
 			return r;
 	}
 	for (i = 0; i < cfg->nrules; i++) {

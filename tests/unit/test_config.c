@@ -389,7 +389,7 @@ test_inline_key(void **state)
 {
 	static const char *const names[] = {
 		"key", "api_key", "token", "secret", "password", "API_KEY",
-		NULL
+		"api-key", "keyfile", "Bearer_Token", NULL
 	};
 	struct config cfg;
 	struct error err;
