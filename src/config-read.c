@@ -24,6 +24,9 @@
 #define SENTINEL	"[\001]"	/* fed for a broken header */
 #define BOM		"\xef\xbb\xbf"
 
+static void	report(struct line_reader *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 enum {
 	MARK_OK,
 	MARK_BLANK,			/* fed as an empty line */
@@ -86,10 +89,6 @@ looks_like_header(const struct line_reader *r)
 
 	return s < r->raw + r->rawlen && *s == '[';
 }
-
-static void
-report(struct line_reader *r, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 static void
 report(struct line_reader *r, int line, const char *fmt, ...)
