@@ -74,7 +74,10 @@ ratelimit_delay(const struct ratelimit *rl, double now)
 	d = max2(d, rl->blocked_until - now);
 	if (rl->window_left == 0 && now < rl->window_end)
 		d = max2(d, rl->window_end - now);
-	return d > 0 ? d : 0;
+	/* Unix time in a double is exact to ~0.2 us: after sleeping the
+	 * delay given, rounding must not ask for another sleep of a few
+	 * nanoseconds. 0.1 ms early is far inside RATELIMIT_SLACK. */
+	return d >= RATELIMIT_EPSILON ? d : 0;
 }
 
 void

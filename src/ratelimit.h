@@ -31,6 +31,8 @@
 #define RATELIMIT_WINDOW	60.0
 #define RATELIMIT_SLACK		2.0
 #define RATELIMIT_BURST_MAX	10
+/* Delays shorter than this are 0 (seconds). */
+#define RATELIMIT_EPSILON	1e-4
 
 struct ratelimit {
 	int	 limit;		/* requests per minute in force */
