@@ -1,4 +1,5 @@
 /* queue.c -- the spool: tmp/ new/ cur/ failed/ done/ bad/ (see queue.h) */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -33,6 +34,7 @@ struct queue {
 	char	*root;
 	char	*paths[NDIRS];
 	int	 fd[NDIRS];
+	int	 lockfd;
 	long	 pid;
 };
 
@@ -69,6 +71,39 @@ sys_error(struct error *err, const char *what, const struct queue *q,
 	return -1;
 }
 
+/*
+ * Open DIR/sub, creating it (and DIR) only when missing: the hook opens
+ * the queue on every push, and an existing spool costs one open(2) per
+ * directory.
+ */
+static int
+open_dir(struct queue *q, int i, struct error *err)
+{
+	const char *path = q->paths[i];
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		r = mkdir(path, 0750);
+		if (r < 0 && errno == ENOENT) {		/* DIR is missing */
+			if (mkdir(q->root, 0750) < 0 && errno != EEXIST)
+				return error_set(err, EXIT_FAIL, "cannot "
+				    "create queue '%s': %s", q->root,
+				    strerror(errno));
+			r = mkdir(path, 0750);
+		}
+		if (r < 0 && errno != EEXIST)
+			return error_set(err, EXIT_FAIL, "cannot create queue "
+			    "directory '%s': %s", path, strerror(errno));
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return error_set(err, EXIT_FAIL, "cannot open queue "
+		    "directory '%s': %s", path, strerror(errno));
+	q->fd[i] = fd;
+	return 0;
+}
+
 int
 queue_open(struct queue **out, const char *dir, struct error *err)
 {
@@ -80,38 +115,21 @@ queue_open(struct queue **out, const char *dir, struct error *err)
 	q = xcalloc(1, sizeof(*q));
 	for (i = 0; i < NDIRS; i++)
 		q->fd[i] = -1;
+	q->lockfd = -1;
 	while (len > 1 && dir[len - 1] == '/')
 		len--;
 	q->root = xstrndup(dir, len);
 	q->pid = (long)getpid();
-	if (mkdir(q->root, 0750) < 0 && errno != EEXIST) {
-		error_set(err, EXIT_FAIL, "cannot create queue '%s': %s",
-		    q->root, strerror(errno));
-		goto fail;
-	}
 	for (i = 0; i < NDIRS; i++) {
 		q->paths[i] = xasprintf("%s/%s", strcmp(q->root, "/") == 0 ?
 		    "" : q->root, dir_names[i]);
-		if (mkdir(q->paths[i], 0750) < 0 && errno != EEXIST) {
-			error_set(err, EXIT_FAIL, "cannot create queue "
-			    "directory '%s': %s", q->paths[i],
-			    strerror(errno));
-			goto fail;
-		}
-		q->fd[i] = open(q->paths[i], O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC);
-		if (q->fd[i] < 0) {
-			error_set(err, EXIT_FAIL, "cannot open queue "
-			    "directory '%s': %s", q->paths[i],
-			    strerror(errno));
-			goto fail;
+		if (open_dir(q, i, err) < 0) {
+			queue_free(q);
+			return -1;
 		}
 	}
 	*out = q;
 	return 0;
-fail:
-	queue_free(q);
-	return -1;
 }
 
 void
@@ -126,8 +144,51 @@ queue_free(struct queue *q)
 			close(q->fd[i]);
 		free(q->paths[i]);
 	}
+	if (q->lockfd >= 0)
+		close(q->lockfd);
 	free(q->root);
 	free(q);
+}
+
+int
+queue_lock(struct queue *q, struct error *err)
+{
+	char *path, buf[32];
+	ssize_t n;
+	int fd;
+
+	if (q->lockfd >= 0)
+		return 0;
+	path = xasprintf("%s/lock", q->root);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		error_set(err, EXIT_FAIL, "cannot open '%s': %s", path,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int saved = errno;
+
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		close(fd);
+		if (saved != EWOULDBLOCK)
+			return error_set(err, EXIT_FAIL, "cannot lock queue "
+			    "'%s': %s", q->root, strerror(saved));
+		return error_set(err, EXIT_FAIL, "queue '%s' is in use by "
+		    "another daemon (pid %s)", q->root,
+		    buf[0] != '\0' && strspn(buf, "0123456789") ==
+		    strlen(buf) ? buf : "unknown");
+	}
+	/* the holder's pid, for the message above; best effort */
+	n = snprintf(buf, sizeof(buf), "%ld\n", q->pid);
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) < 0)
+		log_warn("queue: cannot write '%s/lock'", q->root);
+	q->lockfd = fd;
+	return 0;
 }
 
 const char *

@@ -105,9 +105,17 @@ int	queue_supersede(struct queue *, struct job *, const char *by_id,
 	    struct error *);
 
 /*
- * At daemon start: every file in cur/ goes back to new/ (a crash while
- * sending; the ledger keeps it from being sent twice) and stale files in
- * tmp/ are removed. *moved (may be NULL) counts the jobs put back.
+ * Take DIR/lock (flock, exclusive, not waiting) for as long as the queue
+ * is open: the one daemon that may work the queue. Fails with "queue
+ * '<dir>' is in use by another daemon (pid N)" when another holds it.
+ */
+int	queue_lock(struct queue *, struct error *);
+
+/*
+ * At daemon start, with the lock held: every file in cur/ goes back to
+ * new/ (a crash while sending; the ledger keeps it from being sent twice)
+ * and stale files in tmp/ are removed. *moved (may be NULL) counts the
+ * jobs put back.
  */
 int	queue_recover(struct queue *, size_t *moved, struct error *);
 

@@ -532,6 +532,27 @@ test_concurrent_puts(void **state)
 }
 
 static void
+test_one_daemon_per_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct queue *other;
+	char *msg;
+
+	assert_int_equal(queue_lock(f->q, &f->err), 0);
+	assert_int_equal(queue_lock(f->q, &f->err), 0);
+	assert_int_equal(queue_open(&other, f->dir, &f->err), 0);
+	assert_int_equal(queue_lock(other, &f->err), -1);
+	msg = xasprintf("queue '%s' is in use by another daemon (pid %ld)",
+	    f->dir, (long)getpid());
+	assert_string_equal(f->err.msg, msg);
+	free(msg);
+	/* the lock goes with the handle */
+	queue_free(f->q);
+	assert_int_equal(queue_lock(other, &f->err), 0);
+	f->q = other;
+}
+
+static void
 test_open_fails_cleanly(void **state)
 {
 	struct fixture *f = *state;
@@ -542,11 +563,22 @@ test_open_fails_cleanly(void **state)
 	unit_spit(p, "x");
 	assert_int_equal(queue_open(&q, p, &f->err), -1);
 	assert_null(q);
-	assert_non_null(strstr(f->err.msg, "cannot create queue directory"));
+	assert_non_null(strstr(f->err.msg, "cannot open queue directory"));
+	assert_non_null(strstr(f->err.msg, "Not a directory"));
 	free(p);
 	p = xasprintf("%s/no/such/dir", f->dir);
 	assert_int_equal(queue_open(&q, p, &f->err), -1);
+	assert_non_null(strstr(f->err.msg, "cannot create queue '"));
 	assert_non_null(strstr(f->err.msg, "No such file or directory"));
+	free(p);
+	/* a missing DIR whose parent exists is made, with everything in it */
+	p = xasprintf("%s/spool/", f->dir);
+	assert_int_equal(queue_open(&q, p, &f->err), 0);
+	assert_string_equal(queue_path(q, QUEUE_FAILED) + strlen(f->dir),
+	    "/spool/failed");
+	queue_free(q);
+	p[strlen(p) - 1] = '\0';
+	assert_int_equal(unit_count(p), 6);
 	free(p);
 }
 
@@ -575,6 +607,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unicode_and_bad_utf8,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_puts,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_daemon_per_queue,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_fails_cleanly,
 		    setup, teardown),
