@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsio.h"
 #include "hash.h"
 #include "ledger.h"
 #include "log.h"
@@ -36,7 +37,6 @@ struct ledger {
 	int	 fd[NSUBS];
 };
 
-static int	 make_dir(const char *, struct error *);
 static void	 key_name(char [HASH_SHA256_HEXSZ + 1], const char *);
 static void	 pair_name(char [HASH_SHA256_HEXSZ + 1], const char *,
 		    const char *);
@@ -49,44 +49,33 @@ static int	 get_commit(struct ledger *, int, const char *,
 static int	 set_commit(struct ledger *, int, const char *,
 		    const char *, struct error *);
 
-static int
-make_dir(const char *path, struct error *err)
-{
-	if (mkdir(path, 0750) < 0 && errno != EEXIST)
-		return error_set(err, EXIT_FAIL, "cannot create ledger "
-		    "directory '%s': %s", path, strerror(errno));
-	return 0;
-}
-
 int
 ledger_open(struct ledger **out, const char *dir, struct error *err)
 {
 	struct ledger *l;
-	int i;
+	const char *failed;
+	int i, fd;
 
 	*out = NULL;
 	l = xcalloc(1, sizeof(*l));
 	for (i = 0; i < NSUBS; i++)
 		l->fd[i] = -1;
 	l->root = xasprintf("%s/ledger", dir);
-	if (make_dir(dir, err) < 0 || make_dir(l->root, err) < 0)
+	/* DIR/ledger/ and below take DIR's permissions (a shared spool) */
+	if ((fd = fsio_open_dir(l->root, dir, dir, &failed)) < 0)
 		goto fail;
+	close(fd);
 	for (i = 0; i < NSUBS; i++) {
 		l->paths[i] = xasprintf("%s/%s", l->root, sub_names[i]);
-		if (make_dir(l->paths[i], err) < 0)
+		if ((l->fd[i] = fsio_open_dir(l->paths[i], NULL, dir,
+		    &failed)) < 0)
 			goto fail;
-		l->fd[i] = open(l->paths[i], O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC);
-		if (l->fd[i] < 0) {
-			error_set(err, EXIT_FAIL, "cannot open ledger "
-			    "directory '%s': %s", l->paths[i],
-			    strerror(errno));
-			goto fail;
-		}
 	}
 	*out = l;
 	return 0;
 fail:
+	error_set(err, EXIT_FAIL, "cannot open ledger directory '%s': %s",
+	    failed, strerror(errno));
 	ledger_free(l);
 	return -1;
 }
@@ -132,23 +121,6 @@ pair_name(char out[HASH_SHA256_HEXSZ + 1], const char *a, const char *b)
 	free(buf);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		if ((r = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 /* Replace sub/name with text: tmp file, fsync, rename, fsync dir. */
 static int
 put(struct ledger *l, int sub, const char *name, const char *text,
@@ -161,7 +133,7 @@ put(struct ledger *l, int sub, const char *name, const char *text,
 	    O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
 		goto fail;
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (fsio_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
 		int saved = errno;
 
 		close(fd);

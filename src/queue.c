@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsio.h"
 #include "log.h"
 #include "queue.h"
 #include "xmalloc.h"
@@ -71,36 +72,17 @@ sys_error(struct error *err, const char *what, const struct queue *q,
 	return -1;
 }
 
-/*
- * Open DIR/sub, creating it (and DIR) only when missing: the hook opens
- * the queue on every push, and an existing spool costs one open(2) per
- * directory.
- */
+/* Open DIR/sub, making it (and DIR) if missing: an existing spool costs
+ * one open(2) per directory, the hook opens it on every push. */
 static int
 open_dir(struct queue *q, int i, struct error *err)
 {
-	const char *path = q->paths[i];
-	int fd, r;
+	const char *failed;
 
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		r = mkdir(path, 0750);
-		if (r < 0 && errno == ENOENT) {		/* DIR is missing */
-			if (mkdir(q->root, 0750) < 0 && errno != EEXIST)
-				return error_set(err, EXIT_FAIL, "cannot "
-				    "create queue '%s': %s", q->root,
-				    strerror(errno));
-			r = mkdir(path, 0750);
-		}
-		if (r < 0 && errno != EEXIST)
-			return error_set(err, EXIT_FAIL, "cannot create queue "
-			    "directory '%s': %s", path, strerror(errno));
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (fd < 0)
+	q->fd[i] = fsio_open_dir(q->paths[i], q->root, q->root, &failed);
+	if (q->fd[i] < 0)
 		return error_set(err, EXIT_FAIL, "cannot open queue "
-		    "directory '%s': %s", path, strerror(errno));
-	q->fd[i] = fd;
+		    "directory '%s': %s", failed, strerror(errno));
 	return 0;
 }
 
@@ -241,23 +223,6 @@ make_id(const struct queue *q, char *buf, size_t size)
 	snprintf(buf, size, "%016lld.%ld.%u", usec, q->pid, ++seq);
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		if ((r = write(fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 /*
  * Create tmp/<name> (open flags `flags` besides O_WRONLY|O_CREAT) holding
  * text, fsynced and closed. 1 if it exists and flags has O_EXCL; -1 with
@@ -276,7 +241,7 @@ write_tmp(struct queue *q, const char *name, const char *text, int flags,
 			return 1;
 		return sys_error(err, "cannot create", q, DIR_TMP, name);
 	}
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (fsio_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
 		saved = errno;
 		close(fd);
 		errno = saved;

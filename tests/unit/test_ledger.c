@@ -271,6 +271,27 @@ test_prune_old_keys(void **state)
 }
 
 static void
+test_shared_spool_stays_group_writable(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger *l;
+	struct stat st;
+	char *root = xasprintf("%s/shared", f->dir), *p;
+
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(chmod(root, 02770), 0);
+	umask(077);
+	assert_int_equal(ledger_open(&l, root, &f->err), 0);
+	umask(022);
+	ledger_free(l);
+	p = xasprintf("%s/ledger/idem", root);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 02770);
+	free(p);
+	free(root);
+}
+
+static void
 test_open_failure(void **state)
 {
 	struct fixture *f = *state;
@@ -279,7 +300,8 @@ test_open_failure(void **state)
 
 	assert_int_equal(ledger_open(&l, p, &f->err), -1);
 	assert_null(l);
-	assert_non_null(strstr(f->err.msg, "cannot create ledger directory"));
+	assert_non_null(strstr(f->err.msg, "cannot open ledger directory '"));
+	assert_non_null(strstr(f->err.msg, "': No such file or directory"));
 	free(p);
 }
 
@@ -299,6 +321,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_old_keys,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shared_spool_stays_group_writable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_failure,
 		    setup, teardown),
 	};
