@@ -621,6 +621,8 @@ queue_take(struct queue *q, struct job *job, struct error *err)
 {
 	if (want_state(job, ONLY(QUEUE_NEW), "take", err) < 0)
 		return -1;
+	/* not synced: a take lost in a crash leaves the job pending, which
+	 * is where queue_recover would put it anyway */
 	if (renameat(q->fd[QUEUE_NEW], job->id, q->fd[QUEUE_CUR],
 	    job->id) < 0) {
 		if (errno == ENOENT)
