@@ -8,7 +8,6 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
-#include "repo.h"
 #include "rules.h"
 #include "vars.h"
 #include "xmalloc.h"
@@ -48,32 +47,13 @@ ref_prefix(enum rule_kind kind)
 	return kind == RULE_TAG ? "refs/tags/" : "refs/heads/";
 }
 
-/* Find and load like main does for CMD_NEED_CONFIG (cmd_load_config,
- * which lives in main.c), keeping the problems when loading fails. */
+/* Find and load like main does for CMD_NEED_CONFIG, but keep the
+ * problems when loading fails. */
 static int
 load(struct ctx *ctx, struct config *cfg, struct error *err)
 {
-	const char *git_dir = NULL, *workdir = NULL;
-	char *path;
-	int rc;
-
 	memset(cfg, 0, sizeof(*cfg));
-	if (ctx->repo != NULL) {
-		git_dir = repo_git_dir(ctx->repo);
-		workdir = repo_workdir(ctx->repo);
-	}
-	if (config_find(&path, ctx->config_file, git_dir, workdir, err) < 0)
-		return -1;
-	rc = config_load(cfg, path, err);
-	free(path);
-	return rc;
-}
-
-static int
-usage(struct error *err)
-{
-	return error_set(err, EXIT_USAGE, "usage: dotgit-deploy %s %s",
-	    cmd_config_entry.name, cmd_config_entry.usage);
+	return cmd_load_config(ctx, cfg, err);
 }
 
 static void
@@ -162,7 +142,7 @@ parse_explain(struct explain *ex, int argc, char **argv, struct error *err)
 			return bad_option(c, argv, err);
 	}
 	if (optind != argc - 1 || argv[optind][0] == '\0')
-		return usage(err);
+		return cmd_usage(&cmd_config_entry, err);
 	if (ex->env != NULL && config_env_index(ex->env) < 0)
 		return error_set(err, EXIT_USAGE, "unknown environment '%.64s':"
 		    " use production, staging or preview", ex->env);
@@ -376,7 +356,7 @@ static int
 cmd_config_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 {
 	if (argc < 2)
-		return usage(err);
+		return cmd_usage(&cmd_config_entry, err);
 	if (strcmp(argv[1], "check") == 0)
 		return config_check(ctx, argc - 1, argv + 1, err);
 	if (strcmp(argv[1], "explain") == 0)
