@@ -447,3 +447,53 @@ def test_explain_broken_config(env, tmp_path):
         "dotgit-deploy: %s:4: unknown key 'foo' in [api]" % c,
         "hint: 'dotgit-deploy config check' shows every problem",
     ]
+
+
+# lookup inside a repository (the command opens one when there is one)
+
+RULES = ("[project]\nid = p\n[branch \"main\"]\n"
+         "environment = %s\n")
+
+
+def test_lookup_in_repository(env, tmp_path):
+    from repos import make_bare, make_repo
+    repo = tmp_path / "app"
+    make_repo(repo, env)
+    (repo / "sub").mkdir()
+    (repo / ".dotgit-deploy.ini").write_text(RULES % "staging")
+    r = dd("config", "explain", "main", env=env, cwd=repo / "sub", status=0)
+    assert r.stdout.splitlines()[1] == (
+        "  rule:        [branch \"main\"] at %s/.dotgit-deploy.ini:3 "
+        "(exact match)" % repo)
+    # $GIT_DIR/dotgit-deploy.ini comes first
+    (repo / ".git" / "dotgit-deploy.ini").write_text(RULES % "preview")
+    r = dd("-C", str(repo), "config", "explain", "main", env=env,
+           cwd=tmp_path, status=0)
+    assert r.stdout.splitlines()[0] == "refs/heads/main: deployed to preview"
+    assert "%s/.git/dotgit-deploy.ini:3" % repo in r.stdout
+    # -c wins over both
+    c = write(tmp_path, RULES % "production")
+    r = dd("-c", str(c), "config", "explain", "main", env=env, cwd=repo,
+           status=0)
+    assert r.stdout.splitlines()[0] == ("refs/heads/main: deployed to "
+                                        "production")
+    # a bare repository: its own directory is $GIT_DIR
+    bare = make_bare(tmp_path / "srv.git", env)
+    with open(os.path.join(bare, "dotgit-deploy.ini"), "w") as f:
+        f.write(RULES % "staging")
+    r = dd("config", "check", env=env, cwd=bare, status=0)
+    assert r.stdout == "ok\n"
+
+
+@pytest.mark.skipif(os.path.exists("/etc/dotgit-deploy/config.ini"),
+                    reason="a system-wide config exists")
+def test_lookup_in_repository_nothing_found(env, tmp_path, home):
+    from repos import make_repo
+    repo = tmp_path / "app"
+    make_repo(repo, env)
+    r = dd("config", "check", env=env, cwd=repo, status=2)
+    assert r.stderr.splitlines()[0] == (
+        "dotgit-deploy: no configuration found; looked for "
+        "'%s/.git/dotgit-deploy.ini', '%s/.dotgit-deploy.ini', "
+        "'%s/.config/dotgit-deploy/config.ini', "
+        "'/etc/dotgit-deploy/config.ini'" % (repo, repo, home))
