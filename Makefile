@@ -52,13 +52,16 @@ $(BUILD):
 	@mkdir -p $@
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
-	$(CC) $(CFLAGS) $(SAN) $(DD_CFLAGS) -c -o $@ $<
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) $(SAN) $(DD_CFLAGS) -c -o $@ $<
 
 $(BIN): $(OBJS)
-	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $(OBJS) $(DD_LIBS)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $(OBJS) $(DD_LIBS)
 
 $(BUILD)/test_%: tests/unit/test_%.c $(LIBOBJS) $(wildcard tests/unit/*.h)
-	$(CC) $(CFLAGS) $(SAN) $(DD_CFLAGS) -Isrc -Wno-missing-prototypes \
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) $(SAN) $(DD_CFLAGS) -Isrc -Wno-missing-prototypes \
 	    -o $@ $< $(LIBOBJS) $(DD_LIBS) -lcmocka
 
 deps:

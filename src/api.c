@@ -978,6 +978,15 @@ api_deployment_json(const struct api_deployment *d)
 	return dump(o, JSON_INDENT(2));
 }
 
+void
+api_print_deployment(FILE *f, const struct api_deployment *d)
+{
+	char *s = api_deployment_json(d);
+
+	fprintf(f, "%s\n", s);
+	free(s);
+}
+
 /* JSON in. */
 
 static int

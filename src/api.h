@@ -3,6 +3,7 @@
 #define DD_API_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "error.h"
@@ -92,6 +93,8 @@ int	api_parse_projects(struct api_project **out, size_t *n, long *total,
 void	api_parse_error(struct error *, long status, const char *body,
 	    size_t len);
 
+/* The deployment as one JSON document (for --json), with a newline. */
+void	api_print_deployment(FILE *, const struct api_deployment *);
 void	api_deployment_release(struct api_deployment *);
 void	api_projects_free(struct api_project *, size_t);
 

@@ -8,6 +8,7 @@
 
 /* What main parsed and opened for the command. */
 struct ctx {
+	const char	*argv0;		/* as run: may be a hook's path */
 	const char	*dir;		/* -C DIR, or NULL */
 	const char	*config_file;	/* -c FILE, or NULL */
 	int		 level;		/* log level from -q / -v */

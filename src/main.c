@@ -43,13 +43,6 @@ usage(FILE *f)
 	    "Exit status: 0 ok, 1 failure, 2 usage or configuration.\n");
 }
 
-int
-cmd_usage(const struct command *cmd, struct error *err)
-{
-	return error_set(err, EXIT_USAGE, "usage: dotgit-deploy %s %s",
-	    cmd->name, cmd->usage);
-}
-
 /* Take a global option's value, from "-C DIR", "-CDIR" or "--opt=DIR". */
 static int
 take_value(int argc, char **argv, int *i, const char **out)
@@ -123,24 +116,6 @@ global_options(struct ctx *ctx, int argc, char **argv, int *show,
 	}
 	argv[n] = NULL;
 	return n;
-}
-
-int
-cmd_load_config(struct ctx *ctx, struct config *cfg, struct error *err)
-{
-	const char *git_dir = NULL, *workdir = NULL;
-	char *path;
-	int rc;
-
-	if (ctx->repo != NULL) {
-		git_dir = repo_git_dir(ctx->repo);
-		workdir = repo_workdir(ctx->repo);
-	}
-	if (config_find(&path, ctx->config_file, git_dir, workdir, err) < 0)
-		return -1;
-	rc = config_load(cfg, path, err);
-	free(path);
-	return rc;
 }
 
 static const struct command *
@@ -236,6 +211,7 @@ main(int argc, char **argv)
 	int rc;
 
 	error_clear(&err);
+	ctx.argv0 = argv[0];
 	rc = run(&ctx, argc, hargv ? hargv : argv, &err);
 	if (rc < 0) {
 		error_print(&err);

@@ -1,18 +1,325 @@
-/* plan.c -- STUB */
+/* plan.c -- decide what each pushed ref means: a job, or why not */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "log.h"
 #include "plan.h"
+#include "rules.h"
+#include "xmalloc.h"
 
-void plan_push_option(struct push_options *o, const char *s)
-{ (void)o; (void)s; }
-void plan_push_options_from_env(struct push_options *o) { (void)o; }
-void plan_push_options_release(struct push_options *o) { (void)o; }
-void plan_update(struct plan *out, const struct config *c, struct repo *r,
-    const struct ref_update *u, const struct push_options *o, int f)
-{ (void)c; (void)r; (void)u; (void)o; (void)f;
-  memset(out, 0, sizeof(*out)); out->verdict = PLAN_ERROR; }
-void plan_release(struct plan *p) { (void)p; }
-int plan_parse_line(struct ref_update *out, const char *l, size_t n,
+#define MAX_PUSH_OPTIONS	1000
+#define MAX_REF_LEN		4096
+
+static const char *const skip_markers[] = {
+	"[skip deploy]", "[deploy skip]", NULL
+};
+
+static void
+set_invalid(struct push_options *opts, const char *opt, const char *why)
+{
+	char *e;
+
+	if (opts->invalid != NULL)
+		return;
+	e = log_escape(opt, 200);
+	opts->invalid = xasprintf("invalid push option '%s': %s", e, why);
+	free(e);
+}
+
+void
+plan_push_option(struct push_options *opts, const char *opt)
+{
+	const char *v;
+
+	if (strncmp(opt, "deploy.", 7) != 0)
+		return;
+	if (strcmp(opt, "deploy.skip") == 0)
+		opts->skip_all = 1;
+	else if (strcmp(opt, "deploy.verbose") == 0)
+		opts->verbose = 1;
+	else if (strncmp(opt, "deploy.skip=", 12) == 0) {
+		if (opt[12] == '\0')
+			set_invalid(opts, opt, "name a branch or tag");
+		opts->skip = xreallocarray(opts->skip, opts->nskip + 1,
+		    sizeof(*opts->skip));
+		opts->skip[opts->nskip++] = xstrdup(opt + 12);
+	} else if (strncmp(opt, "deploy.environment=", 19) == 0) {
+		v = opt + 19;
+		if (config_env_index(v) < 0)
+			set_invalid(opts, opt, "use production, staging or "
+			    "preview");
+		else {
+			free(opts->environment);
+			opts->environment = xstrdup(v);
+		}
+	} else if (strncmp(opt, "deploy.env.", 11) == 0) {
+		struct error err;
+
+		error_clear(&err);
+		if (vars_set_assignment(&opts->env, opt + 11, &err) < 0)
+			set_invalid(opts, opt, "expected deploy.env.NAME=VALUE "
+			    "with NAME of letters, digits and _");
+	} else
+		set_invalid(opts, opt, "known options are deploy.skip, "
+		    "deploy.skip=REF, deploy.env.NAME=VALUE, "
+		    "deploy.environment=ENV, deploy.verbose");
+}
+
+void
+plan_push_options_from_env(struct push_options *opts)
+{
+	const char *s = getenv("GIT_PUSH_OPTION_COUNT");
+	char name[64];
+	long n, i;
+
+	if (s == NULL)
+		return;
+	n = strtol(s, NULL, 10);
+	if (n < 0 || n > MAX_PUSH_OPTIONS) {
+		set_invalid(opts, s, "too many push options");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
+		if ((s = getenv(name)) != NULL)
+			plan_push_option(opts, s);
+	}
+}
+
+void
+plan_push_options_release(struct push_options *opts)
+{
+	size_t i;
+
+	for (i = 0; i < opts->nskip; i++)
+		free(opts->skip[i]);
+	free(opts->skip);
+	vars_release(&opts->env);
+	free(opts->environment);
+	free(opts->invalid);
+	memset(opts, 0, sizeof(*opts));
+}
+
+/* 1 if s is valid UTF-8 without control characters. */
+static int
+printable_utf8(const char *s)
+{
+	char *e = log_escape(s, 0);
+	int same = strcmp(e, s) == 0;
+
+	free(e);
+	return same;
+}
+
+static int
+has_skip_marker(const char *msg)
+{
+	size_t i;
+
+	for (i = 0; skip_markers[i] != NULL; i++)
+		if (strcasestr(msg, skip_markers[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+is_skipped(const struct push_options *opts, const char *ref,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < opts->nskip; i++)
+		if (strcmp(opts->skip[i], name) == 0 ||
+		    strcmp(opts->skip[i], ref) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+verdict(struct plan *p, enum plan_verdict v, const char *fmt, ...)
+    PRINTFLIKE(3, 4);
+
+static void
+verdict(struct plan *p, enum plan_verdict v, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->verdict = v;
+	free(p->reason);
+	va_start(ap, fmt);
+	if (vasprintf(&p->reason, fmt, ap) < 0)
+		p->reason = NULL;
+	va_end(ap);
+}
+
+static void
+fill_job(struct job *job, const struct config *cfg, struct repo *repo,
+    const struct ref_update *up, const char *name, const char *env,
+    const struct push_options *opts, const struct rule *rule)
+{
+	size_t i;
+
+	job->project_is_name = cfg->project_id == NULL;
+	job->project = xstrdup(job->project_is_name ? cfg->project_name :
+	    cfg->project_id);
+	job->repo = repo != NULL ? xstrdup(repo_git_dir(repo)) : NULL;
+	job->ref = xstrdup(up->ref);
+	job->branch = xstrdup(name);
+	job->environment = xstrdup(env);
+	vars_merge(&job->env_vars, &cfg->env_vars[config_env_index(env)]);
+	vars_merge(&job->env_vars, &opts->env);
+	if (rule != NULL && rule->npaths > 0) {
+		job->paths = xcalloc(rule->npaths, sizeof(*job->paths));
+		for (i = 0; i < rule->npaths; i++)
+			job->paths[i] = xstrdup(rule->paths[i]);
+		job->npaths = rule->npaths;
+	}
+	job->planned_at = (long long)time(NULL);
+	job_set_idem_key(job);
+}
+
+/* Everything that needs no repository: ref shape, options, rules. */
+static int
+plan_rules(struct plan *p, const struct config *cfg,
+    const struct ref_update *up, const struct push_options *opts,
+    int flags, const char **name)
+{
+	enum rule_kind kind;
+
+	if (strncmp(up->ref, "refs/heads/", 11) == 0)
+		kind = RULE_BRANCH;
+	else if (strncmp(up->ref, "refs/tags/", 10) == 0)
+		kind = RULE_TAG;
+	else {
+		verdict(p, PLAN_SKIP, "not a branch or tag");
+		return -1;
+	}
+	*name = up->ref + (kind == RULE_BRANCH ? 11 : 10);
+	if (repo_oid_is_zero(up->new)) {
+		verdict(p, PLAN_SKIP, "deleted: nothing to deploy");
+		return -1;
+	}
+	if (!printable_utf8(up->ref)) {
+		verdict(p, PLAN_ERROR, "the ref name is not printable UTF-8, "
+		    "which the API cannot carry");
+		return -1;
+	}
+	if (opts->invalid != NULL) {
+		verdict(p, PLAN_ERROR, "%s", opts->invalid);
+		return -1;
+	}
+	if (opts->skip_all || is_skipped(opts, up->ref, *name)) {
+		verdict(p, PLAN_SKIP, "skipped by push option deploy.skip");
+		return -1;
+	}
+	p->rule = rules_match(cfg, kind, *name);
+	if (p->rule == NULL && !((flags & PLAN_EXPLICIT) &&
+	    opts->environment != NULL)) {
+		verdict(p, PLAN_SKIP, "not deployed: no [%s] rule matches",
+		    kind == RULE_BRANCH ? "branch" : "tag");
+		return -1;
+	}
+	return 0;
+}
+
+void
+plan_update(struct plan *p, const struct config *cfg, struct repo *repo,
+    const struct ref_update *up, const struct push_options *opts,
+    int flags)
+{
+	struct error err;
+	const char *name, *env;
+	char commit[OID_HEXSZ + 1], *msg = NULL;
+
+	memset(p, 0, sizeof(*p));
+	error_clear(&err);
+	if (plan_rules(p, cfg, up, opts, flags, &name) < 0)
+		return;
+	env = opts->environment != NULL ? opts->environment :
+	    p->rule->environment;
+	if (repo_resolve(commit, repo, up->new, &err) < 0) {
+		verdict(p, PLAN_ERROR, "%s", err.msg);
+		return;
+	}
+	if (!(flags & PLAN_EXPLICIT)) {
+		if (repo_commit_message(&msg, repo, commit, &err) < 0) {
+			verdict(p, PLAN_ERROR, "%s", err.msg);
+			return;
+		}
+		if (has_skip_marker(msg)) {
+			free(msg);
+			verdict(p, PLAN_SKIP, "skipped: the commit message "
+			    "says [skip deploy]");
+			return;
+		}
+		free(msg);
+	}
+	memcpy(p->job.commit, commit, sizeof(commit));
+	fill_job(&p->job, cfg, repo, up, name, env, opts, p->rule);
+	p->verdict = PLAN_DEPLOY;
+}
+
+void
+plan_release(struct plan *p)
+{
+	free(p->reason);
+	job_release(&p->job);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+hex_field(char out[OID_HEXSZ + 1], const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != OID_HEXSZ)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+	for (i = 0; i < len; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[OID_HEXSZ] = '\0';
+	return 0;
+}
+
+int
+plan_parse_line(struct ref_update *out, const char *line, size_t len,
     struct error *err)
-{ (void)out; (void)l; (void)n; return error_set(err, 1, "stub"); }
-void plan_update_release(struct ref_update *u) { (void)u; }
+{
+	const char *sp1, *sp2, *end = line + len;
+
+	memset(out, 0, sizeof(*out));
+	if (len > 0 && line[len - 1] == '\r')
+		end--;
+	if (memchr(line, '\0', len) != NULL)
+		return error_set(err, EXIT_FAIL, "a NUL byte in the line");
+	sp1 = memchr(line, ' ', (size_t)(end - line));
+	sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1)) : NULL;
+	if (sp2 == NULL || sp2 + 1 >= end)
+		return error_set(err, EXIT_FAIL, "expected '<old> <new> "
+		    "<ref>'");
+	if (sp1 - line == 64 && sp2 - sp1 - 1 == 64)
+		return error_set(err, EXIT_FAIL, "64-digit object ids: sha256 "
+		    "repositories are not supported");
+	if (hex_field(out->old, line, (size_t)(sp1 - line)) < 0 ||
+	    hex_field(out->new, sp1 + 1, (size_t)(sp2 - sp1 - 1)) < 0)
+		return error_set(err, EXIT_FAIL, "expected 40-digit hex "
+		    "object ids");
+	if (end - sp2 - 1 > MAX_REF_LEN)
+		return error_set(err, EXIT_FAIL, "ref name longer than %d "
+		    "bytes", MAX_REF_LEN);
+	out->ref = xstrndup(sp2 + 1, (size_t)(end - sp2 - 1));
+	return 0;
+}
+
+void
+plan_update_release(struct ref_update *up)
+{
+	free(up->ref);
+	up->ref = NULL;
+}

@@ -24,6 +24,7 @@ struct push_options {
 	size_t		 nskip;
 	struct vars	 env;		/* deploy.env.KEY=VALUE, --set */
 	char		*environment;	/* deploy.environment=ENV */
+	int		 verbose;	/* deploy.verbose: say why not too */
 	char		*invalid;	/* first invalid option, explained */
 };
 

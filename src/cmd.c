@@ -1,0 +1,29 @@
+/* cmd.c -- helpers shared by the commands */
+#include <stdlib.h>
+
+#include "cmd.h"
+
+int
+cmd_usage(const struct command *cmd, struct error *err)
+{
+	return error_set(err, EXIT_USAGE, "usage: dotgit-deploy %s %s",
+	    cmd->name, cmd->usage);
+}
+
+int
+cmd_load_config(struct ctx *ctx, struct config *cfg, struct error *err)
+{
+	const char *git_dir = NULL, *workdir = NULL;
+	char *path;
+	int rc;
+
+	if (ctx->repo != NULL) {
+		git_dir = repo_git_dir(ctx->repo);
+		workdir = repo_workdir(ctx->repo);
+	}
+	if (config_find(&path, ctx->config_file, git_dir, workdir, err) < 0)
+		return -1;
+	rc = config_load(cfg, path, err);
+	free(path);
+	return rc;
+}

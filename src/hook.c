@@ -1,0 +1,321 @@
+/* hook.c -- the server-side post-receive hook, and what all hooks share */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "deliver.h"
+#include "hook.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define MAX_BAD_LINES_SHOWN 5
+
+extern char **environ;
+
+int
+hook_read_input(char **out, size_t *len, int fd, struct error *err)
+{
+	size_t size = 8192, n = 0;
+	char *buf = xmalloc(size + 1), drain[4096];
+	ssize_t r;
+
+	for (;;) {
+		if (n == size && size < HOOK_MAX_INPUT) {
+			size *= 2;
+			buf = xreallocarray(buf, size + 1, 1);
+		}
+		if (n == size)	/* too much: keep git unblocked, drop it */
+			r = read(fd, drain, sizeof(drain));
+		else
+			r = read(fd, buf + n, size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (n < size)
+			n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	if (r < 0)
+		return error_set(err, EXIT_FAIL, "reading hook input: %s",
+		    strerror(errno));
+	if (n == HOOK_MAX_INPUT)
+		log_warnx("hook input longer than %u bytes: the rest is "
+		    "ignored", HOOK_MAX_INPUT);
+	return 0;
+}
+
+/* A file holding the input, for the chained hook's stdin. */
+static int
+input_fd(const char *input, size_t len)
+{
+	int fd = memfd_create("dotgit-deploy-hook-input", MFD_CLOEXEC);
+	size_t off = 0;
+	ssize_t w;
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		if ((w = write(fd, input + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+spawn_chained(pid_t *pid, const char *path, char *const *args, int fd)
+{
+	posix_spawn_file_actions_t fa;
+	size_t n = 0;
+	char **argv;
+	int rc;
+
+	while (args != NULL && args[n] != NULL)
+		n++;
+	argv = xcalloc(n + 2, sizeof(*argv));
+	argv[0] = (char *)path;
+	if (n > 0)
+		memcpy(argv + 1, args, n * sizeof(*argv));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd, 0);
+	rc = posix_spawn(pid, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	free(argv);
+	return rc;
+}
+
+int
+hook_run_chained(int *status, const char *hooks_dir, const char *name,
+    char *const *args, const char *input, size_t len, struct error *err)
+{
+	char *path = xasprintf("%s/%s%s", hooks_dir, name,
+	    HOOK_CHAINED_SUFFIX);
+	int fd = -1, rc = -1, ws;
+	pid_t pid;
+
+	*status = 0;
+	if (access(path, X_OK) != 0) {
+		free(path);
+		return 0;
+	}
+	if ((fd = input_fd(input, len)) < 0) {
+		error_set(err, EXIT_FAIL, "cannot pass input to '%s': %s",
+		    path, strerror(errno));
+		goto out;
+	}
+	if ((errno = spawn_chained(&pid, path, args, fd)) != 0) {
+		error_set(err, EXIT_FAIL, "cannot run '%s': %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+void
+hook_parse_updates(struct ref_update **out, size_t *n, const char *input,
+    size_t len)
+{
+	const char *p = input, *end = input + len, *nl;
+	size_t lineno = 0, bad = 0;
+	struct ref_update up;
+	struct error err;
+
+	*out = NULL;
+	*n = 0;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		lineno++;
+		error_clear(&err);
+		if (plan_parse_line(&up, p, (size_t)(nl - p), &err) == 0) {
+			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = up;
+		} else if (bad++ < MAX_BAD_LINES_SHOWN)
+			log_error("hook input line %zu ignored: %s", lineno,
+			    err.msg);
+	}
+	if (bad > MAX_BAD_LINES_SHOWN)
+		log_error("%zu more bad hook input lines ignored",
+		    bad - MAX_BAD_LINES_SHOWN);
+}
+
+void
+hook_updates_free(struct ref_update *ups, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		plan_update_release(&ups[i]);
+	free(ups);
+}
+
+/* The name shown for a ref: the branch or tag name, escaped. */
+static char *
+ref_label(const char *ref)
+{
+	if (strncmp(ref, "refs/heads/", 11) == 0)
+		ref += 11;
+	return log_escape(ref, 200);
+}
+
+static int
+deliver_one(struct deliver *d, struct plan *p, const char *label)
+{
+	struct error err;
+	char *outcome = NULL;
+	int rc;
+
+	error_clear(&err);
+	rc = deliver_job(d, &p->job, NULL, &outcome, &err);
+	if (rc == 0)
+		log_info("%s -> %s: %s", label, p->job.environment, outcome);
+	else {
+		log_error("%s -> %s: not deployed: %s", label,
+		    p->job.environment, err.msg);
+		if (err.hint[0])
+			log_hint("%s", err.hint);
+	}
+	free(outcome);
+	return rc;
+}
+
+int
+hook_deliver(const struct config *cfg, struct repo *repo,
+    const struct ref_update *ups, size_t n, const struct push_options *opts)
+{
+	struct deliver *d;
+	struct plan p;
+	char *label;
+	int failed = 0;
+	size_t i;
+
+	deliver_init(&d, cfg, cfg->hook_timeout, 0);
+	for (i = 0; i < n; i++) {
+		plan_update(&p, cfg, repo, &ups[i], opts, 0);
+		label = ref_label(ups[i].ref);
+		if (p.verdict == PLAN_DEPLOY)
+			failed += deliver_one(d, &p, label) < 0;
+		else if (p.verdict == PLAN_ERROR) {
+			log_error("%s: not deployed: %s", label, p.reason);
+			failed++;
+		} else if (p.rule != NULL || opts->verbose)
+			log_info("%s: %s", label, p.reason);
+		else
+			log_verbose("%s: %s", label, p.reason);
+		free(label);
+		plan_release(&p);
+	}
+	deliver_free(d);
+	return failed;
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char msg[] = "dotgit-deploy: hook time budget used up; "
+	    "stopping so the push is not held\n";
+
+	(void)sig;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(EXIT_FAIL);
+}
+
+/* Where the hook that git ran lives: next to argv[0], or the repo's. */
+static char *
+hooks_dir_of(const char *argv0, struct repo *repo)
+{
+	const char *slash = strrchr(argv0, '/');
+	struct error err;
+	char *dir = NULL;
+
+	if (slash != NULL && strcmp(slash + 1, "post-receive") == 0)
+		return xstrndup(argv0, (size_t)(slash - argv0));
+	error_clear(&err);
+	if (repo != NULL && repo_hooks_dir(&dir, repo, &err) == 0)
+		return dir;
+	return NULL;
+}
+
+/* Open, configure, plan and deliver; the chained hook already ran. */
+static int
+post_receive_deploy(struct ctx *ctx, const char *input, size_t len,
+    struct error *err)
+{
+	struct push_options opts = { 0 };
+	struct ref_update *ups = NULL;
+	struct config cfg = { 0 };
+	size_t n = 0;
+	int failed = -1;
+
+	if (ctx->repo == NULL && repo_open(&ctx->repo, ctx->dir, err) < 0)
+		return -1;
+	if (cmd_load_config(ctx, &cfg, err) < 0)
+		goto out;
+	hook_parse_updates(&ups, &n, input, len);
+	plan_push_options_from_env(&opts);
+	if (cfg.hook_mode != HOOK_MODE_QUEUE)
+		alarm((unsigned)cfg.hook_timeout + 2);
+	failed = hook_deliver(&cfg, ctx->repo, ups, n, &opts);
+	alarm(0);
+out:
+	plan_push_options_release(&opts);
+	hook_updates_free(ups, n);
+	config_release(&cfg);
+	return failed == 0 ? 0 : -1;
+}
+
+int
+hook_post_receive(struct ctx *ctx, int argc, char **argv, struct error *err)
+{
+	char *input = NULL, *dir;
+	size_t len = 0;
+	int status = 0, rc;
+
+	signal(SIGALRM, on_alarm);
+	signal(SIGPIPE, SIG_IGN);
+	if (hook_read_input(&input, &len, 0, err) < 0)
+		error_print(err);
+	error_clear(err);
+	if (ctx->repo == NULL)
+		repo_open(&ctx->repo, ctx->dir, err);
+	dir = hooks_dir_of(ctx->argv0, ctx->repo);
+	if (dir != NULL && hook_run_chained(&status, dir, "post-receive",
+	    argv + 1, input, len, err) < 0)
+		error_print(err);
+	free(dir);
+	error_clear(err);
+	(void)argc;
+	rc = post_receive_deploy(ctx, input, len, err);
+	free(input);
+	if (rc < 0 && err->msg[0] != '\0')
+		return -1;
+	return status != 0 ? status : rc == 0 ? 0 : EXIT_FAIL;
+}

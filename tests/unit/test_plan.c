@@ -1,0 +1,167 @@
+/* test_plan.c -- hook stdin lines and push options */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+#define A40 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define B40 "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+#define Z40 "0000000000000000000000000000000000000000"
+
+static int
+parse(struct ref_update *up, const char *line, struct error *err)
+{
+	return plan_parse_line(up, line, strlen(line), err);
+}
+
+static void
+test_parse_good_line(void **state)
+{
+	struct ref_update up;
+	struct error err;
+
+	(void)state;
+	error_clear(&err);
+	assert_int_equal(parse(&up, Z40 " " B40 " refs/heads/feature/x",
+	    &err), 0);
+	assert_string_equal(up.old, Z40);
+	/* ids are normalised to lower case */
+	assert_string_equal(up.new, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+	assert_string_equal(up.ref, "refs/heads/feature/x");
+	plan_update_release(&up);
+	/* a ref name may hold spaces; CRLF is tolerated */
+	assert_int_equal(parse(&up, A40 " " A40 " refs/heads/a b\r", &err), 0);
+	assert_string_equal(up.ref, "refs/heads/a b");
+	plan_update_release(&up);
+}
+
+static void
+test_parse_garbage(void **state)
+{
+	static const char *const bad[] = {
+		"", "garbage", A40 " " A40, A40 " " A40 " ",
+		"zzzz " A40 " refs/heads/main",
+		A40 "0 " A40 " refs/heads/main",
+		A40 "  " A40 " refs/heads/main",
+		NULL
+	};
+	struct ref_update up;
+	struct error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; bad[i] != NULL; i++) {
+		error_clear(&err);
+		assert_int_equal(parse(&up, bad[i], &err), -1);
+		assert_null(up.ref);
+		assert_true(err.msg[0] != '\0');
+	}
+}
+
+static void
+test_parse_nul_and_sha256(void **state)
+{
+	static const char nul[] = A40 " " A40 " refs/heads/m\0x";
+	char sha256[200], *longref;
+	struct ref_update up;
+	struct error err;
+
+	(void)state;
+	error_clear(&err);
+	assert_int_equal(plan_parse_line(&up, nul, sizeof(nul) - 1, &err), -1);
+	assert_non_null(strstr(err.msg, "NUL"));
+	snprintf(sha256, sizeof(sha256), "%s%s %s%s refs/heads/main", A40,
+	    "aaaaaaaaaaaaaaaaaaaaaaaa", A40, "aaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_int_equal(parse(&up, sha256, &err), -1);
+	assert_non_null(strstr(err.msg, "sha256"));
+	longref = malloc(5000);
+	memset(longref, 'r', 4999);
+	longref[4999] = '\0';
+	memcpy(longref, A40 " " A40 " ", 82);
+	assert_int_equal(parse(&up, longref, &err), -1);
+	assert_non_null(strstr(err.msg, "longer than"));
+	free(longref);
+}
+
+static void
+test_push_options(void **state)
+{
+	struct push_options o = { 0 };
+
+	(void)state;
+	plan_push_option(&o, "ci.skip");
+	plan_push_option(&o, "deploy.env.API_URL=https://x?a=b");
+	plan_push_option(&o, "deploy.environment=staging");
+	plan_push_option(&o, "deploy.skip=feature/x");
+	assert_null(o.invalid);
+	assert_false(o.skip_all);
+	assert_string_equal(vars_get(&o.env, "API_URL"), "https://x?a=b");
+	assert_string_equal(o.environment, "staging");
+	assert_int_equal(o.nskip, 1);
+	assert_string_equal(o.skip[0], "feature/x");
+	plan_push_option(&o, "deploy.skip");
+	assert_true(o.skip_all);
+	plan_push_options_release(&o);
+}
+
+static void
+test_push_options_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"deploy.environment=prod", "deploy.env.1X=2",
+		"deploy.env.NOVALUE", "deploy.frobnicate", "deploy.skip=",
+		NULL
+	};
+	struct push_options o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; bad[i] != NULL; i++) {
+		memset(&o, 0, sizeof(o));
+		plan_push_option(&o, bad[i]);
+		assert_non_null(o.invalid);
+		assert_non_null(strstr(o.invalid, "invalid push option"));
+		plan_push_options_release(&o);
+	}
+}
+
+static void
+test_push_options_from_env(void **state)
+{
+	struct push_options o = { 0 };
+
+	(void)state;
+	setenv("GIT_PUSH_OPTION_COUNT", "2", 1);
+	setenv("GIT_PUSH_OPTION_0", "deploy.env.X=1", 1);
+	setenv("GIT_PUSH_OPTION_1", "deploy.skip", 1);
+	plan_push_options_from_env(&o);
+	assert_string_equal(vars_get(&o.env, "X"), "1");
+	assert_true(o.skip_all);
+	plan_push_options_release(&o);
+	setenv("GIT_PUSH_OPTION_COUNT", "999999", 1);
+	plan_push_options_from_env(&o);
+	assert_non_null(o.invalid);
+	plan_push_options_release(&o);
+	unsetenv("GIT_PUSH_OPTION_COUNT");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good_line),
+		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_parse_nul_and_sha256),
+		cmocka_unit_test(test_push_options),
+		cmocka_unit_test(test_push_options_invalid),
+		cmocka_unit_test(test_push_options_from_env),
+	};
+
+	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
+}
