@@ -998,8 +998,9 @@ load_json(json_t **out, const char *body, size_t len, struct error *err)
 	if (body == NULL || len == 0)
 		return error_temp(err, "unexpected reply from the API: "
 		    "empty body");
-	if ((*out = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr)) ==
-	    NULL)
+	*out = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
+	if (*out == NULL)
 		return error_temp(err, "unexpected reply from the API: not "
 		    "JSON (line %d column %d: %s)", jerr.line, jerr.column,
 		    jerr.text);
