@@ -77,8 +77,12 @@ parse_count(const char *opt, const char *s, int max, int *out,
 		return 0;
 	}
 	shown = log_escape(s, 32);
-	error_set(err, EXIT_USAGE, "invalid %s '%s': a whole number from 1 "
-	    "to %d is needed", opt, shown, max);
+	if (max == INT_MAX)
+		error_set(err, EXIT_USAGE, "invalid %s '%s': a positive whole "
+		    "number is needed", opt, shown);
+	else
+		error_set(err, EXIT_USAGE, "invalid %s '%s': a whole number "
+		    "from 1 to %d is needed", opt, shown, max);
 	free(shown);
 	return -1;
 }
