@@ -50,8 +50,9 @@ const struct api_ratelimit *api_last_ratelimit(const struct api *);
  * exactly once (the daemon does its own retrying). */
 void	api_set_retries(struct api *, int);
 
-/* POST /projects/{id}/deployments with Idempotency-Key; 201 only (200 for
- * a replayed key). A job whose project is a name is looked up first. */
+/* POST /projects/{id}/deployments with Idempotency-Key; 201 expected (any
+ * 2xx with a deployment body is taken). A job whose project is a name is
+ * looked up first. */
 int	api_deploy(struct api *, struct api_deployment *out,
 	    const struct job *, struct error *);
 int	api_get_deployment(struct api *, struct api_deployment *out,
@@ -65,8 +66,8 @@ int	api_find_project(struct api *, char **id_out, const char *name,
 /* Poll GET /deployments/{id} (0.5 s doubling to 5 s) until its status is
  * ready, error or canceled, or `timeout` seconds have passed (temporary
  * error). `progress`, if not NULL, is called on every status change. *out
- * holds the last reply either way; release it. Returns 0 when it is final,
- * whatever the final status. */
+ * holds the last reply (empty when the last request failed); release it.
+ * Returns 0 when the status is final, whatever it is. */
 int	api_wait_deployment(struct api *, struct api_deployment *out,
 	    const char *id, int timeout,
 	    void (*progress)(const struct api_deployment *), struct error *);
