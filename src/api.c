@@ -775,7 +775,8 @@ find_matches(struct api *api, const char *name, char **ids, size_t *count,
 		}
 		api_projects_free(p, n);
 		seen += n;
-		if (n == 0 || (total >= 0 && seen >= (size_t)total) ||
+		if (n == 0 || (total >= 0 && (seen >= (size_t)total ||
+		    page > total / API_PER_PAGE_MAX)) ||
 		    (total < 0 && n < API_PER_PAGE_MAX))
 			break;
 	}

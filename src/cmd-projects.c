@@ -152,7 +152,7 @@ fetch_all(struct api *api, int per_page, struct listing *l,
     struct error *err)
 {
 	struct api_project *p;
-	size_t n;
+	size_t n, last = 0;	/* where the previous page starts */
 	long total;
 	int page;
 
@@ -160,9 +160,20 @@ fetch_all(struct api *api, int per_page, struct listing *l,
 		if (api_list_projects(api, &p, &n, &total, page, per_page,
 		    err) < 0)
 			return -1;
+		if (page > 1 && n > 0 && last < l->n &&
+		    strcmp(p[0].id, l->p[last].id) == 0) {
+			api_projects_free(p, n);
+			return error_set(err, EXIT_FAIL, "the API sent page %d "
+			    "the same as page %d; it may ignore 'page'", page,
+			    page - 1);
+		}
+		last = l->n;
 		append(l, p, n);
 		l->total = total;
-		if (n == 0 || (total >= 0 && l->n >= (size_t)total) ||
+		/* A server that pads, repeats or thins pages cannot keep
+		 * us here: no more pages than meta.total needs. */
+		if (n == 0 || (total >= 0 && (l->n >= (size_t)total ||
+		    page > total / per_page)) ||
 		    (total < 0 && n < (size_t)per_page))
 			break;
 	}

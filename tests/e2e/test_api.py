@@ -1,8 +1,11 @@
 """The API client end to end: `projects`, `status`, project names, error
 replies, retries and TLS, against the HTTPS emulator."""
+import http.server
 import json
 import os
 import re
+import ssl
+import threading
 
 import pytest
 
@@ -156,6 +159,102 @@ def test_projects_bad_arguments(tmp_path, env, emu, args, msg):
     assert r.stderr == "dotgit-deploy: %s\n" % msg
     assert r.stdout == ""
     assert api_requests(emu) == []
+
+
+class FakeAPI:
+    """An HTTPS server that answers every /v1/projects with pages(n)."""
+
+    def __init__(self, directory, pages):
+        ca = make_other_ca(directory)
+        self.ca = ca
+        self.pages = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_GET(self):
+                q = dict(p.split("=", 1) for p in
+                         self.path.split("?", 1)[1].split("&"))
+                outer.pages.append(int(q["page"]))
+                body = json.dumps(pages(int(q["page"]))).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                     Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        d = os.path.dirname(ca)
+        ctx.load_cert_chain(os.path.join(d, "cert.pem"),
+                            os.path.join(d, "key.pem"))
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket,
+                                            server_side=True)
+        self.url = "https://127.0.0.1:%d/v1" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def projects(first, count):
+    return [{"id": "proj_%06d" % i, "name": "p%d" % i, "framework": None,
+             "created_at": None} for i in range(first, first + count)]
+
+
+def test_projects_all_stops_on_empty_page(tmp_path, env, emu):
+    fake = FakeAPI(tmp_path / "fake",
+                   lambda page: {"data": projects(1, 2) if page == 1 else [],
+                                 "meta": {"total": 45, "page": page}})
+    try:
+        cfg = configure(tmp_path, emu, url=fake.url, ca=fake.ca)
+        r = dd(cfg, "projects", "--all", "--per-page", "2", "--json",
+               env=env)
+    finally:
+        fake.stop()
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [p["id"] for p in doc["data"]] == ["proj_000001", "proj_000002"]
+    assert fake.pages == [1, 2]
+
+
+def test_projects_all_refuses_repeated_pages(tmp_path, env, emu):
+    fake = FakeAPI(tmp_path / "fake",
+                   lambda page: {"data": projects(1, 3),
+                                 "meta": {"total": 1000000, "page": 1}})
+    try:
+        cfg = configure(tmp_path, emu, url=fake.url, ca=fake.ca)
+        r = dd(cfg, "projects", "--all", env=env)
+    finally:
+        fake.stop()
+    assert r.returncode == 1
+    assert errors(r) == ["dotgit-deploy: the API sent page 2 the same as "
+                         "page 1; it may ignore 'page'"]
+    assert fake.pages == [1, 2]
+
+
+def test_projects_all_needs_no_more_pages_than_total(tmp_path, env, emu):
+    # thin pages: 10 a page where 100 were asked, total 150
+    fake = FakeAPI(tmp_path / "fake",
+                   lambda page: {"data": projects(page * 10, 10),
+                                 "meta": {"total": 150, "page": page}})
+    try:
+        cfg = configure(tmp_path, emu, url=fake.url, ca=fake.ca)
+        r = dd(cfg, "projects", "--all", "--json", env=env)
+    finally:
+        fake.stop()
+    assert r.returncode == 0, r.stderr
+    assert fake.pages == [1, 2]
+    assert len(json.loads(r.stdout)["data"]) == 20
 
 
 # -- [project] name
