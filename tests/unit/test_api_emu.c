@@ -584,6 +584,14 @@ test_wrong_ca(void **state)
 	    -1);
 	assert_string_equal(err.hint, "set [api] ca_file for a private CA");
 	api_free(api);
+	e.cfg.ca_file = (char *)"/nonexistent/ca.pem";
+	api = open_api(&e, KEY, 0);
+	assert_int_equal(api_list_projects(api, &p, &n, &total, 1, 20, &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/ca.pem"));
+	assert_string_equal(err.hint, "check [api] ca_file");
+	api_free(api);
+	assert_int_equal(emu_count(&e), 0);
 	emu_stop(&other);
 	emu_stop(&e);
 }
