@@ -44,6 +44,8 @@ struct api {
 	int			 budget;	/* s, 0: none */
 	long long		 deadline;	/* monotonic ms, 0: none */
 	int			 attempts;
+	unsigned long		 requests;	/* attempted so far */
+	volatile sig_atomic_t	*cancel;	/* abandon when set */
 	struct api_ratelimit	 rl;
 	struct buf		 resp;
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -100,6 +102,8 @@ static int		 check_url(const char *, struct error *);
 static int		 check_key(const char *, struct error *);
 static CURLcode		 set_options(struct api *, const struct config *);
 static size_t		 on_data(char *, size_t, size_t, void *);
+static int		 on_progress(void *, curl_off_t, curl_off_t,
+			    curl_off_t, curl_off_t);
 static void		 read_ratelimit(struct api *);
 static int		 transfer(struct api *, const struct req *, long *,
 			    struct error *);
@@ -293,6 +297,36 @@ api_set_retries(struct api *api, int n)
 	api->attempts = n > 0 ? n + 1 : 1;
 }
 
+/* libcurl calls this at least once a second during a transfer. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct api *api = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return api->cancel != NULL && *api->cancel != 0;
+}
+
+void
+api_set_cancel(struct api *api, volatile sig_atomic_t *flag)
+{
+	api->cancel = flag;
+	curl_easy_setopt(api->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(api->curl, CURLOPT_XFERINFODATA, api);
+	curl_easy_setopt(api->curl, CURLOPT_NOPROGRESS, flag != NULL ? 0L :
+	    1L);
+}
+
+unsigned long
+api_requests(const struct api *api)
+{
+	return api->requests;
+}
+
 /* One HTTP exchange. */
 
 static size_t
@@ -442,6 +476,7 @@ transfer(struct api *api, const struct req *rq, long *status,
 		    "up", api->budget);
 		return -1;
 	}
+	api->requests++;
 	rc = perform(api, rq, ms);
 	if (rc != CURLE_OK) {
 		transport_error(api, rc, &retry, err);
@@ -475,6 +510,9 @@ transport_error(struct api *api, CURLcode rc, int *retry,
 	case CURLE_URL_MALFORMAT:
 		error_set(err, EXIT_USAGE, "bad API url '%s': %s", api->base,
 		    why);
+		return;
+	case CURLE_ABORTED_BY_CALLBACK:
+		error_temp(err, "request to %s abandoned", api->base);
 		return;
 	case CURLE_WRITE_ERROR:
 		if (api->resp.too_big) {
@@ -581,7 +619,8 @@ call(struct api *api, const struct req *rq, struct error *err)
 		error_clear(err);
 		if (once(api, rq, &wait, err) == 0)
 			return 0;
-		if (wait < 0 || attempt >= api->attempts)
+		if (wait < 0 || attempt >= api->attempts ||
+		    (api->cancel != NULL && *api->cancel))
 			return -1;
 		w = wait > 0 ? wait : backoff_ms(attempt);
 		limit = api->deadline ? api->deadline - now_ms() :

@@ -2,6 +2,7 @@
 #ifndef DD_API_H
 #define DD_API_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -49,6 +50,12 @@ const struct api_ratelimit *api_last_ratelimit(const struct api *);
 /* Retries after the first attempt (default API_ATTEMPTS - 1): 0 sends
  * exactly once (the daemon does its own retrying). */
 void	api_set_retries(struct api *, int);
+/* While *flag is non-zero (a signal handler sets it), a request in
+ * flight is abandoned within about a second (a temporary error, "request
+ * abandoned") and no retry starts. NULL: never. */
+void	api_set_cancel(struct api *, volatile sig_atomic_t *flag);
+/* HTTP requests attempted so far on this handle (every retry counts). */
+unsigned long api_requests(const struct api *);
 
 /* POST /projects/{id}/deployments with Idempotency-Key; 201 expected (any
  * 2xx with a deployment body is taken). A job whose project is a name is
