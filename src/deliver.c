@@ -1,19 +1,36 @@
-/* deliver.c -- jobs go to the daemon's queue, or straight to the API */
+/* deliver.c -- jobs go to the daemon's queue, or through the worker */
 #include <stdlib.h>
 #include <string.h>
 
 #include "deliver.h"
+#include "ledger.h"
+#include "log.h"
+#include "queue.h"
+#include "worker.h"
 #include "xmalloc.h"
 
 struct deliver {
 	const struct config	*cfg;
 	int			 budget;
-	int			 direct;
-	int			 opened;	/* tried to open the API */
-	struct api		*api;
-	struct error		 open_err;	/* why the API did not open */
-	char			*project_id;	/* [project] name, looked up */
+	int			 direct;	/* a person asked: API only */
+	int			 queue_mode;
+	struct repo		*repo;		/* borrowed */
+
+	int			 queue_opened;
+	struct queue		*queue;
+	struct error		 queue_err;	/* why it did not open */
+
+	struct ledger		*ledger;
+	struct worker		*worker;
 };
+
+static int	open_queue(struct deliver *, struct error *);
+static int	to_queue(struct deliver *, struct job *, char **,
+		    struct error *);
+static int	to_api(struct deliver *, struct job *,
+		    struct api_deployment *, char **, struct error *);
+static int	requeue(struct deliver *, struct job *, const struct error *,
+		    char **);
 
 void
 deliver_init(struct deliver **out, const struct config *cfg, int budget,
@@ -24,7 +41,9 @@ deliver_init(struct deliver **out, const struct config *cfg, int budget,
 	d->cfg = cfg;
 	d->budget = budget;
 	d->direct = direct;
-	error_clear(&d->open_err);
+	d->queue_mode = !direct && cfg->hook_mode != HOOK_MODE_DIRECT &&
+	    (cfg->queue_dir != NULL || cfg->hook_mode == HOOK_MODE_QUEUE);
+	error_clear(&d->queue_err);
 	*out = d;
 }
 
@@ -33,58 +52,24 @@ deliver_free(struct deliver *d)
 {
 	if (d == NULL)
 		return;
-	api_free(d->api);
-	free(d->project_id);
+	worker_free(d->worker);
+	ledger_free(d->ledger);
+	queue_free(d->queue);
 	free(d);
 }
 
-static int
-open_api(struct deliver *d, struct error *err)
+void
+deliver_set_repo(struct deliver *d, struct repo *repo)
 {
-	char *key = NULL;
-
-	if (!d->opened) {
-		d->opened = 1;
-		if (config_read_key(&key, d->cfg, &d->open_err) == 0)
-			api_open(&d->api, d->cfg, key, d->budget,
-			    &d->open_err);
-		if (key != NULL)
-			explicit_bzero(key, strlen(key));
-		free(key);
-	}
-	if (d->api == NULL) {
-		*err = d->open_err;
-		return -1;
-	}
-	return 0;
+	d->repo = repo;
+	if (d->worker != NULL)
+		worker_set_repo(d->worker, repo);
 }
 
-/* Replace a project name with its id, looked up once. */
-static int
-resolve_project(struct deliver *d, struct job *job, struct error *err)
+struct api *
+deliver_api(struct deliver *d)
 {
-	if (!job->project_is_name)
-		return 0;
-	if (d->project_id == NULL &&
-	    api_find_project(d->api, &d->project_id, job->project, err) < 0)
-		return -1;
-	free(job->project);
-	job->project = xstrdup(d->project_id);
-	job->project_is_name = 0;
-	job_set_idem_key(job);
-	return 0;
-}
-
-static int
-deliver_direct(struct deliver *d, struct job *job,
-    struct api_deployment *dep, char **outcome, struct error *err)
-{
-	if (open_api(d, err) < 0 || resolve_project(d, job, err) < 0 ||
-	    api_deploy(d->api, dep, job, err) < 0)
-		return -1;
-	*outcome = xasprintf("%s %s (%s)", dep->id, dep->status,
-	    dep->url ? dep->url : "no url");
-	return 0;
+	return d->worker != NULL ? worker_api(d->worker) : NULL;
 }
 
 int
@@ -95,13 +80,113 @@ deliver_job(struct deliver *d, struct job *job, struct api_deployment *dep,
 	int rc;
 
 	*outcome = NULL;
-	rc = deliver_direct(d, job, dep ? dep : &local, outcome, err);
+	if (dep != NULL)
+		memset(dep, 0, sizeof(*dep));
+	if (d->queue_mode)
+		return to_queue(d, job, outcome, err);
+	rc = to_api(d, job, dep != NULL ? dep : &local, outcome, err);
 	api_deployment_release(&local);
 	return rc;
 }
 
-struct api *
-deliver_api(struct deliver *d)
+/* The queue, opened at the first job; a failure is kept. */
+static int
+open_queue(struct deliver *d, struct error *err)
 {
-	return d->api;
+	if (!d->queue_opened) {
+		d->queue_opened = 1;
+		if (d->cfg->queue_dir == NULL)
+			error_set(&d->queue_err, EXIT_USAGE, "[hook] mode = "
+			    "queue needs [daemon] queue = DIR");
+		else
+			queue_open(&d->queue, d->cfg->queue_dir,
+			    &d->queue_err);
+	}
+	if (d->queue == NULL) {
+		*err = d->queue_err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Queue mode: local work only, no network, no key. */
+static int
+to_queue(struct deliver *d, struct job *job, char **outcome,
+    struct error *err)
+{
+	if (open_queue(d, err) < 0 || queue_put(d->queue, job, err) < 0)
+		return -1;
+	*outcome = xasprintf("queued (job %s)", job->id);
+	return 0;
+}
+
+static void
+open_worker(struct deliver *d)
+{
+	struct error err;
+
+	if (d->worker != NULL)
+		return;
+	error_clear(&err);
+	if (d->cfg->queue_dir != NULL &&
+	    ledger_open(&d->ledger, d->cfg->queue_dir, &err) < 0)
+		log_warnx("deploying without the ledger: %s", err.msg);
+	worker_init(&d->worker, d->cfg, d->ledger, d->budget, -1);
+	worker_set_repo(d->worker, d->repo);
+}
+
+/* Direct mode: through the worker, within the time budget. */
+static int
+to_api(struct deliver *d, struct job *job, struct api_deployment *dep,
+    char **outcome, struct error *err)
+{
+	struct worker_result res;
+	int rc = 0;
+
+	open_worker(d);
+	worker_send(d->worker, job, d->direct ? WORKER_FORCE : 0, &res);
+	switch (res.status) {
+	case WORKER_DEPLOYED:
+		*dep = res.dep;
+		memset(&res.dep, 0, sizeof(res.dep));
+		*outcome = xasprintf("%s %s (%s)", dep->id, dep->status,
+		    dep->url != NULL ? dep->url : "no url");
+		break;
+	case WORKER_ALREADY:
+	case WORKER_FILTERED:
+		*outcome = xasprintf("not deployed: %s", res.reason);
+		break;
+	case WORKER_RETRY:
+		if (!d->direct && d->cfg->queue_dir != NULL &&
+		    requeue(d, job, &res.err, outcome) == 0)
+			break;
+		/* FALLTHROUGH */
+	case WORKER_FAILED:
+		*err = res.err;
+		rc = -1;
+		break;
+	}
+	worker_result_release(&res);
+	return rc;
+}
+
+/* A temporary failure in direct mode: leave the job to the daemon. */
+static int
+requeue(struct deliver *d, struct job *job, const struct error *why,
+    char **outcome)
+{
+	struct error err;
+
+	error_clear(&err);
+	job->attempts = 1;
+	job->next_attempt = 0;
+	free(job->last_error);
+	job->last_error = xstrdup(why->msg);
+	if (open_queue(d, &err) < 0 || queue_put(d->queue, job, &err) < 0) {
+		log_warnx("cannot queue the job for retry: %s", err.msg);
+		return -1;
+	}
+	*outcome = xasprintf("API unreachable, queued for retry (job %s): "
+	    "%s", job->id, why->msg);
+	return 0;
 }

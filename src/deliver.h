@@ -9,15 +9,24 @@
 
 struct deliver;
 
-/* Mode from the config ([hook] mode, [daemon] queue), or always the API
- * when `direct`. Nothing is opened until the first job: a push that
- * deploys nothing needs no key. `budget` bounds all API calls, seconds. */
+/*
+ * Mode from the config: queue when [daemon] queue is set and [hook] mode
+ * is queue or auto (the job file is written, nothing else: no network, no
+ * key); else the API through the worker (worker.h: ledger, path filter)
+ * within `budget` seconds, and a temporary failure leaves the job in the
+ * queue when there is one. `direct`: always the API, no dedupe, no path
+ * filter, no queueing (the deploy command). Nothing is opened until the
+ * first job: a push that deploys nothing needs no key.
+ */
 void	deliver_init(struct deliver **out, const struct config *, int budget,
 	    int direct);
 void	deliver_free(struct deliver *);
-/* *outcome: what happened, for the push output: "dep_x queued (url)" or
- * "queued (job ID)"; allocated. `dep`, if not NULL, gets the deployment
- * when the API was called (dep->id NULL otherwise). */
+/* The repository the jobs come from (borrowed), for path filters. */
+void	deliver_set_repo(struct deliver *, struct repo *);
+/* *outcome: what happened, for the push output: "dep_x queued (url)",
+ * "queued (job ID)", "not deployed: <why>" or "API unreachable, queued
+ * for retry (job ID): <why>"; allocated. `dep`, if not NULL, gets the
+ * deployment when the API created one (dep->id NULL otherwise). */
 int	deliver_job(struct deliver *, struct job *, struct api_deployment *dep,
 	    char **outcome, struct error *);
 /* The API handle once a job went to the API (for --wait), else NULL. */

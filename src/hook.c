@@ -218,6 +218,7 @@ hook_deliver(const struct config *cfg, struct repo *repo,
 	size_t i;
 
 	deliver_init(&d, cfg, cfg->hook_timeout, 0);
+	deliver_set_repo(d, repo);
 	for (i = 0; i < n; i++) {
 		plan_update(&p, cfg, repo, &ups[i], opts, 0);
 		label = ref_label(ups[i].ref);

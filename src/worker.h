@@ -1,0 +1,78 @@
+/* worker.h -- send one job: dedupe, path filter, API call, ledger */
+#ifndef DD_WORKER_H
+#define DD_WORKER_H
+
+#include <signal.h>
+
+#include "api.h"
+#include "config.h"
+#include "error.h"
+#include "job.h"
+#include "ledger.h"
+#include "repo.h"
+
+/*
+ * The one place a job becomes a deployment, shared by the daemon and the
+ * hook in direct mode. For each job, in this order:
+ *  1. a project name is turned into its id (looked up once, cached), and
+ *     the idempotency key is made again from the id;
+ *  2. ledger: a key already SENT is not sent again (WORKER_ALREADY);
+ *  3. path filter (job->paths): deployed only if the paths changed
+ *     between the last commit deployed to (project, environment) and
+ *     job->commit; no previous deploy: deployed (WORKER_FILTERED if not);
+ *  4. INTENT is recorded, the request goes out with the Idempotency-Key,
+ *     and on a 201 that parses as a deployment the last deployed commit
+ *     and SENT are recorded (in that order: a crash in between leaves
+ *     INTENT, and sending again with the same key is answered with the
+ *     first deployment).
+ * Without a ledger (no queue configured) steps 2 and 4's records are
+ * skipped and path filters always deploy.
+ */
+
+enum worker_status {
+	WORKER_DEPLOYED,	/* the API created it (or replayed the key) */
+	WORKER_ALREADY,		/* the ledger says it was sent: not sent */
+	WORKER_FILTERED,	/* path filter: nothing to deploy */
+	WORKER_RETRY,		/* temporary failure: try again later */
+	WORKER_FAILED,		/* permanent failure: retrying cannot help */
+};
+
+struct worker_result {
+	enum worker_status	 status;
+	struct api_deployment	 dep;		/* WORKER_DEPLOYED */
+	char			*reason;	/* ALREADY, FILTERED: why */
+	struct error		 err;		/* RETRY, FAILED */
+	int			 requests;	/* HTTP requests made */
+};
+
+enum {
+	WORKER_FORCE = 1 << 0,	/* a person asked: no dedupe, no filter */
+};
+
+struct worker;
+
+/*
+ * Nothing is opened here: the key is read and the API opened at the first
+ * job that needs them. `ledger` (may be NULL) and `cfg` are borrowed.
+ * `budget`: seconds all API calls may take (0: none); `retries`: retries
+ * api.c makes on its own (-1: its default; the daemon passes 0).
+ */
+void	worker_init(struct worker **out, const struct config *,
+	    struct ledger *, int budget, int retries);
+void	worker_free(struct worker *);
+/* An open repository for jobs planned from it (the hook's): borrowed. */
+void	worker_set_repo(struct worker *, struct repo *);
+/* A request in flight is abandoned soon after *flag becomes non-zero. */
+void	worker_set_cancel(struct worker *, volatile sig_atomic_t *flag);
+
+/* Send one job (job->project may change from a name to its id). */
+void	worker_send(struct worker *, struct job *, int flags,
+	    struct worker_result *out);
+void	worker_result_release(struct worker_result *);
+/* "deployed", "already deployed", ... */
+const char *worker_status_name(enum worker_status);
+
+/* The API handle once opened (rate-limit headers, --wait), else NULL. */
+struct api *worker_api(struct worker *);
+
+#endif
