@@ -40,7 +40,7 @@ static int	job_repo(struct worker *, const struct job *, struct repo **,
 		    struct error *);
 static int	filter(struct worker *, const struct job *, char **,
 		    struct error *);
-static void	send_job(struct worker *, struct job *,
+static void	send_job(struct worker *, struct job *, enum ledger_state,
 		    struct worker_result *);
 static void	decide(struct worker *, struct job *, int,
 		    struct worker_result *);
@@ -285,14 +285,16 @@ record_sent(struct worker *w, const struct job *job, const char *dep_id)
 		log_warnx("recording deployment %s: %s", dep_id, err.msg);
 }
 
+/* Record INTENT (a SENT record is never taken back), send, record. */
 static void
-send_job(struct worker *w, struct job *job, struct worker_result *res)
+send_job(struct worker *w, struct job *job, enum ledger_state state,
+    struct worker_result *res)
 {
 	struct error *err = &res->err;
 
 	if (open_api(w, err) < 0)
 		goto fail;
-	if (w->ledger != NULL &&
+	if (w->ledger != NULL && state != LEDGER_SENT &&
 	    ledger_intent(w->ledger, job->idem_key, err) < 0) {
 		err->temporary = 1;	/* a full disk may get better */
 		goto fail;
@@ -330,17 +332,18 @@ decide(struct worker *w, struct job *job, int flags,
 
 	if (resolve_project(w, job, &res->err) < 0)
 		goto fail;
-	if (!(flags & WORKER_FORCE) && w->ledger != NULL) {
+	if (w->ledger != NULL) {
 		if (ledger_get(w->ledger, job->idem_key, &state, &dep_id,
 		    NULL, &res->err) < 0)
 			goto fail;
-		if (state == LEDGER_SENT) {
+		if (state == LEDGER_SENT && !(flags & WORKER_FORCE)) {
 			res->status = WORKER_ALREADY;
 			res->reason = xasprintf("already deployed as %s",
 			    dep_id);
 			res->dep.id = dep_id;
 			return;
 		}
+		free(dep_id);
 	}
 	if (!(flags & WORKER_FORCE) &&
 	    (r = filter(w, job, &res->reason, &res->err)) != 0) {
@@ -349,7 +352,7 @@ decide(struct worker *w, struct job *job, int flags,
 		res->status = WORKER_FILTERED;
 		return;
 	}
-	send_job(w, job, res);
+	send_job(w, job, state, res);
 	return;
 fail:
 	res->status = res->err.temporary ? WORKER_RETRY : WORKER_FAILED;

@@ -1,0 +1,337 @@
+/* test_worker.c -- worker.c: ledger dedupe and path filters, without an
+ * API to talk to (the url is a closed port: sending is a temporary
+ * failure that shows the request was tried) */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "error.h"
+#include "job.h"
+#include "ledger.h"
+#include "log.h"
+#include "worker.h"
+#include "xmalloc.h"
+#include "unit_util.h"
+
+#define KEY	"gl_api_unit_test_key_0123"
+
+struct fixture {
+	char		*dir;
+	char		*repo;		/* its path, as a job names it */
+	char		 c[3][OID_HEXSZ + 1];	/* docs, web, docs */
+	struct config	 cfg;
+	struct ledger	*ledger;
+	struct worker	*worker;
+};
+
+/* Run `git -C dir args...`; the first line of its stdout into out. */
+static int
+git_run(char *out, size_t outsz, const char *dir, ...)
+{
+	const char *argv[16];
+	size_t n = 0, got = 0;
+	ssize_t r;
+	va_list ap;
+	int fd[2], status;
+	pid_t pid;
+
+	argv[n++] = "git";
+	argv[n++] = "-C";
+	argv[n++] = dir;
+	va_start(ap, dir);
+	while ((argv[n] = va_arg(ap, const char *)) != NULL && n < 15)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (pipe(fd) < 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execvp("git", (char *const *)argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	while (out != NULL && got + 1 < outsz &&
+	    (r = read(fd[0], out + got, outsz - got - 1)) > 0)
+		got += (size_t)r;
+	close(fd[0]);
+	if (out != NULL) {
+		out[got] = '\0';
+		out[strcspn(out, "\n")] = '\0';
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#define GIT(dir, ...) \
+	assert_int_equal(git_run(NULL, 0, (dir), __VA_ARGS__, (char *)NULL), 0)
+
+/* Commit a change to `file`, its id into out. */
+static void
+change(struct fixture *f, const char *file, char out[OID_HEXSZ + 1])
+{
+	char *path = xasprintf("%s/%s", f->repo, file);
+	char buf[64];
+	FILE *fp;
+
+	fp = fopen(path, "a");
+	assert_non_null(fp);
+	fputs("x\n", fp);
+	fclose(fp);
+	GIT(f->repo, "add", "-A");
+	GIT(f->repo, "commit", "-q", "-m", file);
+	assert_int_equal(git_run(buf, sizeof(buf), f->repo, "rev-parse",
+	    "HEAD", (char *)NULL), 0);
+	memcpy(out, buf, OID_HEXSZ + 1);
+	free(path);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	struct error err;
+	char *text, *web, *docs;
+
+	f->dir = unit_tmpdir();
+	f->repo = xasprintf("%s/repo", f->dir);
+	web = xasprintf("%s/web", f->repo);
+	docs = xasprintf("%s/docs", f->repo);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_AUTHOR_NAME", "t", 1);
+	setenv("GIT_AUTHOR_EMAIL", "t@x", 1);
+	setenv("GIT_COMMITTER_NAME", "t", 1);
+	setenv("GIT_COMMITTER_EMAIL", "t@x", 1);
+	setenv("DOTGIT_API_KEY", KEY, 1);
+	GIT(f->dir, "init", "-q", "-b", "main", f->repo);
+	assert_int_equal(mkdir(web, 0700), 0);
+	assert_int_equal(mkdir(docs, 0700), 0);
+	change(f, "docs/a.md", f->c[0]);
+	change(f, "web/index.html", f->c[1]);
+	change(f, "docs/b.md", f->c[2]);
+	text = xasprintf("[api]\nurl = https://127.0.0.1:1/v1\n"
+	    "[project]\nid = proj_unit\n"
+	    "[branch \"main\"]\nenvironment = production\npaths = web/\n"
+	    "[daemon]\nqueue = %s/queue\n", f->dir);
+	error_clear(&err);
+	if (config_load_string(&f->cfg, text, "t.ini", &err) < 0)
+		fail_msg("config: %s", err.msg);
+	if (ledger_open(&f->ledger, f->cfg.queue_dir, &err) < 0)
+		fail_msg("ledger: %s", err.msg);
+	worker_init(&f->worker, &f->cfg, f->ledger, 0, 0);
+	free(text);
+	free(web);
+	free(docs);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	worker_free(f->worker);
+	ledger_free(f->ledger);
+	config_release(&f->cfg);
+	unit_rmtree(f->dir);
+	free(f->repo);
+	free(f);
+	unsetenv("DOTGIT_API_KEY");
+	log_set_secret(NULL);
+	return 0;
+}
+
+/* A job for main -> production at commit, with the path filter. */
+static void
+make_job(struct fixture *f, struct job *job, const char *commit)
+{
+	memset(job, 0, sizeof(*job));
+	job->project = xstrdup("proj_unit");
+	job->repo = xasprintf("%s/.git/", f->repo);
+	job->ref = xstrdup("refs/heads/main");
+	job->branch = xstrdup("main");
+	job->environment = xstrdup("production");
+	memcpy(job->commit, commit, OID_HEXSZ + 1);
+	job->paths = xcalloc(1, sizeof(*job->paths));
+	job->paths[0] = xstrdup("web/");
+	job->npaths = 1;
+	job_set_idem_key(job);
+}
+
+static enum ledger_state
+key_state(struct fixture *f, const struct job *job)
+{
+	enum ledger_state st = LEDGER_NONE;
+	struct error err;
+
+	error_clear(&err);
+	assert_int_equal(ledger_get(f->ledger, job->idem_key, &st, NULL, NULL,
+	    &err), 0);
+	return st;
+}
+
+/* Sending was tried: the closed port makes it a temporary failure. */
+static void
+assert_tried(struct fixture *f, const struct job *job,
+    struct worker_result *res)
+{
+	assert_int_equal(res->status, WORKER_RETRY);
+	assert_true(res->err.temporary);
+	assert_non_null(strstr(res->err.msg, "cannot reach"));
+	assert_int_equal(res->requests, 1);
+	assert_int_equal(key_state(f, job), LEDGER_INTENT);
+}
+
+static void
+test_sent_key_is_not_sent_again(void **state)
+{
+	struct fixture *f = *state;
+	struct worker_result res;
+	struct error err;
+	struct job job;
+
+	make_job(f, &job, f->c[2]);
+	error_clear(&err);
+	assert_int_equal(ledger_sent(f->ledger, job.idem_key, "dep_abc",
+	    &err), 0);
+	worker_send(f->worker, &job, 0, &res);
+	assert_int_equal(res.status, WORKER_ALREADY);
+	assert_string_equal(res.reason, "already deployed as dep_abc");
+	assert_string_equal(res.dep.id, "dep_abc");
+	assert_int_equal(res.requests, 0);
+	assert_null(worker_api(f->worker));	/* no key read, no API */
+	worker_result_release(&res);
+	/* a person asking sends anyway, and SENT stays SENT */
+	worker_send(f->worker, &job, WORKER_FORCE, &res);
+	assert_int_equal(res.status, WORKER_RETRY);
+	assert_int_equal(key_state(f, &job), LEDGER_SENT);
+	worker_result_release(&res);
+	job_release(&job);
+}
+
+static void
+test_no_previous_deploy_sends(void **state)
+{
+	struct fixture *f = *state;
+	struct worker_result res;
+	struct job job;
+
+	make_job(f, &job, f->c[2]);
+	worker_send(f->worker, &job, 0, &res);
+	assert_tried(f, &job, &res);
+	worker_result_release(&res);
+	job_release(&job);
+}
+
+static void
+test_paths_unchanged_since_last_deploy(void **state)
+{
+	struct fixture *f = *state;
+	struct worker_result res;
+	struct error err;
+	struct job job;
+	char *want;
+
+	/* web/ changed in c[1]; from c[1] to c[2] only docs/ did */
+	error_clear(&err);
+	assert_int_equal(ledger_set_last_deployed(f->ledger, "proj_unit",
+	    "production", f->c[1], &err), 0);
+	make_job(f, &job, f->c[2]);
+	worker_send(f->worker, &job, 0, &res);
+	assert_int_equal(res.status, WORKER_FILTERED);
+	want = xasprintf("no change under web/ since %.7s", f->c[1]);
+	assert_string_equal(res.reason, want);
+	assert_int_equal(res.requests, 0);
+	assert_int_equal(key_state(f, &job), LEDGER_NONE);
+	free(want);
+	worker_result_release(&res);
+	job_release(&job);
+}
+
+static void
+test_paths_changed_across_commits(void **state)
+{
+	struct fixture *f = *state;
+	struct worker_result res;
+	struct error err;
+	struct job job;
+
+	/* judged from the last deploy (c[0]), not from the parent (c[1]) */
+	error_clear(&err);
+	assert_int_equal(ledger_set_last_deployed(f->ledger, "proj_unit",
+	    "production", f->c[0], &err), 0);
+	make_job(f, &job, f->c[2]);
+	worker_send(f->worker, &job, 0, &res);
+	assert_tried(f, &job, &res);
+	worker_result_release(&res);
+	job_release(&job);
+}
+
+static void
+test_without_ledger_always_sends(void **state)
+{
+	struct fixture *f = *state;
+	struct worker_result res;
+	struct worker *w;
+	struct job job;
+
+	worker_init(&w, &f->cfg, NULL, 0, 0);
+	make_job(f, &job, f->c[2]);
+	worker_send(w, &job, 0, &res);
+	assert_int_equal(res.status, WORKER_RETRY);
+	assert_int_equal(res.requests, 1);
+	worker_result_release(&res);
+	job_release(&job);
+	worker_free(w);
+}
+
+static void
+test_no_key_is_a_permanent_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct worker_result res;
+	struct job job;
+
+	unsetenv("DOTGIT_API_KEY");
+	make_job(f, &job, f->c[2]);
+	worker_send(f->worker, &job, 0, &res);
+	assert_int_equal(res.status, WORKER_FAILED);
+	assert_false(res.err.temporary);
+	assert_int_equal(res.requests, 0);
+	assert_int_equal(key_state(f, &job), LEDGER_NONE);
+	worker_result_release(&res);
+	job_release(&job);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sent_key_is_not_sent_again,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_previous_deploy_sends,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_paths_unchanged_since_last_deploy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_paths_changed_across_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_without_ledger_always_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_no_key_is_a_permanent_failure, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("worker", tests, NULL, NULL);
+}
