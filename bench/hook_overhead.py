@@ -40,20 +40,29 @@ def setup(base, name, hook):
     return work
 
 
-def measure(work):
-    times = []
+def push_once(work, i):
+    with open(os.path.join(work, "f"), "a") as f:
+        f.write("%d\n" % i)
+    git("add", "f", cwd=work)
+    git("commit", "-q", "-m", "c%d" % i, cwd=work)
+    t = time.perf_counter()
+    subprocess.run(["git", "push", "-q", "origin", "main"], cwd=work,
+                   env=ENV, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return (time.perf_counter() - t) * 1000
+
+
+def measure(works):
+    """Median push time of each work tree. The cases take turns, push
+    by push, so a load that comes and goes on the machine weighs on
+    all of them alike."""
+    times = {name: [] for name in works}
     for i in range(RUNS + 3):
-        with open(os.path.join(work, "f"), "a") as f:
-            f.write("%d\n" % i)
-        git("add", "f", cwd=work)
-        git("commit", "-q", "-m", "c%d" % i, cwd=work)
-        t = time.perf_counter()
-        subprocess.run(["git", "push", "-q", "origin", "main"], cwd=work,
-                       env=ENV, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        if i >= 3:          # warm-up pushes are not counted
-            times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+        for name, work in works.items():
+            ms = push_once(work, i)
+            if i >= 3:      # warm-up pushes are not counted
+                times[name].append(ms)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def no_hook(bare):
@@ -98,10 +107,11 @@ def main():
             common + "[hook]\nmode = direct\n")),
     ]
     try:
-        res = {}
+        works = {}
         for name, hook in cases:
-            res[name] = measure(setup(base, name.split()[0] +
-                                      str(len(res)), hook))
+            works[name] = setup(base, name.split()[0] + str(len(works)),
+                                hook)
+        res = measure(works)
         base_ms = res["no hook"]
         shell_add = res["empty shell hook"] - base_ms
         print("git push -q of one new commit, median of %d runs:" % RUNS)
