@@ -76,6 +76,7 @@ def test_outage_pushes_all_deployed_once_when_api_returns(srv, emu):
     emu.start()
     expected = {(b, c) for b, c in heads.items()}
     counts = all_deployed_once(emu, expected, timeout=40)
+    counts["tries_while_down"] = srv.daemon.text().count(": cannot reach ")
     report("outage %d pushes" % n, counts)
     wait_until(lambda: srv.pending() == 0, 5)
     assert srv.daemon.stop() == 0
