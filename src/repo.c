@@ -54,3 +54,15 @@ repo_oid_is_zero(const char *hex)
 {
 	return strspn(hex, "0") == OID_HEXSZ && hex[OID_HEXSZ] == '\0';
 }
+
+int repo_reflog_message(char **out, struct repo *r, const char *ref,
+    struct error *err)
+{ (void)r; (void)ref; *out = NULL; return NI(err); }
+int repo_config_get_all(char ***out, size_t *n, struct repo *r,
+    const char *k, struct error *err)
+{ (void)r; (void)k; *out = NULL; *n = 0; return NI(err); }
+int repo_config_get_local(char **out, struct repo *r, const char *k,
+    struct error *err)
+{ (void)r; (void)k; *out = NULL; return NI(err); }
+int repo_config_unset(struct repo *r, const char *k, struct error *err)
+{ (void)r; (void)k; return NI(err); }
