@@ -89,7 +89,7 @@ demo: $(BIN)
 	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) sh tests/demo.sh
 
 bench: $(BIN)
-	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) sh bench/hook-overhead.sh
+	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) bench/hook_overhead.py
 
 lint:
 	@sh tests/lint.sh

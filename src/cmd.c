@@ -18,7 +18,7 @@ cmd_load_config(struct ctx *ctx, struct config *cfg, struct error *err)
 	int rc;
 
 	if (ctx->repo != NULL) {
-		git_dir = repo_git_dir(ctx->repo);
+		git_dir = repo_common_dir(ctx->repo);
 		workdir = repo_workdir(ctx->repo);
 	}
 	if (config_find(&path, ctx->config_file, git_dir, workdir, err) < 0)
