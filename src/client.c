@@ -334,7 +334,7 @@ deliver_refs(struct ctx *ctx, const struct intent_push *p,
 static char *
 log_path(struct ctx *ctx)
 {
-	return xasprintf("%s%s", repo_git_dir(ctx->repo), LOG_FILE);
+	return xasprintf("%s%s", repo_common_dir(ctx->repo), LOG_FILE);
 }
 
 /* ---- pre-push ---- */
@@ -471,7 +471,7 @@ static int
 record(struct ctx *ctx, const struct intent_push *p, long pid, int *fresh,
     struct error *err)
 {
-	const char *gd = repo_git_dir(ctx->repo);
+	const char *gd = repo_common_dir(ctx->repo);
 	unsigned long long start = intent_proc_start(pid, NULL);
 	char *dir = intent_dir(gd), *path = intent_path(gd, pid);
 	struct intent in;
@@ -680,6 +680,7 @@ tracking_updates(struct ref_update **out, size_t *n, const char *input,
 static struct intent_ref *
 match_tracking(struct intent *in, const struct ref_update *up, size_t *push)
 {
+	const char *rest = up->ref + 13;	/* after refs/remotes/ */
 	struct intent_push *p;
 	struct intent_ref *r;
 	size_t i, j, n;
@@ -687,17 +688,18 @@ match_tracking(struct intent *in, const struct ref_update *up, size_t *push)
 	for (i = in->npushes; i > 0; i--) {
 		p = &in->pushes[i - 1];
 		n = strlen(p->remote);
-		if (is_url_push(p) || strncmp(up->ref + 13, p->remote, n) != 0 ||
-		    up->ref[13 + n] != '/')
+		if (is_url_push(p) || strncmp(rest, p->remote, n) != 0 ||
+		    rest[n] != '/')
 			continue;
 		for (j = 0; j < p->nrefs; j++) {
 			r = &p->refs[j];
-			if (!r->done && strncmp(r->ref, "refs/heads/", 11) == 0 &&
-			    strcmp(r->ref + 11, up->ref + 14 + n) == 0 &&
-			    strcmp(r->local, up->new) == 0) {
-				*push = i - 1;
-				return r;
-			}
+			if (r->done ||
+			    strncmp(r->ref, "refs/heads/", 11) != 0 ||
+			    strcmp(r->ref + 11, rest + n + 1) != 0 ||
+			    strcmp(r->local, up->new) != 0)
+				continue;
+			*push = i - 1;
+			return r;
 		}
 	}
 	return NULL;
@@ -784,12 +786,12 @@ confirm_pushed(struct ctx *ctx, const struct ref_update *ups, size_t n,
 	client_git_push_argv_release(&a);
 	if (open_repo(ctx, err) < 0)
 		return -1;
-	path = intent_path(repo_git_dir(ctx->repo), pid);
+	path = intent_path(repo_common_dir(ctx->repo), pid);
 	if (access(path, F_OK) != 0) {		/* not a recorded push */
 		free(path);
 		return 0;
 	}
-	dir = intent_dir(repo_git_dir(ctx->repo));
+	dir = intent_dir(repo_common_dir(ctx->repo));
 	if (intent_lock(&fd, dir, err) < 0 ||
 	    (rc = intent_load(&in, path, err)) != 0)
 		goto out;
@@ -917,7 +919,7 @@ count_pending(const struct intent *in)
 static int
 settle(struct ctx *ctx, long pid, int wait, struct error *err)
 {
-	const char *gd = repo_git_dir(ctx->repo);
+	const char *gd = repo_common_dir(ctx->repo);
 	char *path = intent_path(gd, pid), *dir = intent_dir(gd);
 	struct intent in;
 	size_t i, pending;
@@ -955,7 +957,7 @@ out:
 static int
 settle_all(struct ctx *ctx, struct error *err)
 {
-	char *dir = intent_dir(repo_git_dir(ctx->repo)), *end;
+	char *dir = intent_dir(repo_common_dir(ctx->repo)), *end;
 	struct dirent *de;
 	DIR *d;
 	long pid;

@@ -478,7 +478,7 @@ default_side(struct repo *repo, enum install_side side)
 static int
 check_install(struct install *in, enum install_side side, struct error *err)
 {
-	const char *gd = repo_git_dir(in->repo);
+	const char *gd = repo_common_dir(in->repo);
 
 	if (side == INSTALL_CLIENT && repo_workdir(in->repo) == NULL) {
 		error_set(err, EXIT_USAGE, "'%s' is a bare repository: the "
@@ -513,7 +513,7 @@ install_hooks(struct repo *repo, enum install_side side, const char *binary,
 	int rc = -1;
 
 	side = default_side(repo, side);
-	if (state_load(&in.st, repo_git_dir(repo), err) < 0 ||
+	if (state_load(&in.st, repo_common_dir(repo), err) < 0 ||
 	    binary_path(&bin, binary, err) < 0 ||
 	    repo_hooks_dir(&dir, repo, err) < 0)
 		goto out;
@@ -662,7 +662,7 @@ uninstall_hooks(struct repo *repo, enum install_side side, FILE *out,
 
 	if (side == INSTALL_DEFAULT)
 		side = INSTALL_ALL;
-	if (state_load(&in.st, repo_git_dir(repo), err) < 0 ||
+	if (state_load(&in.st, repo_common_dir(repo), err) < 0 ||
 	    install_self_path(&dir, err) < 0)
 		goto out;
 	in.binary = dir;
