@@ -45,6 +45,9 @@ def settled(work, timeout=30):
             if os.path.isdir(pushes) else []
         return not left and not watchers(work)
     wait_until(done, timeout, message="post-push watcher still running")
+    # the watcher's stderr is the log: a sanitizer report would land there
+    text = client_log(work)
+    assert "Sanitizer" not in text and "runtime error" not in text, text
 
 
 def client_log(work):
