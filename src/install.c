@@ -380,36 +380,65 @@ chain_existing(struct install *in, const char *name, const char *path,
 	return 1;
 }
 
+/*
+ * What the hook links to: the binary, but for reference-transaction --
+ * run for every ref update, every commit and rebase step -- the small
+ * dotgit-deploy-reftx next to it, which starts the binary only for what
+ * may be a push. Without it the binary serves, only slower.
+ */
+static char *
+link_for(struct install *in, const char *name)
+{
+	const char *slash = strrchr(in->binary, '/');
+	struct stat sb;
+	char *reftx;
+
+	if (strcmp(name, "reference-transaction") != 0)
+		return xstrdup(in->binary);
+	reftx = xasprintf("%.*s/%s", (int)(slash - in->binary), in->binary,
+	    INSTALL_REFTX_NAME);
+	if (stat(reftx, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    access(reftx, X_OK) == 0)
+		return reftx;
+	fprintf(in->out, "note: '%s' is missing: reference-transaction "
+	    "runs '%s' itself, which slows every ref update (commit, "
+	    "rebase) by a few milliseconds\n", reftx, in->binary);
+	free(reftx);
+	return xstrdup(in->binary);
+}
+
 static int
 install_one(struct install *in, const char *name, struct error *err)
 {
 	char *path = xasprintf("%s/%s", in->dir, name), *target;
 	char *chained = xasprintf("%s%s", path, HOOK_CHAINED_SUFFIX);
+	char *want = link_for(in, name);
 	int i = hook_index(name), moved = 0, rc = 0;
 
 	target = link_target(path);
-	if (is_ours(in, i, target) && strcmp(target, in->binary) == 0)
+	if (is_ours(in, i, target) && strcmp(target, want) == 0)
 		fprintf(in->out, "%s already installed in '%s'\n", name,
 		    in->dir);
 	else if (is_ours(in, i, target)) {
-		if ((rc = put_link(in->binary, path, err)) == 0)
+		if ((rc = put_link(want, path, err)) == 0)
 			fprintf(in->out, "updated %s in '%s': '%s' (was "
-			    "'%s')\n", name, in->dir, in->binary, target);
+			    "'%s')\n", name, in->dir, want, target);
 	} else if ((moved = chain_existing(in, name, path, chained,
 	    err)) < 0)
 		rc = -1;
-	else if ((rc = put_link(in->binary, path, err)) < 0) {
+	else if ((rc = put_link(want, path, err)) < 0) {
 		if (moved)
 			(void)rename(chained, path);
 	} else
 		fprintf(in->out, "installed %s in '%s': a link to '%s'\n",
-		    name, in->dir, in->binary);
-	if (rc == 0 && (target == NULL || strcmp(target, in->binary) != 0))
+		    name, in->dir, want);
+	if (rc == 0 && (target == NULL || strcmp(target, want) != 0))
 		in->changed = 1;
 	if (rc == 0) {
 		free(in->st.hook[i]);
-		in->st.hook[i] = xstrdup(in->binary);
+		in->st.hook[i] = xstrdup(want);
 	}
+	free(want);
 	free(target);
 	free(chained);
 	free(path);

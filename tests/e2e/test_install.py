@@ -3,7 +3,7 @@ core.hooksPath, the push-options setting, and an exact restore."""
 import os
 
 from conftest import git, run
-from hookfs import hooks_dir, push, real_bin, snapshot
+from hookfs import hooks_dir, push, real_bin, real_reftx, snapshot
 from repos import commit, make_bare, make_repo, write
 
 SUFFIX = ".dotgit-deploy-chained"
@@ -140,7 +140,7 @@ def test_client_install_is_default_in_a_clone(tmp_path, env):
     assert r.stdout.splitlines() == [
         "installed pre-push in '%s': a link to '%s'" % (hooks, real_bin()),
         "installed reference-transaction in '%s': a link to '%s'" % (
-            hooks, real_bin()),
+            hooks, real_reftx()),
     ]
     assert config_get(work, env, "receive.advertisePushOptions") is None
     # a commit still works, and the hook says nothing
@@ -370,3 +370,27 @@ def test_usage_errors(tmp_path, env):
     r = run("-C", str(tmp_path), "install-hook", env=env)
     assert r.returncode != 0
     assert "not a git repository" in r.stderr
+
+
+def test_client_without_reftx_links_the_binary(tmp_path, env):
+    other = tmp_path / "opt" / "dotgit-deploy"
+    os.makedirs(other.parent)
+    os.symlink(real_bin(), other)
+    work = tmp_path / "work"
+    make_repo(work, env)
+    hooks = str(work / ".git" / "hooks")
+    r = install(work, env, "--binary", str(other))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1:] == [
+        "note: '%s' is missing: reference-transaction runs '%s' itself, "
+        "which slows every ref update (commit, rebase) by a few "
+        "milliseconds" % (tmp_path / "opt" / "dotgit-deploy-reftx", other),
+        "installed reference-transaction in '%s': a link to '%s'" % (
+            hooks, other),
+    ]
+    # the binary itself serves as reference-transaction too
+    commit(str(work), env, msg="two")
+    r = install(work, env)
+    assert r.returncode == 0, r.stderr
+    assert os.readlink(os.path.join(hooks, "reference-transaction")) == \
+        real_reftx()
