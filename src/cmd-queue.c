@@ -1,15 +1,325 @@
-/* cmd-queue.c -- STUB: dotgit-deploy queue */
+/* cmd-queue.c -- dotgit-deploy queue: list, retry and drop queued jobs */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
 #include "cmd.h"
+#include "config.h"
+#include "log.h"
+#include "queue.h"
+#include "xmalloc.h"
+
+/* How many done jobs the listing shows (the newest). */
+#define DONE_SHOWN	10
+#define NCOLS		8
+
+struct opts {
+	int		 json;
+	const char	*queue_dir;	/* --queue-dir, for tests/operators */
+	const char	*action;	/* NULL (list), "retry", "drop" */
+	const char	*id;
+};
+
+/* The jobs to show, in the order shown. */
+struct listing {
+	struct job	*jobs[4];
+	size_t		 n[4];
+};
+
+static const enum queue_state shown[4] = {
+	QUEUE_CUR, QUEUE_NEW, QUEUE_FAILED, QUEUE_DONE
+};
+
+static int
+parse(const struct command *cmd, int argc, char **argv, struct opts *o,
+    struct error *err)
+{
+	const char *pos[3];
+	int i, npos = 0, dashdash = 0;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (dashdash || a[0] != '-' || a[1] == '\0') {
+			if (npos == 3)
+				return cmd_usage(cmd, err);
+			pos[npos++] = a;
+		} else if (strcmp(a, "--") == 0)
+			dashdash = 1;
+		else if (strcmp(a, "--json") == 0)
+			o->json = 1;
+		else if (strncmp(a, "--queue-dir=", 12) == 0)
+			o->queue_dir = a + 12;
+		else if (strcmp(a, "--queue-dir") == 0 && i + 1 < argc)
+			o->queue_dir = argv[++i];
+		else if (strcmp(a, "--queue-dir") == 0)
+			return error_set(err, EXIT_USAGE, "option "
+			    "'--queue-dir' needs a directory");
+		else
+			return error_set(err, EXIT_USAGE, "unknown option "
+			    "'%.64s' for 'queue'", a);
+	}
+	if (npos == 0)
+		return 0;
+	if (npos != 2 || (strcmp(pos[0], "retry") != 0 &&
+	    strcmp(pos[0], "drop") != 0) || o->json)
+		return cmd_usage(cmd, err);
+	o->action = pos[0];
+	o->id = pos[1];
+	return 0;
+}
+
+static char *
+fmt_age(long long secs)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 60)
+		return xasprintf("%llds", secs);
+	if (secs < 3600)
+		return xasprintf("%lldm", secs / 60);
+	if (secs < 86400)
+		return xasprintf("%lldh", secs / 3600);
+	return xasprintf("%lldd", secs / 86400);
+}
+
+static void
+print_row(char *const cells[NCOLS], const int width[NCOLS])
+{
+	int i;
+
+	for (i = 0; i < NCOLS - 1; i++)
+		printf("%-*s  ", width[i], cells[i]);
+	printf("%s\n", cells[NCOLS - 1]);
+}
+
+/* The cells of one job, allocated and escaped. */
+static void
+job_cells(char *cells[NCOLS], const struct job *job, long long now)
+{
+	cells[0] = xstrdup(job->id);
+	cells[1] = xstrdup(queue_state_name(job->queue_state));
+	cells[2] = log_escape(job->branch, 60);
+	cells[3] = log_escape(job->environment, 32);
+	cells[4] = xstrdup(job->commit);
+	cells[5] = fmt_age(now - job->planned_at);
+	cells[6] = xasprintf("%d", job->attempts);
+	cells[7] = job->last_error != NULL ?
+	    log_escape(job->last_error, 200) : xstrdup("-");
+}
+
+static void
+print_table(const struct listing *l, size_t total)
+{
+	static const char *const head[NCOLS] = { "ID", "STATE", "BRANCH",
+	    "ENVIRONMENT", "COMMIT", "AGE", "ATTEMPTS", "LAST ERROR" };
+	char *(*rows)[NCOLS] = xcalloc(total, sizeof(*rows));
+	int width[NCOLS] = { 0 }, c, w;
+	long long now = (long long)time(NULL);
+	size_t s, i, r = 0;
+
+	for (c = 0; c < NCOLS; c++)
+		width[c] = (int)strlen(head[c]);
+	for (s = 0; s < 4; s++)
+		for (i = 0; i < l->n[s]; i++, r++) {
+			job_cells(rows[r], &l->jobs[s][i], now);
+			for (c = 0; c < NCOLS; c++)
+				if ((w = (int)strlen(rows[r][c])) > width[c])
+					width[c] = w;
+		}
+	print_row((char *const *)head, width);
+	for (r = 0; r < total; r++) {
+		print_row(rows[r], width);
+		for (c = 0; c < NCOLS; c++)
+			free(rows[r][c]);
+	}
+	free(rows);
+}
+
+static json_t *
+jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+job_json(const struct job *job, long long now)
+{
+	json_t *o = json_object();
+	long long age = now - job->planned_at;
+
+	json_object_set_new(o, "id", json_string(job->id));
+	json_object_set_new(o, "state",
+	    json_string(queue_state_name(job->queue_state)));
+	json_object_set_new(o, "project", jstr(job->project));
+	json_object_set_new(o, "branch", jstr(job->branch));
+	json_object_set_new(o, "ref", jstr(job->ref));
+	json_object_set_new(o, "environment", jstr(job->environment));
+	json_object_set_new(o, "commit", json_string(job->commit));
+	json_object_set_new(o, "age_seconds", json_integer(age > 0 ? age : 0));
+	json_object_set_new(o, "attempts", json_integer(job->attempts));
+	json_object_set_new(o, "last_error", jstr(job->last_error));
+	json_object_set_new(o, "deployment_id", jstr(job->deployment_id));
+	return o;
+}
+
+static int
+print_json(const struct listing *l, struct error *err)
+{
+	json_t *root, *arr = json_array();
+	long long now = (long long)time(NULL);
+	size_t s, i;
+	char *out;
+
+	for (s = 0; s < 4; s++)
+		for (i = 0; i < l->n[s]; i++)
+			json_array_append_new(arr,
+			    job_json(&l->jobs[s][i], now));
+	root = json_pack("{s:o}", "jobs", arr);
+	out = root != NULL ? json_dumps(root, JSON_INDENT(2)) : NULL;
+	json_decref(root);
+	if (out == NULL)
+		return error_set(err, EXIT_FAIL, "cannot encode the queue "
+		    "as JSON");
+	printf("%s\n", out);
+	free(out);
+	return 0;
+}
+
+/* Drop all but the newest DONE_SHOWN done jobs from the listing. */
+static void
+trim_done(struct listing *l)
+{
+	size_t n = l->n[3], cut, i;
+
+	if (n <= DONE_SHOWN)
+		return;
+	cut = n - DONE_SHOWN;
+	for (i = 0; i < cut; i++)
+		job_release(&l->jobs[3][i]);
+	memmove(l->jobs[3], l->jobs[3] + cut, DONE_SHOWN * sizeof(**l->jobs));
+	l->n[3] = DONE_SHOWN;
+}
+
+static int
+list(struct queue *q, const char *dir, const struct opts *o,
+    struct error *err)
+{
+	struct listing l = { 0 };
+	size_t s, total = 0;
+	int rc = -1;
+
+	for (s = 0; q != NULL && s < 4; s++) {
+		if (queue_list(q, shown[s], &l.jobs[s], &l.n[s], err) < 0)
+			goto out;
+		if (shown[s] == QUEUE_DONE)
+			trim_done(&l);
+		total += l.n[s];
+	}
+	if (o->json)
+		rc = print_json(&l, err);
+	else {
+		if (total == 0)
+			printf("queue '%s' is empty\n", dir);
+		else
+			print_table(&l, total);
+		rc = 0;
+	}
+out:
+	for (s = 0; s < 4; s++)
+		queue_jobs_free(l.jobs[s], l.n[s]);
+	return rc;
+}
+
+static int
+act(struct queue *q, const struct opts *o, struct error *err)
+{
+	struct job job;
+	int rc;
+
+	if (q == NULL) {
+		char *e = log_escape(o->id, 64);
+
+		error_set(err, EXIT_FAIL, "no job '%s' in the queue", e);
+		free(e);
+		return -1;
+	}
+	if (queue_find(q, o->id, &job, err) < 0)
+		return -1;
+	if (strcmp(o->action, "retry") == 0) {
+		if ((rc = queue_retry(q, &job, err)) == 0)
+			printf("retrying %s\n", job.id);
+	} else {
+		if ((rc = queue_drop(q, &job, err)) == 0)
+			printf("dropped %s\n", job.id);
+	}
+	if (rc < 0 && job.queue_state == QUEUE_CUR)
+		error_hint(err, "the daemon is sending it now");
+	else if (rc < 0 && strcmp(o->action, "retry") == 0)
+		error_hint(err, "only failed jobs can be retried");
+	job_release(&job);
+	return rc;
+}
+
+/* The queue, or NULL if its directory does not exist yet: nothing in it
+ * (listing must not create a spool at a mistyped path). */
+static int
+open_queue(struct queue **out, const char *dir, struct error *err)
+{
+	struct stat st;
+
+	*out = NULL;
+	if (stat(dir, &st) < 0 && errno == ENOENT)
+		return 0;
+	return queue_open(out, dir, err);
+}
 
 static int
 cmd_queue_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	return error_set(err, EXIT_FAIL, "'queue' is not implemented yet");
+	struct config cfg;
+	struct queue *q = NULL;
+	struct opts o;
+	const char *dir;
+	int loaded = 0, rc = -1;
+
+	if (parse(&cmd_queue_entry, argc, argv, &o, err) < 0)
+		return -1;
+	if ((dir = o.queue_dir) == NULL) {
+		memset(&cfg, 0, sizeof(cfg));
+		loaded = 1;
+		if (cmd_load_config(ctx, &cfg, err) < 0)
+			goto out;
+		if ((dir = cfg.queue_dir) == NULL) {
+			error_set(err, EXIT_USAGE, "no [daemon] queue "
+			    "configured");
+			error_hint(err, "set 'queue = DIR' in the [daemon] "
+			    "section of '%s'", cfg.file ? cfg.file : "?");
+			goto out;
+		}
+	}
+	if (open_queue(&q, dir, err) < 0)
+		goto out;
+	rc = o.action == NULL ? list(q, dir, &o, err) : act(q, &o, err);
+out:
+	queue_free(q);
+	if (loaded)
+		config_release(&cfg);
+	return rc;
 }
 
+/*
+ * Not in the usage line: --queue-dir DIR reads that queue directory and no
+ * configuration (for tests, and for operators looking at a spool).
+ */
 const struct command cmd_queue_entry = {
-	"queue", "[--json] | retry ID | drop ID", "list and manage queued deploys", 0, cmd_queue_exec
+	"queue", "[--json] | retry ID | drop ID",
+	"list and manage queued deploys", CMD_WANT_REPO, cmd_queue_exec
 };

@@ -3,28 +3,21 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
-
+#include "hash.h"
 #include "job.h"
 #include "xmalloc.h"
+
+_Static_assert(IDEM_KEY_HEXSZ == HASH_SHA256_HEXSZ, "idem key is sha256");
 
 void
 job_set_idem_key(struct job *job)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0, i;
 	char *in;
 
 	in = xasprintf("%s\n%s\n%s", job->project, job->environment,
 	    job->commit);
-	EVP_Digest(in, strlen(in), md, &len, EVP_sha256(), NULL);
+	hash_sha256_hex(job->idem_key, in, strlen(in));
 	free(in);
-	for (i = 0; i < len && i * 2 < IDEM_KEY_HEXSZ; i++) {
-		job->idem_key[i * 2] = hex[md[i] >> 4];
-		job->idem_key[i * 2 + 1] = hex[md[i] & 0xf];
-	}
-	job->idem_key[IDEM_KEY_HEXSZ] = '\0';
 }
 
 static char *
@@ -83,41 +76,65 @@ jstr(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-char *
-job_to_json(const struct job *job)
+/*
+ * json_string() refuses invalid UTF-8 (a ref name may hold any byte but
+ * NUL) and json_object_set_new() refuses a NULL value, so every failure
+ * lands in the return value: nothing is silently dropped.
+ */
+static int
+job_vars_to_json(json_t *root, const struct job *job)
 {
-	json_t *root, *env, *paths;
-	char *out;
+	json_t *env, *paths;
 	size_t i;
+	int rc = 0;
 
 	env = json_object();
 	for (i = 0; i < job->env_vars.n; i++)
-		json_object_set_new(env, job->env_vars.v[i].name,
-		    json_string(job->env_vars.v[i].value));
+		if (json_object_set_new(env, job->env_vars.v[i].name,
+		    json_string(job->env_vars.v[i].value)) < 0)
+			rc = -1;
 	paths = json_array();
 	for (i = 0; i < job->npaths; i++)
-		json_array_append_new(paths, json_string(job->paths[i]));
-	root = json_pack("{s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, "
-	    "s:o, s:s, s:I, s:i, s:I, s:o, s:o}",
-	    "version", 1,
-	    "project", jstr(job->project),
-	    "project_is_name", job->project_is_name,
-	    "repo", jstr(job->repo),
-	    "ref", jstr(job->ref),
-	    "branch", jstr(job->branch),
-	    "environment", jstr(job->environment),
-	    "commit", job->commit,
-	    "env_vars", env,
-	    "paths", paths,
-	    "idempotency_key", job->idem_key,
-	    "planned_at", (json_int_t)job->planned_at,
-	    "attempts", job->attempts,
-	    "next_attempt", (json_int_t)job->next_attempt,
-	    "last_error", jstr(job->last_error),
-	    "deployment_id", jstr(job->deployment_id));
-	if (root == NULL)
-		return NULL;
-	out = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+		if (json_array_append_new(paths,
+		    json_string(job->paths[i])) < 0)
+			rc = -1;
+	if (json_object_set_new(root, "env_vars", env) < 0 ||
+	    json_object_set_new(root, "paths", paths) < 0)
+		rc = -1;
+	return rc;
+}
+
+char *
+job_to_json(const struct job *job)
+{
+	json_t *root;
+	char *out = NULL;
+	int rc = 0;
+
+	root = json_object();
+#define SET(k, v) do {					\
+	if (json_object_set_new(root, (k), (v)) < 0)	\
+		rc = -1;				\
+} while (0)
+	SET("version", json_integer(1));
+	SET("project", jstr(job->project));
+	SET("project_is_name", json_boolean(job->project_is_name));
+	SET("repo", jstr(job->repo));
+	SET("ref", jstr(job->ref));
+	SET("branch", jstr(job->branch));
+	SET("environment", jstr(job->environment));
+	SET("commit", json_string(job->commit));
+	SET("idempotency_key", json_string(job->idem_key));
+	SET("planned_at", json_integer(job->planned_at));
+	SET("attempts", json_integer(job->attempts));
+	SET("next_attempt", json_integer(job->next_attempt));
+	SET("last_error", jstr(job->last_error));
+	SET("deployment_id", jstr(job->deployment_id));
+#undef SET
+	if (job_vars_to_json(root, job) < 0)
+		rc = -1;
+	if (rc == 0)
+		out = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(root);
 	return out;
 }
@@ -158,6 +175,14 @@ job_vars_from_json(struct job *job, json_t *env, json_t *paths)
 	return 0;
 }
 
+static int
+key_valid(const char *key)
+{
+	size_t n = strspn(key, "0123456789abcdef");
+
+	return n == IDEM_KEY_HEXSZ && key[n] == '\0';
+}
+
 int
 job_from_json(struct job *out, const char *text, struct error *err)
 {
@@ -169,7 +194,7 @@ job_from_json(struct job *out, const char *text, struct error *err)
 	int version, isname, attempts, rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if ((root = json_loads(text, 0, &jerr)) == NULL)
+	if ((root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
 		return error_set(err, EXIT_FAIL, "not JSON: line %d: %s",
 		    jerr.line, jerr.text);
 	if (json_unpack_ex(root, &jerr, JSON_STRICT,
@@ -185,10 +210,9 @@ job_from_json(struct job *out, const char *text, struct error *err)
 		goto out;
 	}
 	if (version != 1 || !json_is_object(env) || !json_is_array(paths) ||
-	    strlen(commit) != OID_HEXSZ || !repo_oid_valid(commit) ||
-	    strlen(key) != IDEM_KEY_HEXSZ) {
+	    !repo_oid_valid(commit) || !key_valid(key) || attempts < 0) {
 		error_set(err, EXIT_FAIL, "not a job: bad version, commit, "
-		    "key or field type");
+		    "key, attempts or field type");
 		goto out;
 	}
 	out->project_is_name = isname;

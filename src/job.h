@@ -30,6 +30,9 @@ struct job {
 	long long	 next_attempt;	/* Unix seconds; 0: now */
 	char		*last_error;
 	char		*deployment_id;	/* set once the API created it */
+
+	/* where queue.c last saw the file (enum queue_state); not saved */
+	int		 queue_state;
 };
 
 /* idem_key = hex sha256 of "project\nenvironment\ncommit". */
@@ -37,7 +40,8 @@ void	job_set_idem_key(struct job *);
 void	job_copy(struct job *dst, const struct job *src);
 void	job_release(struct job *);
 
-/* The job as one JSON document (no secrets); allocated. */
+/* The job as one JSON document (no secrets, no id, no queue_state);
+ * allocated. NULL if a string is not valid UTF-8 (JSON cannot hold it). */
 char	*job_to_json(const struct job *);
 /* Parse a queue file's contents; strict: unknown or missing fields fail. */
 int	job_from_json(struct job *out, const char *text, struct error *);

@@ -1,0 +1,70 @@
+/* ledger.h -- what was sent and what was deployed, durable across crashes */
+#ifndef DD_LEDGER_H
+#define DD_LEDGER_H
+
+#include "error.h"
+#include "repo.h"
+
+/*
+ * Files under DIR/ledger/ (DIR is the queue directory), each written to
+ * tmp/, fsynced and renamed into place (then the directory fsynced):
+ *   idem/<key>        "intent <unix>\n" or "sent <unix> <deployment id>\n"
+ *   deployed/<hash>   "<commit>\n": last commit deployed to (project, env)
+ *   seen/<hash>       "<commit>\n": last head seen for (repo, ref)
+ * <key> is the idempotency key itself when it is 64 lowercase hex digits
+ * (job->idem_key always is), else its sha256; <hash> is the sha256 of the
+ * two strings joined by a NUL byte, so any string makes a safe name.
+ *
+ * The worker's protocol: ledger_get; SENT: never send again, finish the
+ * job; else ledger_intent, send with the key as Idempotency-Key, and on
+ * 201 ledger_sent. A key still in INTENT after a crash is sent again with
+ * the same Idempotency-Key: the platform answers with the first
+ * deployment instead of making a second one.
+ */
+
+enum ledger_state {
+	LEDGER_NONE = 0,
+	LEDGER_INTENT,
+	LEDGER_SENT,
+};
+
+struct ledger;
+
+/* Open DIR/ledger/, creating DIR (not its parents) and what is below. */
+int	ledger_open(struct ledger **out, const char *dir, struct error *);
+void	ledger_free(struct ledger *);
+
+/*
+ * The state of an idempotency key; *dep_id (may be NULL) is the
+ * deployment id when SENT (allocated), else NULL; *when (may be NULL) the
+ * Unix time it was recorded, 0 if NONE. An unreadable record is reported
+ * with a warning and taken as INTENT: sending again with the same key is
+ * safe, never sending is not.
+ */
+int	ledger_get(struct ledger *, const char *key, enum ledger_state *state,
+	    char **dep_id, long long *when, struct error *);
+/* Record that a request with this key is about to be sent. */
+int	ledger_intent(struct ledger *, const char *key, struct error *);
+/* Record the 201: dep_id is a non-empty token (no space or control). */
+int	ledger_sent(struct ledger *, const char *key, const char *dep_id,
+	    struct error *);
+/* Remove key records (and files a crash left in tmp/) older than max_age
+ * seconds by mtime; *removed (may be NULL) counts the key records. A key
+ * pruned is forgotten: keep max_age well above how long a push may be
+ * replayed (e.g. 30 days). */
+int	ledger_prune(struct ledger *, long long max_age, size_t *removed,
+	    struct error *);
+
+/* Last commit deployed to (project, environment): 0 found, 1 none. */
+int	ledger_last_deployed(struct ledger *, const char *project,
+	    const char *environment, char out[OID_HEXSZ + 1], struct error *);
+int	ledger_set_last_deployed(struct ledger *, const char *project,
+	    const char *environment, const char *commit, struct error *);
+/* Last head seen by the repository watcher for (repo, ref): 0 found,
+ * 1 none. */
+int	ledger_last_seen(struct ledger *, const char *repo, const char *ref,
+	    char out[OID_HEXSZ + 1], struct error *);
+int	ledger_set_last_seen(struct ledger *, const char *repo,
+	    const char *ref, const char *commit, struct error *);
+
+#endif

@@ -1,0 +1,810 @@
+/* queue.c -- the spool: tmp/ new/ cur/ failed/ done/ bad/ (see queue.h) */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsio.h"
+#include "log.h"
+#include "queue.h"
+#include "xmalloc.h"
+
+/* Indexes into queue->fd: tmp/, the states (enum queue_state), bad/. */
+enum {
+	DIR_TMP = QUEUE_NONE,
+	DIR_BAD = QUEUE_DONE + 1,
+	NDIRS
+};
+
+static const char *const dir_names[NDIRS] = {
+	"tmp", "new", "cur", "failed", "done", "bad"
+};
+
+static const char *const state_names[] = {
+	"none", "pending", "in-flight", "failed", "done"
+};
+
+struct queue {
+	char	*root;
+	char	*paths[NDIRS];
+	int	 fd[NDIRS];
+	int	 lockfd;
+	long	 pid;
+};
+
+/* Per process, so two handles on one directory never make the same id. */
+static long long	last_usec;
+static unsigned int	seq;
+
+static int	 sys_error(struct error *, const char *, const struct queue *,
+		    int, const char *);
+static int	 id_valid(const char *);
+static int	 scan(const struct queue *, int, char ***, size_t *,
+		    struct error *);
+static void	 names_free(char **, size_t);
+static int	 load(struct queue *, int, const char *, struct job *);
+static int	 write_tmp(struct queue *, const char *, const char *, int,
+		    struct error *);
+static int	 rewrite(struct queue *, const struct job *, struct error *);
+static int	 move(struct queue *, struct job *, int, struct error *);
+static int	 want_state(const struct job *, int, const char *,
+		    struct error *);
+static void	 prune_done(struct queue *);
+
+/* "<what> '<dir>/<name>': <strerror>" as EXIT_FAIL; returns -1. */
+static int
+sys_error(struct error *err, const char *what, const struct queue *q,
+    int dir, const char *name)
+{
+	const char *why = strerror(errno);
+	char *e = log_escape(name, 128);
+
+	error_set(err, EXIT_FAIL, "%s '%s/%s': %s", what, q->paths[dir], e,
+	    why);
+	free(e);
+	return -1;
+}
+
+/* Open DIR/sub, making it (and DIR) if missing: an existing spool costs
+ * one open(2) per directory, the hook opens it on every push. */
+static int
+open_dir(struct queue *q, int i, struct error *err)
+{
+	const char *failed;
+
+	q->fd[i] = fsio_open_dir(q->paths[i], q->root, q->root, &failed);
+	if (q->fd[i] < 0)
+		return error_set(err, EXIT_FAIL, "cannot open queue "
+		    "directory '%s': %s", failed, strerror(errno));
+	return 0;
+}
+
+int
+queue_open(struct queue **out, const char *dir, struct error *err)
+{
+	struct queue *q;
+	size_t len = strlen(dir);
+	int i;
+
+	*out = NULL;
+	q = xcalloc(1, sizeof(*q));
+	for (i = 0; i < NDIRS; i++)
+		q->fd[i] = -1;
+	q->lockfd = -1;
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	q->root = xstrndup(dir, len);
+	q->pid = (long)getpid();
+	for (i = 0; i < NDIRS; i++) {
+		q->paths[i] = xasprintf("%s/%s", strcmp(q->root, "/") == 0 ?
+		    "" : q->root, dir_names[i]);
+		if (open_dir(q, i, err) < 0) {
+			queue_free(q);
+			return -1;
+		}
+	}
+	*out = q;
+	return 0;
+}
+
+void
+queue_free(struct queue *q)
+{
+	int i;
+
+	if (q == NULL)
+		return;
+	for (i = 0; i < NDIRS; i++) {
+		if (q->fd[i] >= 0)
+			close(q->fd[i]);
+		free(q->paths[i]);
+	}
+	if (q->lockfd >= 0)
+		close(q->lockfd);
+	free(q->root);
+	free(q);
+}
+
+int
+queue_lock(struct queue *q, struct error *err)
+{
+	char *path, buf[32];
+	ssize_t n;
+	int fd;
+
+	if (q->lockfd >= 0)
+		return 0;
+	path = xasprintf("%s/lock", q->root);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		error_set(err, EXIT_FAIL, "cannot open '%s': %s", path,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int saved = errno;
+
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		close(fd);
+		if (saved != EWOULDBLOCK)
+			return error_set(err, EXIT_FAIL, "cannot lock queue "
+			    "'%s': %s", q->root, strerror(saved));
+		return error_set(err, EXIT_FAIL, "queue '%s' is in use by "
+		    "another daemon (pid %s)", q->root,
+		    buf[0] != '\0' && strspn(buf, "0123456789") ==
+		    strlen(buf) ? buf : "unknown");
+	}
+	/* the holder's pid, for the message above; best effort */
+	n = snprintf(buf, sizeof(buf), "%ld\n", q->pid);
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) < 0)
+		log_warn("queue: cannot write '%s/lock'", q->root);
+	q->lockfd = fd;
+	return 0;
+}
+
+const char *
+queue_path(const struct queue *q, enum queue_state state)
+{
+	if (state < QUEUE_NEW || state > QUEUE_DONE)
+		return q->root;
+	return q->paths[state];
+}
+
+const char *
+queue_state_name(enum queue_state state)
+{
+	if (state < QUEUE_NONE || state > QUEUE_DONE)
+		return "none";
+	return state_names[state];
+}
+
+/* 16 digits, '.', 1-10 digits, '.', 1-10 digits. */
+static int
+id_valid(const char *s)
+{
+	static const int width[3][2] = { { 16, 16 }, { 1, 10 }, { 1, 10 } };
+	size_t n;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		n = strspn(s, "0123456789");
+		if (n < (size_t)width[i][0] || n > (size_t)width[i][1])
+			return 0;
+		s += n;
+		if (*s != (i < 2 ? '.' : '\0'))
+			return 0;
+		s++;
+	}
+	return 1;
+}
+
+static void
+make_id(const struct queue *q, char *buf, size_t size)
+{
+	struct timespec ts;
+	long long usec;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	usec = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (usec <= last_usec)
+		usec = last_usec + 1;
+	last_usec = usec;
+	snprintf(buf, size, "%016lld.%ld.%u", usec, q->pid, ++seq);
+}
+
+/*
+ * Create tmp/<name> (open flags `flags` besides O_WRONLY|O_CREAT) holding
+ * text, fsynced and closed. 1 if it exists and flags has O_EXCL; -1 with
+ * err filled and nothing left behind.
+ */
+static int
+write_tmp(struct queue *q, const char *name, const char *text, int flags,
+    struct error *err)
+{
+	int fd, saved;
+
+	fd = openat(q->fd[DIR_TMP], name, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | flags, 0640);
+	if (fd < 0) {
+		if (errno == EEXIST && (flags & O_EXCL))
+			return 1;
+		return sys_error(err, "cannot create", q, DIR_TMP, name);
+	}
+	if (fsio_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		goto fail;
+	}
+	if (close(fd) < 0)
+		goto fail;
+	return 0;
+fail:
+	sys_error(err, "cannot write", q, DIR_TMP, name);
+	unlinkat(q->fd[DIR_TMP], name, 0);
+	return -1;
+}
+
+int
+queue_put(struct queue *q, struct job *job, struct error *err)
+{
+	char id[64];
+	char *json;
+	int r, tries = 0, placed = 0;
+
+	if ((json = job_to_json(job)) == NULL)
+		return error_set(err, EXIT_FAIL, "cannot queue the job: a "
+		    "field is not valid UTF-8");
+	do
+		make_id(q, id, sizeof(id));
+	while ((r = write_tmp(q, id, json, O_EXCL, err)) == 1 && ++tries < 8);
+	free(json);
+	if (r == 1)
+		return error_set(err, EXIT_FAIL, "cannot create a unique "
+		    "file in '%s'", q->paths[DIR_TMP]);
+	if (r < 0)
+		return -1;
+	if (renameat(q->fd[DIR_TMP], id, q->fd[QUEUE_NEW], id) < 0) {
+		sys_error(err, "cannot move into place", q, DIR_TMP, id);
+		goto fail;
+	}
+	placed = 1;
+	if (fsync(q->fd[QUEUE_NEW]) < 0) {
+		error_set(err, EXIT_FAIL, "cannot sync '%s': %s",
+		    q->paths[QUEUE_NEW], strerror(errno));
+		goto fail;
+	}
+	free(job->id);
+	job->id = xstrdup(id);
+	job->queue_state = QUEUE_NEW;
+	return 0;
+fail:
+	/* Not durable: take it back so the caller's report is the truth. */
+	unlinkat(q->fd[placed ? QUEUE_NEW : DIR_TMP], id, 0);
+	return -1;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The entries of a directory but "." and "..", sorted. */
+static int
+scan(const struct queue *q, int dir, char ***out, size_t *n,
+    struct error *err)
+{
+	struct dirent *de;
+	char **names = NULL;
+	size_t len = 0, cap = 0;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	if ((d = opendir(q->paths[dir])) == NULL)
+		return error_set(err, EXIT_FAIL, "cannot read queue "
+		    "directory '%s': %s", q->paths[dir], strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			names = xreallocarray(names, cap, sizeof(*names));
+		}
+		names[len++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (len > 0)
+		qsort(names, len, sizeof(*names), name_cmp);
+	*out = names;
+	*n = len;
+	return 0;
+}
+
+static void
+move_bad(struct queue *q, int dir, const char *name, const char *why)
+{
+	char *ename = log_escape(name, 128), *ewhy = log_escape(why, 200);
+
+	if (renameat(q->fd[dir], name, q->fd[DIR_BAD], name) == 0)
+		log_warnx("queue: moved '%s/%s' to '%s': %s", q->paths[dir],
+		    ename, q->paths[DIR_BAD], ewhy);
+	else if (errno != ENOENT)
+		log_warn("queue: '%s/%s' is not a job (%s) and cannot be "
+		    "moved to '%s'", q->paths[dir], ename, ewhy,
+		    q->paths[DIR_BAD]);
+	free(ename);
+	free(ewhy);
+}
+
+/*
+ * Read dir/name whole. 0 with *out allocated; 1 if it vanished; 2 if it
+ * is not a job file (*why says why); -1 if it cannot be read (errno).
+ */
+static int
+read_entry(int dirfd, const char *name, char **out, const char **why)
+{
+	struct stat st;
+	char *buf;
+	ssize_t r = 0;
+	size_t len = 0;
+	int fd;
+
+	*out = NULL;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 1 : -1;
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		return 2;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : -1;
+	buf = xmalloc(QUEUE_FILE_MAX + 1);
+	while (len <= QUEUE_FILE_MAX) {
+		r = read(fd, buf + len, QUEUE_FILE_MAX + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len > QUEUE_FILE_MAX ? QUEUE_FILE_MAX : len] = '\0';
+	*why = len > QUEUE_FILE_MAX ? "too big" :
+	    strlen(buf) != len ? "contains a NUL byte" : NULL;
+	if (*why != NULL) {
+		free(buf);
+		return 2;
+	}
+	*out = buf;
+	return 0;
+}
+
+/*
+ * Load dir/name into job. 0 loaded; 1 skipped: vanished, moved to bad/
+ * or unreadable (warned).
+ */
+static int
+load(struct queue *q, int dir, const char *name, struct job *job)
+{
+	struct error jerr;
+	const char *why = NULL;
+	char *text, *ename;
+	int r;
+
+	memset(job, 0, sizeof(*job));
+	if (!id_valid(name)) {
+		move_bad(q, dir, name, "not a job file name");
+		return 1;
+	}
+	if ((r = read_entry(q->fd[dir], name, &text, &why)) == 2)
+		move_bad(q, dir, name, why);
+	if (r < 0) {
+		ename = log_escape(name, 128);
+		log_warn("queue: cannot read '%s/%s'", q->paths[dir], ename);
+		free(ename);
+	}
+	if (r != 0)
+		return 1;
+	error_clear(&jerr);
+	r = job_from_json(job, text, &jerr);
+	free(text);
+	if (r < 0) {
+		move_bad(q, dir, name, jerr.msg);
+		return 1;
+	}
+	job->id = xstrdup(name);
+	job->queue_state = dir;
+	return 0;
+}
+
+int
+queue_list(struct queue *q, enum queue_state state, struct job **out,
+    size_t *n, struct error *err)
+{
+	struct job *jobs;
+	char **names;
+	size_t i, len, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (state < QUEUE_NEW || state > QUEUE_DONE)
+		return error_set(err, EXIT_FAIL, "no such queue state");
+	if (scan(q, state, &names, &len, err) < 0)
+		return -1;
+	jobs = xcalloc(len, sizeof(*jobs));
+	for (i = 0; i < len; i++)
+		if (load(q, state, names[i], &jobs[k]) == 0)
+			k++;
+	names_free(names, len);
+	*out = jobs;
+	*n = k;
+	return 0;
+}
+
+void
+queue_jobs_free(struct job *jobs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		job_release(&jobs[i]);
+	free(jobs);
+}
+
+/* Where `id` is, exactly or as a prefix: dir and name, or a count. */
+struct match {
+	int	 dir;
+	char	*name;
+	size_t	 count;
+	int	 exact;
+};
+
+static int
+match_dir(struct queue *q, int dir, const char *id, struct match *m,
+    struct error *err)
+{
+	char **names;
+	size_t i, n, idlen = strlen(id);
+
+	if (scan(q, dir, &names, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n && !m->exact; i++) {
+		if (strncmp(names[i], id, idlen) != 0 || !id_valid(names[i]))
+			continue;
+		/* a job moving between states while we look is one job */
+		if (m->name != NULL && strcmp(m->name, names[i]) == 0)
+			continue;
+		m->exact = names[i][idlen] == '\0';
+		if (m->exact || m->name == NULL) {
+			free(m->name);
+			m->name = xstrdup(names[i]);
+			m->dir = dir;
+		}
+		m->count = m->exact ? 1 : m->count + 1;
+	}
+	names_free(names, n);
+	return 0;
+}
+
+int
+queue_find(struct queue *q, const char *id, struct job *out,
+    struct error *err)
+{
+	struct match m = { 0 };
+	char *eid = log_escape(id, 64);
+	int dir, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (*id == '\0') {
+		error_set(err, EXIT_USAGE, "empty job id");
+		goto out;
+	}
+	for (dir = QUEUE_NEW; dir <= QUEUE_DONE && !m.exact; dir++)
+		if (match_dir(q, dir, id, &m, err) < 0)
+			goto out;
+	if (m.count > 1) {
+		error_set(err, EXIT_USAGE, "job id '%s' is ambiguous: %zu "
+		    "jobs start with it", eid, m.count);
+		goto out;
+	}
+	if (m.count == 0 || load(q, m.dir, m.name, out) != 0) {
+		error_set(err, EXIT_FAIL, "no job '%s' in the queue", eid);
+		rc = QUEUE_NOTFOUND;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(m.name);
+	free(eid);
+	return rc;
+}
+
+/* Write the job as it is now over its file, atomically. */
+static int
+rewrite(struct queue *q, const struct job *job, struct error *err)
+{
+	int dir = job->queue_state;
+	char *json, *tmp;
+	int rc = -1;
+
+	if ((json = job_to_json(job)) == NULL)
+		return error_set(err, EXIT_FAIL, "cannot write job '%s': a "
+		    "field is not valid UTF-8", job->id);
+	tmp = xasprintf("%s.%ld.w", job->id, q->pid);
+	if (write_tmp(q, tmp, json, O_TRUNC, err) < 0)
+		goto out;
+	if (renameat(q->fd[DIR_TMP], tmp, q->fd[dir], job->id) < 0) {
+		sys_error(err, "cannot move into place", q, DIR_TMP, tmp);
+		unlinkat(q->fd[DIR_TMP], tmp, 0);
+		goto out;
+	}
+	if (fsync(q->fd[dir]) < 0) {
+		error_set(err, EXIT_FAIL, "cannot sync '%s': %s",
+		    q->paths[dir], strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(json);
+	return rc;
+}
+
+/* Rewrite the job, then rename it into `to` and make that durable. */
+static int
+move(struct queue *q, struct job *job, int to, struct error *err)
+{
+	if (rewrite(q, job, err) < 0)
+		return -1;
+	if (renameat(q->fd[job->queue_state], job->id, q->fd[to],
+	    job->id) < 0)
+		return sys_error(err, "cannot move job", q, job->queue_state,
+		    job->id);
+	job->queue_state = to;
+	if (fsync(q->fd[to]) < 0)
+		return error_set(err, EXIT_FAIL, "cannot sync '%s': %s",
+		    q->paths[to], strerror(errno));
+	return 0;
+}
+
+/* Fail unless job->queue_state is one of the states in mask. */
+static int
+want_state(const struct job *job, int mask, const char *verb,
+    struct error *err)
+{
+	if (job->id == NULL || job->queue_state < QUEUE_NEW ||
+	    job->queue_state > QUEUE_DONE)
+		return error_set(err, EXIT_FAIL, "cannot %s a job that is "
+		    "not in the queue", verb);
+	if (mask & (1 << job->queue_state))
+		return 0;
+	return error_set(err, EXIT_FAIL, "cannot %s job '%s': it is %s",
+	    verb, job->id, state_names[job->queue_state]);
+}
+
+#define ONLY(s)	(1 << (s))
+#define ANY	(ONLY(QUEUE_NEW) | ONLY(QUEUE_CUR) | ONLY(QUEUE_FAILED) | \
+		 ONLY(QUEUE_DONE))
+
+int
+queue_take(struct queue *q, struct job *job, struct error *err)
+{
+	if (want_state(job, ONLY(QUEUE_NEW), "take", err) < 0)
+		return -1;
+	/* not synced: a take lost in a crash leaves the job pending, which
+	 * is where queue_recover would put it anyway */
+	if (renameat(q->fd[QUEUE_NEW], job->id, q->fd[QUEUE_CUR],
+	    job->id) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return sys_error(err, "cannot take job", q, QUEUE_NEW,
+		    job->id);
+	}
+	job->queue_state = QUEUE_CUR;
+	return 0;
+}
+
+int
+queue_update(struct queue *q, struct job *job, struct error *err)
+{
+	if (want_state(job, ANY, "update", err) < 0)
+		return -1;
+	return rewrite(q, job, err);
+}
+
+int
+queue_defer(struct queue *q, struct job *job, struct error *err)
+{
+	if (want_state(job, ONLY(QUEUE_CUR), "defer", err) < 0)
+		return -1;
+	return move(q, job, QUEUE_NEW, err);
+}
+
+int
+queue_finish(struct queue *q, struct job *job, struct error *err)
+{
+	if (want_state(job, ONLY(QUEUE_CUR), "finish", err) < 0 ||
+	    move(q, job, QUEUE_DONE, err) < 0)
+		return -1;
+	prune_done(q);
+	return 0;
+}
+
+int
+queue_fail(struct queue *q, struct job *job, const char *reason,
+    struct error *err)
+{
+	if (want_state(job, ONLY(QUEUE_CUR), "fail", err) < 0)
+		return -1;
+	free(job->last_error);
+	job->last_error = xstrdup(reason);
+	return move(q, job, QUEUE_FAILED, err);
+}
+
+int
+queue_supersede(struct queue *q, struct job *job, const char *by_id,
+    struct error *err)
+{
+	int r;
+
+	if (want_state(job, ONLY(QUEUE_NEW) | ONLY(QUEUE_CUR), "supersede",
+	    err) < 0)
+		return -1;
+	if (job->queue_state == QUEUE_NEW &&
+	    (r = queue_take(q, job, err)) != 0)
+		return r;
+	free(job->last_error);
+	job->last_error = xasprintf("superseded by %s", by_id);
+	if (move(q, job, QUEUE_DONE, err) < 0)
+		return -1;
+	prune_done(q);
+	return 0;
+}
+
+int
+queue_retry(struct queue *q, struct job *job, struct error *err)
+{
+	if (want_state(job, ONLY(QUEUE_FAILED), "retry", err) < 0)
+		return -1;
+	job->attempts = 0;
+	job->next_attempt = 0;
+	return move(q, job, QUEUE_NEW, err);
+}
+
+int
+queue_drop(struct queue *q, struct job *job, struct error *err)
+{
+	int dir = job->queue_state;
+
+	if (want_state(job, ONLY(QUEUE_NEW) | ONLY(QUEUE_FAILED), "drop",
+	    err) < 0)
+		return -1;
+	if (unlinkat(q->fd[dir], job->id, 0) < 0) {
+		if (errno == ENOENT)
+			return error_set(err, EXIT_FAIL, "cannot drop job "
+			    "'%s': it is no longer %s", job->id,
+			    state_names[dir]);
+		return sys_error(err, "cannot remove", q, dir, job->id);
+	}
+	job->queue_state = QUEUE_NONE;
+	if (fsync(q->fd[dir]) < 0)
+		return error_set(err, EXIT_FAIL, "cannot sync '%s': %s",
+		    q->paths[dir], strerror(errno));
+	return 0;
+}
+
+/* Keep the newest QUEUE_DONE_KEEP jobs in done/; best effort. */
+static void
+prune_done(struct queue *q)
+{
+	struct error err;
+	char **names;
+	size_t i, n, valid = 0;
+
+	error_clear(&err);
+	if (scan(q, QUEUE_DONE, &names, &n, &err) < 0) {
+		log_warnx("queue: %s", err.msg);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		valid += id_valid(names[i]);
+	for (i = 0; i < n && valid > QUEUE_DONE_KEEP; i++) {
+		if (!id_valid(names[i]))
+			continue;
+		if (unlinkat(q->fd[QUEUE_DONE], names[i], 0) < 0 &&
+		    errno != ENOENT)
+			log_warn("queue: cannot remove '%s/%s'",
+			    q->paths[QUEUE_DONE], names[i]);
+		valid--;
+	}
+	names_free(names, n);
+}
+
+/* Remove files in tmp/ older than QUEUE_TMP_MAX_AGE. */
+static int
+clean_tmp(struct queue *q, struct error *err)
+{
+	struct stat st;
+	char **names;
+	size_t i, n;
+	time_t now = time(NULL);
+
+	if (scan(q, DIR_TMP, &names, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (fstatat(q->fd[DIR_TMP], names[i], &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode) ||
+		    st.st_mtime > now - QUEUE_TMP_MAX_AGE)
+			continue;
+		if (unlinkat(q->fd[DIR_TMP], names[i], 0) < 0 &&
+		    errno != ENOENT) {
+			char *e = log_escape(names[i], 128);
+
+			log_warn("queue: cannot remove '%s/%s'",
+			    q->paths[DIR_TMP], e);
+			free(e);
+		}
+	}
+	names_free(names, n);
+	return 0;
+}
+
+int
+queue_recover(struct queue *q, size_t *moved, struct error *err)
+{
+	char **names;
+	size_t i, n, count = 0;
+	int rc = 0;
+
+	if (moved != NULL)
+		*moved = 0;
+	if (scan(q, QUEUE_CUR, &names, &n, err) < 0)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (renameat(q->fd[QUEUE_CUR], names[i], q->fd[QUEUE_NEW],
+		    names[i]) == 0)
+			count++;
+		else if (errno != ENOENT)
+			rc = sys_error(err, "cannot move job back", q,
+			    QUEUE_CUR, names[i]);
+	}
+	names_free(names, n);
+	if (count > 0 && rc == 0 && fsync(q->fd[QUEUE_NEW]) < 0)
+		rc = error_set(err, EXIT_FAIL, "cannot sync '%s': %s",
+		    q->paths[QUEUE_NEW], strerror(errno));
+	if (moved != NULL)
+		*moved = count;
+	if (rc < 0)
+		return -1;
+	return clean_tmp(q, err);
+}

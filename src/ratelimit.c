@@ -1,0 +1,142 @@
+/* ratelimit.c -- token bucket with the server's corrections (see .h) */
+#include <time.h>
+
+#include "ratelimit.h"
+
+static double
+max2(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+double
+ratelimit_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Capacity and rate for a limit, keeping tokens within the capacity. */
+static void
+set_limit(struct ratelimit *rl, int per_minute)
+{
+	int burst;
+
+	if (per_minute < 1)
+		per_minute = 1;
+	burst = per_minute / 10;
+	if (burst < 1)
+		burst = 1;
+	if (burst > RATELIMIT_BURST_MAX)
+		burst = RATELIMIT_BURST_MAX;
+	rl->limit = per_minute;
+	rl->capacity = burst;
+	rl->rate = (per_minute - burst + 1) /
+	    (RATELIMIT_WINDOW + RATELIMIT_SLACK);
+	if (rl->tokens > rl->capacity)
+		rl->tokens = rl->capacity;
+}
+
+void
+ratelimit_init(struct ratelimit *rl, int per_minute)
+{
+	rl->tokens = 0;
+	set_limit(rl, per_minute);
+	rl->tokens = rl->capacity;
+	rl->last = 0;
+	rl->started = 0;
+	rl->blocked_until = 0;
+	rl->window_end = 0;
+	rl->window_left = -1;
+}
+
+/* The tokens there are at now. */
+static double
+tokens_at(const struct ratelimit *rl, double now)
+{
+	double t;
+
+	if (!rl->started || now <= rl->last)
+		return rl->started ? rl->tokens : rl->capacity;
+	t = rl->tokens + (now - rl->last) * rl->rate;
+	return t > rl->capacity ? rl->capacity : t;
+}
+
+double
+ratelimit_delay(const struct ratelimit *rl, double now)
+{
+	double t = tokens_at(rl, now), d = 0;
+
+	if (t < 1)
+		d = (1 - t) / rl->rate;
+	d = max2(d, rl->blocked_until - now);
+	if (rl->window_left == 0 && now < rl->window_end)
+		d = max2(d, rl->window_end - now);
+	/* Unix time in a double is exact to ~0.2 us: after sleeping the
+	 * delay given, rounding must not ask for another sleep of a few
+	 * nanoseconds. 0.1 ms early is far inside RATELIMIT_SLACK. */
+	return d >= RATELIMIT_EPSILON ? d : 0;
+}
+
+void
+ratelimit_take(struct ratelimit *rl, double now)
+{
+	rl->tokens = tokens_at(rl, now) - 1;
+	if (!rl->started || now > rl->last)
+		rl->last = now;
+	rl->started = 1;
+	if (now >= rl->window_end)
+		rl->window_left = -1;
+	else if (rl->window_left > 0)
+		rl->window_left--;
+}
+
+void
+ratelimit_observe(struct ratelimit *rl, long limit, long remaining,
+    long long reset_unix, double now)
+{
+	double reset = (double)reset_unix;
+
+	if (limit > 0 && limit < rl->limit) {
+		rl->tokens = tokens_at(rl, now);
+		rl->last = now;
+		rl->started = 1;
+		set_limit(rl, limit > 1000000 ? 1000000 : (int)limit);
+	}
+	if (remaining < 0 || reset_unix < 0 || reset <= now)
+		return;
+	if (reset > now + RATELIMIT_WINDOW)
+		reset = now + RATELIMIT_WINDOW;
+	rl->window_end = reset;
+	rl->window_left = remaining;
+}
+
+void
+ratelimit_retry_after(struct ratelimit *rl, double secs, double now)
+{
+	if (secs < 0)
+		secs = 0;
+	rl->blocked_until = max2(rl->blocked_until, now + secs);
+	rl->tokens = 0;
+	rl->last = now;
+	rl->started = 1;
+}
+
+double
+ratelimit_backoff(int attempt, double base, double cap, double rand01)
+{
+	double ceiling = base;
+	int i;
+
+	if (!(rand01 >= 0))		/* negative or NaN */
+		rand01 = 0;
+	if (rand01 > 1)
+		rand01 = 1;
+	for (i = 1; i < attempt && ceiling < cap; i++)
+		ceiling *= 2;
+	if (ceiling > cap)
+		ceiling = cap;
+	return ceiling > 0 ? rand01 * ceiling : 0;
+}

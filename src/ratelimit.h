@@ -1,0 +1,73 @@
+/* ratelimit.h -- pacing requests to the plan's limit; retry backoff */
+#ifndef DD_RATELIMIT_H
+#define DD_RATELIMIT_H
+
+/*
+ * A token bucket, told the time by its caller: every function takes `now`,
+ * Unix time in seconds (ratelimit_now(); the same clock as
+ * X-RateLimit-Reset), so tests need no sleeping. A clock that steps back
+ * refills nothing until it has caught up.
+ *
+ * Why these numbers. The server counts requests in fixed 60 s windows and
+ * we do not know where its windows start (clock skew), nor how long each
+ * request takes to get there (latency jitter). So the bucket keeps a
+ * bound that holds for EVERY window, sliding ones included: with capacity
+ * B and rate r, a request only when a whole token is there, k requests in
+ * a half-open window of length W need B + r*W > k - 1, so k <= L as long
+ * as r = (L - B + 1) / W. We take W = 60 s + RATELIMIT_SLACK, so a request
+ * delayed up to that much relative to another still cannot make the
+ * server see more than L in one of its windows, and B = L/10 clamped to
+ * 1..RATELIMIT_BURST_MAX: a push of a few refs goes out at once while the
+ * sustained pace stays at about 88% (free, 60/min: B 6, 53/min) to 95%
+ * (pro, 600/min: B 10, 572/min) of the plan. Pacing at exactly L/60 with
+ * any burst B > 1 could put L + B - 1 requests in one window.
+ *
+ * The server's word wins over the model: X-RateLimit-Remaining caps the
+ * requests left until X-RateLimit-Reset (0: wait for the reset), a lower
+ * X-RateLimit-Limit than configured is adopted (a higher one is not: the
+ * configured plan is a ceiling), and Retry-After blocks until then.
+ */
+
+#define RATELIMIT_WINDOW	60.0
+#define RATELIMIT_SLACK		2.0
+#define RATELIMIT_BURST_MAX	10
+/* Delays shorter than this are 0 (seconds). */
+#define RATELIMIT_EPSILON	1e-4
+
+struct ratelimit {
+	int	 limit;		/* requests per minute in force */
+	double	 rate;		/* tokens per second */
+	double	 capacity;	/* the burst */
+	double	 tokens;
+	double	 last;		/* when tokens was brought up to date */
+	int	 started;	/* tokens/last valid: 0 until first use */
+	double	 blocked_until;	/* Retry-After, or a window used up */
+	double	 window_end;	/* the server's reset time */
+	long	 window_left;	/* requests it allows until then; -1: ? */
+};
+
+/* Unix time now, with sub-second precision. */
+double	ratelimit_now(void);
+/* per_minute < 1 is taken as 1. The bucket starts full. */
+void	ratelimit_init(struct ratelimit *, int per_minute);
+/* Seconds to wait before the next request may go (0: now). */
+double	ratelimit_delay(const struct ratelimit *, double now);
+/* Count a request sent at now (after waiting ratelimit_delay). */
+void	ratelimit_take(struct ratelimit *, double now);
+/* From a response's X-RateLimit-Limit, -Remaining and -Reset (Unix
+ * seconds); pass -1 for a header that was missing. A reset more than a
+ * window ahead is taken as a window ahead (clock skew). */
+void	ratelimit_observe(struct ratelimit *, long limit, long remaining,
+	    long long reset_unix, double now);
+/* Retry-After: no request before now + secs. */
+void	ratelimit_retry_after(struct ratelimit *, double secs, double now);
+
+/*
+ * Seconds to wait before retry number `attempt` (1 after the first
+ * failure): exponential with full jitter, rand01 * min(cap, base *
+ * 2^(attempt-1)), rand01 in [0, 1] (clamped). Pure.
+ */
+double	ratelimit_backoff(int attempt, double base, double cap,
+	    double rand01);
+
+#endif

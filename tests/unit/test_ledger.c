@@ -1,0 +1,331 @@
+/* test_ledger.c -- idempotency records, last deployed and seen commits */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ledger.h"
+#include "unit_util.h"
+#include "xmalloc.h"
+
+#define KEY "4f9a0c7d2e1b3a5968f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a291"
+#define C1 "0123456789abcdef0123456789abcdef01234567"
+#define C2 "89abcdef0123456789abcdef0123456789abcdef"
+
+struct fixture {
+	char		*dir;
+	struct ledger	*l;
+	struct error	 err;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+
+	f->dir = unit_tmpdir();
+	error_clear(&f->err);
+	if (ledger_open(&f->l, f->dir, &f->err) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	ledger_free(f->l);
+	unit_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+reopen(struct fixture *f)
+{
+	ledger_free(f->l);
+	assert_int_equal(ledger_open(&f->l, f->dir, &f->err), 0);
+}
+
+static void
+test_intent_then_sent_survive_reopen(void **state)
+{
+	struct fixture *f = *state;
+	enum ledger_state st;
+	long long when, before = (long long)time(NULL);
+	char *dep, *p;
+
+	assert_int_equal(ledger_get(f->l, KEY, &st, &dep, &when, &f->err), 0);
+	assert_int_equal(st, LEDGER_NONE);
+	assert_null(dep);
+	assert_int_equal(when, 0);
+
+	assert_int_equal(ledger_intent(f->l, KEY, &f->err), 0);
+	reopen(f);
+	assert_int_equal(ledger_get(f->l, KEY, &st, &dep, &when, &f->err), 0);
+	assert_int_equal(st, LEDGER_INTENT);
+	assert_null(dep);
+	assert_true(when >= before && when <= (long long)time(NULL));
+
+	assert_int_equal(ledger_sent(f->l, KEY, "dep_9x2k4m", &f->err), 0);
+	reopen(f);
+	assert_int_equal(ledger_get(f->l, KEY, &st, &dep, NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_SENT);
+	assert_string_equal(dep, "dep_9x2k4m");
+	free(dep);
+	/* the record is a file named by the key itself, nothing left in tmp */
+	p = xasprintf("%s/ledger/idem/%s", f->dir, KEY);
+	dep = unit_slurp(p);
+	assert_non_null(dep);
+	assert_int_equal(strncmp(dep, "sent ", 5), 0);
+	assert_non_null(strstr(dep, " dep_9x2k4m\n"));
+	free(dep);
+	free(p);
+	p = xasprintf("%s/ledger/tmp", f->dir);
+	assert_int_equal(unit_count(p), 0);
+	free(p);
+}
+
+static void
+test_odd_keys_and_bad_ids(void **state)
+{
+	struct fixture *f = *state;
+	enum ledger_state st;
+	char *dep, *p;
+
+	assert_int_equal(ledger_intent(f->l, "../../etc/passwd\n", &f->err), 0);
+	assert_int_equal(ledger_sent(f->l, "a/b", "dep_1", &f->err), 0);
+	p = xasprintf("%s/ledger/idem", f->dir);
+	assert_int_equal(unit_count(p), 2);
+	free(p);
+	assert_int_equal(ledger_get(f->l, "../../etc/passwd\n", &st, NULL,
+	    NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_INTENT);
+	assert_int_equal(ledger_get(f->l, "a/b", &st, &dep, NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_SENT);
+	assert_string_equal(dep, "dep_1");
+	free(dep);
+	assert_int_equal(ledger_get(f->l, "a/c", &st, NULL, NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_NONE);
+
+	assert_int_equal(ledger_sent(f->l, KEY, "dep 1", &f->err), -1);
+	assert_string_equal(f->err.msg, "deployment id 'dep 1' is not a "
+	    "plain token");
+	assert_int_equal(ledger_sent(f->l, KEY, "", &f->err), -1);
+	assert_int_equal(ledger_sent(f->l, KEY, "dep\n2", &f->err), -1);
+	assert_string_equal(f->err.msg, "deployment id 'dep\\x0a2' is not a "
+	    "plain token");
+	assert_int_equal(ledger_get(f->l, KEY, &st, NULL, NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_NONE);
+}
+
+/* Replace every file in dir with a record that is not a commit. */
+static void
+spoil_all(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	char *p;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		unit_spit(p, "zz\n");
+		free(p);
+	}
+	closedir(d);
+}
+
+static void
+test_corrupt_record_is_intent(void **state)
+{
+	struct fixture *f = *state;
+	enum ledger_state st;
+	char *dep, *p, *log;
+	char out[OID_HEXSZ + 1];
+
+	p = xasprintf("%s/ledger/idem/%s", f->dir, KEY);
+	unit_spit(p, "sent 12");
+	free(p);
+	unit_stderr_begin(f->dir);
+	assert_int_equal(ledger_get(f->l, KEY, &st, &dep, NULL, &f->err), 0);
+	log = unit_stderr_end();
+	assert_int_equal(st, LEDGER_INTENT);
+	assert_null(dep);
+	assert_non_null(strstr(log, "warning: ledger: record '"));
+	assert_non_null(strstr(log, KEY "' is corrupt; taken as intent\n"));
+	free(log);
+
+	assert_int_equal(ledger_set_last_deployed(f->l, "p", "production", C1,
+	    &f->err), 0);
+	p = xasprintf("%s/ledger/deployed", f->dir);
+	assert_int_equal(unit_count(p), 1);
+	free(p);
+	/* overwrite the one record with garbage */
+	p = xasprintf("%s/ledger/deployed", f->dir);
+	spoil_all(p);
+	free(p);
+	unit_stderr_begin(f->dir);
+	assert_int_equal(ledger_last_deployed(f->l, "p", "production", out,
+	    &f->err), 1);
+	log = unit_stderr_end();
+	assert_string_equal(out, "");
+	assert_non_null(strstr(log, "is corrupt; taken as none"));
+	free(log);
+}
+
+static void
+test_last_deployed_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	char out[OID_HEXSZ + 1];
+
+	assert_int_equal(ledger_last_deployed(f->l, "proj_8f2a9c",
+	    "production", out, &f->err), 1);
+	assert_int_equal(ledger_set_last_deployed(f->l, "proj_8f2a9c",
+	    "production", C1, &f->err), 0);
+	assert_int_equal(ledger_set_last_deployed(f->l, "proj_8f2a9c",
+	    "staging", C2, &f->err), 0);
+	reopen(f);
+	assert_int_equal(ledger_last_deployed(f->l, "proj_8f2a9c",
+	    "production", out, &f->err), 0);
+	assert_string_equal(out, C1);
+	assert_int_equal(ledger_last_deployed(f->l, "proj_8f2a9c",
+	    "staging", out, &f->err), 0);
+	assert_string_equal(out, C2);
+	assert_int_equal(ledger_last_deployed(f->l, "proj_other",
+	    "production", out, &f->err), 1);
+	assert_int_equal(ledger_set_last_deployed(f->l, "proj_8f2a9c",
+	    "production", C2, &f->err), 0);
+	assert_int_equal(ledger_last_deployed(f->l, "proj_8f2a9c",
+	    "production", out, &f->err), 0);
+	assert_string_equal(out, C2);
+	assert_int_equal(ledger_set_last_deployed(f->l, "p", "production",
+	    "HEAD", &f->err), -1);
+	assert_string_equal(f->err.msg, "'HEAD' is not a commit id");
+}
+
+static void
+test_last_seen_odd_names(void **state)
+{
+	static const char *const refs[] = { "refs/heads/main",
+	    "refs/heads/../../x", "refs/heads/\xff\n\x1b[31m", "refs/tags/v1",
+	    "" };
+	struct fixture *f = *state;
+	char out[OID_HEXSZ + 1];
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		assert_int_equal(ledger_set_last_seen(f->l, "/srv/git/a b.git",
+		    refs[i], i % 2 ? C2 : C1, &f->err), 0);
+	/* the pair is joined unambiguously: ("ab","c") is not ("a","bc") */
+	assert_int_equal(ledger_set_last_seen(f->l, "ab", "c", C1, &f->err),
+	    0);
+	assert_int_equal(ledger_last_seen(f->l, "a", "bc", out, &f->err), 1);
+	reopen(f);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(ledger_last_seen(f->l, "/srv/git/a b.git",
+		    refs[i], out, &f->err), 0);
+		assert_string_equal(out, i % 2 ? C2 : C1);
+	}
+	assert_int_equal(ledger_last_seen(f->l, "/srv/git/other.git",
+	    refs[0], out, &f->err), 1);
+	/* seen and deployed are apart */
+	assert_int_equal(ledger_last_deployed(f->l, "/srv/git/a b.git",
+	    refs[0], out, &f->err), 1);
+}
+
+static void
+test_prune_old_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec ts[2];
+	enum ledger_state st;
+	size_t removed;
+	char *p;
+
+	assert_int_equal(ledger_sent(f->l, KEY, "dep_old", &f->err), 0);
+	assert_int_equal(ledger_intent(f->l, "fresh", &f->err), 0);
+	p = xasprintf("%s/ledger/idem/%s", f->dir, KEY);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 40 * 86400;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	free(p);
+	assert_int_equal(ledger_prune(f->l, 30 * 86400, &removed, &f->err),
+	    0);
+	assert_int_equal(removed, 1);
+	assert_int_equal(ledger_get(f->l, KEY, &st, NULL, NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_NONE);
+	assert_int_equal(ledger_get(f->l, "fresh", &st, NULL, NULL, &f->err),
+	    0);
+	assert_int_equal(st, LEDGER_INTENT);
+}
+
+static void
+test_shared_spool_stays_group_writable(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger *l;
+	struct stat st;
+	char *root = xasprintf("%s/shared", f->dir), *p;
+
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(chmod(root, 02770), 0);
+	umask(077);
+	assert_int_equal(ledger_open(&l, root, &f->err), 0);
+	umask(022);
+	ledger_free(l);
+	p = xasprintf("%s/ledger/idem", root);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 02770);
+	free(p);
+	free(root);
+}
+
+static void
+test_open_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct ledger *l;
+	char *p = xasprintf("%s/missing/parent", f->dir);
+
+	assert_int_equal(ledger_open(&l, p, &f->err), -1);
+	assert_null(l);
+	assert_non_null(strstr(f->err.msg, "cannot open ledger directory '"));
+	assert_non_null(strstr(f->err.msg, "': No such file or directory"));
+	free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_intent_then_sent_survive_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_odd_keys_and_bad_ids,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_record_is_intent,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_deployed_round_trip,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_seen_odd_names,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_old_keys,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shared_spool_stays_group_writable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_failure,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("ledger", tests, NULL, NULL);
+}

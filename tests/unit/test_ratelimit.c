@@ -1,0 +1,245 @@
+/* test_ratelimit.c -- pacing with a fake clock, server corrections */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+
+#include "ratelimit.h"
+
+/* A Unix time on a minute boundary: the server's windows start here. */
+#define T0 1767225600.0
+
+/* Send n requests as fast as the bucket allows, from `start`. */
+static void
+pace(struct ratelimit *rl, double start, double *times, int n)
+{
+	double now = start;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		now += ratelimit_delay(rl, now);
+		assert_true(ratelimit_delay(rl, now) == 0);
+		ratelimit_take(rl, now);
+		times[i] = now;
+	}
+}
+
+/* Most requests in any window [t, t + len) starting at a request, and in
+ * the fixed windows [T0 + k*len, T0 + (k+1)*len) shifted by `offset`. */
+static int
+max_sliding(const double *t, int n, double len)
+{
+	int i, j, best = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = i; j < n && t[j] < t[i] + len; j++)
+			;
+		if (j - i > best)
+			best = j - i;
+	}
+	return best;
+}
+
+static int
+max_fixed(const double *t, int n, double len, double offset)
+{
+	int i, count = 0, best = 0;
+	long cur = -1, w;
+
+	for (i = 0; i < n; i++) {
+		/* shifted so the quotient is positive and truncation floors */
+		w = (long)((t[i] - T0 - offset + 100 * len) / len);
+		if (w != cur) {
+			cur = w;
+			count = 0;
+		}
+		if (++count > best)
+			best = count;
+	}
+	return best;
+}
+
+static void
+check_plan(int per_minute, int n)
+{
+	struct ratelimit rl;
+	double *t = calloc((size_t)n, sizeof(*t)), off;
+	double minutes;
+
+	ratelimit_init(&rl, per_minute);
+	pace(&rl, T0, t, n);
+	assert_true(max_sliding(t, n, 60) <= per_minute);
+	for (off = 0; off < 60; off += 0.25)
+		assert_true(max_fixed(t, n, 60, off) <= per_minute);
+	/* and not needlessly slow: at least 85% of the plan sustained */
+	minutes = (t[n - 1] - t[0]) / 60;
+	assert_true((n - 1) / minutes >= 0.85 * per_minute);
+	free(t);
+}
+
+static void
+test_free_plan_never_exceeds_60(void **state)
+{
+	(void)state;
+	check_plan(60, 200);
+}
+
+static void
+test_pro_plan_never_exceeds_600(void **state)
+{
+	(void)state;
+	check_plan(600, 2000);
+}
+
+static void
+test_tiny_limits(void **state)
+{
+	(void)state;
+	check_plan(1, 5);
+	check_plan(7, 30);
+}
+
+static void
+test_small_burst_then_pacing(void **state)
+{
+	struct ratelimit rl;
+	int i;
+
+	(void)state;
+	ratelimit_init(&rl, 60);
+	for (i = 0; i < 6; i++) {
+		assert_true(ratelimit_delay(&rl, T0) == 0);
+		ratelimit_take(&rl, T0);
+	}
+	assert_true(ratelimit_delay(&rl, T0) > 1.0);
+	assert_true(ratelimit_delay(&rl, T0) < 1.2);
+	/* idle for long: the burst is back, no more */
+	assert_true(ratelimit_delay(&rl, T0 + 3600) == 0);
+}
+
+static void
+test_remaining_zero_waits_for_reset(void **state)
+{
+	struct ratelimit rl;
+
+	(void)state;
+	ratelimit_init(&rl, 60);
+	ratelimit_take(&rl, T0 + 43);
+	ratelimit_observe(&rl, 60, 0, (long long)T0 + 60, T0 + 43);
+	assert_float_equal(ratelimit_delay(&rl, T0 + 43), 17, 1e-9);
+	assert_float_equal(ratelimit_delay(&rl, T0 + 50), 10, 1e-9);
+	assert_true(ratelimit_delay(&rl, T0 + 60) == 0);
+	/* a reset a day ahead is clock skew: at most one window */
+	ratelimit_observe(&rl, 60, 0, (long long)T0 + 86400, T0 + 61);
+	assert_float_equal(ratelimit_delay(&rl, T0 + 61), 60, 1e-9);
+	/* missing headers change nothing */
+	ratelimit_init(&rl, 60);
+	ratelimit_observe(&rl, -1, -1, -1, T0);
+	assert_true(ratelimit_delay(&rl, T0) == 0);
+}
+
+static void
+test_remaining_counts_down(void **state)
+{
+	struct ratelimit rl;
+
+	(void)state;
+	ratelimit_init(&rl, 60);
+	/* someone else used the key: 2 left until the reset */
+	ratelimit_observe(&rl, 60, 2, (long long)T0 + 30, T0);
+	ratelimit_take(&rl, T0);
+	assert_true(ratelimit_delay(&rl, T0) == 0);
+	ratelimit_take(&rl, T0);
+	assert_float_equal(ratelimit_delay(&rl, T0), 30, 1e-9);
+	assert_true(ratelimit_delay(&rl, T0 + 30) == 0);
+}
+
+static void
+test_lower_limit_adopted(void **state)
+{
+	struct ratelimit rl;
+	double t[100];
+
+	(void)state;
+	ratelimit_init(&rl, 60);
+	ratelimit_observe(&rl, 600, 599, (long long)T0 + 60, T0);
+	assert_int_equal(rl.limit, 60);
+	ratelimit_observe(&rl, 30, 29, (long long)T0 + 60, T0);
+	assert_int_equal(rl.limit, 30);
+	pace(&rl, T0, t, 100);
+	assert_true(max_sliding(t, 100, 60) <= 30);
+}
+
+static void
+test_retry_after(void **state)
+{
+	struct ratelimit rl;
+
+	(void)state;
+	ratelimit_init(&rl, 600);
+	ratelimit_retry_after(&rl, 10, T0);
+	assert_float_equal(ratelimit_delay(&rl, T0), 10, 1e-9);
+	assert_float_equal(ratelimit_delay(&rl, T0 + 4), 6, 1e-9);
+	/* a shorter one does not shorten the wait */
+	ratelimit_retry_after(&rl, 1, T0 + 4);
+	assert_float_equal(ratelimit_delay(&rl, T0 + 4), 6, 1e-9);
+	assert_true(ratelimit_delay(&rl, T0 + 10) == 0);
+}
+
+static void
+test_clock_steps_back(void **state)
+{
+	struct ratelimit rl;
+	double d;
+
+	(void)state;
+	ratelimit_init(&rl, 60);
+	ratelimit_take(&rl, T0);
+	d = ratelimit_delay(&rl, T0 - 3600);
+	assert_true(d >= 0 && d < 2);
+	ratelimit_take(&rl, T0 - 3600);
+	assert_true(ratelimit_delay(&rl, T0 + 1) < 2);
+}
+
+static void
+test_backoff_bounds(void **state)
+{
+	int a;
+
+	(void)state;
+	assert_float_equal(ratelimit_backoff(1, 2, 300, 0), 0, 0);
+	assert_float_equal(ratelimit_backoff(1, 2, 300, 0.5), 1, 1e-12);
+	assert_float_equal(ratelimit_backoff(3, 2, 300, 0.5), 4, 1e-12);
+	assert_float_equal(ratelimit_backoff(4, 2, 300, 1), 16, 1e-12);
+	for (a = -3; a < 2000; a += 7) {
+		double lo = ratelimit_backoff(a, 2, 300, 0);
+		double hi = ratelimit_backoff(a, 2, 300, 0.999999);
+
+		assert_true(lo >= 0 && hi <= 300 && hi >= lo);
+	}
+	assert_float_equal(ratelimit_backoff(1000, 2, 300, 0.5), 150, 1e-9);
+	assert_float_equal(ratelimit_backoff(2, 2, 300, 7), 4, 1e-12);
+	assert_float_equal(ratelimit_backoff(2, 2, 300, -1), 0, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_free_plan_never_exceeds_60),
+		cmocka_unit_test(test_pro_plan_never_exceeds_600),
+		cmocka_unit_test(test_tiny_limits),
+		cmocka_unit_test(test_small_burst_then_pacing),
+		cmocka_unit_test(test_remaining_zero_waits_for_reset),
+		cmocka_unit_test(test_remaining_counts_down),
+		cmocka_unit_test(test_lower_limit_adopted),
+		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_clock_steps_back),
+		cmocka_unit_test(test_backoff_bounds),
+	};
+
+	return cmocka_run_group_tests_name("ratelimit", tests, NULL, NULL);
+}
