@@ -842,6 +842,24 @@ client_reference_transaction(struct ctx *ctx, int argc, char **argv,
 
 /* ---- post-push: the watcher ---- */
 
+/* The URL for a log line: escaped, without a user:password@ part. */
+static char *
+display_url(const char *url)
+{
+	const char *scheme = strstr(url, "://"), *at, *slash;
+	char *bare, *out;
+
+	if (scheme != NULL && (at = strchr(scheme + 3, '@')) != NULL &&
+	    ((slash = strchr(scheme + 3, '/')) == NULL || at < slash)) {
+		bare = xasprintf("%.*s%s", (int)(scheme + 3 - url), url,
+		    at + 1);
+		out = log_escape(bare, 200);
+		free(bare);
+		return out;
+	}
+	return log_escape(url, 200);
+}
+
 static void
 say_started(const struct intent *in, size_t pending)
 {
@@ -875,7 +893,7 @@ settle_push(struct ctx *ctx, struct intent *in, struct intent_push *p)
 	error_clear(&err);
 	rc = n > 0 ? watch_ls_remote(oids, p->url, names, n,
 	    LS_REMOTE_TIMEOUT, &err) : 0;
-	url = log_escape(p->url, 200);
+	url = display_url(p->url);
 	for (i = 0, n = 0; i < p->nrefs; i++) {
 		if (p->refs[i].done)
 			continue;
