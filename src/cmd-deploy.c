@@ -41,7 +41,7 @@ parse_args(struct deploy_args *a, int argc, char **argv, struct error *err)
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+ne:s:", long_options,
+	while ((ch = getopt_long(argc, argv, "ne:s:", long_options,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'r': a->rev = optarg; break;

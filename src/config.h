@@ -30,7 +30,7 @@ struct rule {
 };
 
 enum hook_mode {
-	HOOK_MODE_AUTO,		/* queue if [daemon] queue is set, else direct */
+	HOOK_MODE_AUTO,		/* queue with a [daemon] queue, else direct */
 	HOOK_MODE_QUEUE,
 	HOOK_MODE_DIRECT,
 };

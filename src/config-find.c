@@ -1,0 +1,201 @@
+/* config-find.c -- where the configuration is; the API key */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "xmalloc.h"
+#ifndef DD_SYSCONFDIR
+#define DD_SYSCONFDIR "/etc"
+#endif
+
+static char *
+path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+
+	return xasprintf("%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" :
+	    "/", name);
+}
+
+/* The candidates in lookup order; returns how many. */
+static size_t
+candidates(char *cand[4], const char *git_dir, const char *workdir)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	size_t n = 0;
+
+	if (git_dir != NULL)
+		cand[n++] = path_join(git_dir, "dotgit-deploy.ini");
+	if (workdir != NULL)
+		cand[n++] = path_join(workdir, ".dotgit-deploy.ini");
+	if (xdg != NULL && xdg[0] == '/')
+		cand[n++] = path_join(xdg, "dotgit-deploy/config.ini");
+	else if (home != NULL && home[0] == '/')
+		cand[n++] = path_join(home, ".config/dotgit-deploy/config.ini");
+	cand[n++] = xstrdup(DD_SYSCONFDIR "/dotgit-deploy/config.ini");
+	return n;
+}
+
+int
+config_find(char **out, const char *explicit, const char *git_dir,
+    const char *workdir, struct error *err)
+{
+	struct stat st;
+	char *cand[4], *list = NULL, *next;
+	size_t i, n;
+
+	*out = NULL;
+	if (explicit != NULL) {
+		if (stat(explicit, &st) < 0)
+			return error_set(err, EXIT_USAGE, "cannot open config "
+			    "'%s': %s", explicit, strerror(errno));
+		*out = xstrdup(explicit);
+		return 0;
+	}
+	n = candidates(cand, git_dir, workdir);
+	for (i = 0; i < n; i++) {
+		if (*out == NULL && stat(cand[i], &st) == 0) {
+			*out = cand[i];
+			continue;
+		}
+		next = xasprintf("%s%s'%s'", list ? list : "", list ? ", " :
+		    "", cand[i]);
+		free(list);
+		list = next;
+		free(cand[i]);
+	}
+	if (*out == NULL) {
+		error_set(err, EXIT_USAGE, "no configuration found; looked "
+		    "for %s", list);
+		error_hint(err, "create one (see config/dotgit-deploy.ini) "
+		    "or name it with -c FILE");
+	}
+	free(list);
+	return *out != NULL ? 0 : -1;
+}
+
+/* The API key. */
+
+/* Printable ASCII without blanks: safe in an Authorization header. */
+static int
+key_valid(const char *k)
+{
+	const unsigned char *u = (const unsigned char *)k;
+
+	for (; *u != '\0'; u++)
+		if (*u <= 0x20 || *u >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The first line of buf, trimmed, in place. */
+static char *
+first_line(char *buf)
+{
+	char *e;
+
+	buf[strcspn(buf, "\n")] = '\0';
+	while (isspace((unsigned char)*buf))
+		buf++;
+	for (e = buf + strlen(buf); e > buf && isspace((unsigned char)e[-1]);
+	    e--)
+		e[-1] = '\0';
+	return buf;
+}
+
+static int
+key_file_open(const char *path, struct error *err)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return error_set(err, EXIT_USAGE, "cannot open key file '%s': "
+		    "%s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_set(err, EXIT_USAGE, "key file '%s' is not a "
+		    "regular file", path);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		error_set(err, EXIT_USAGE, "key file '%s' is open to group or "
+		    "others (mode %04o)", path, (unsigned)(st.st_mode & 07777));
+		error_hint(err, "chmod 600 %s", path);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+key_file_read(char **out, const char *path, struct error *err)
+{
+	char buf[4097], *key;
+	size_t len = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if ((fd = key_file_open(path, err)) < 0)
+		return -1;
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len,
+	    sizeof(buf) - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error_set(err, EXIT_FAIL, "cannot read key file '%s': "
+			    "%s", path, strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\n', len) == NULL && len == sizeof(buf) - 1)
+		error_set(err, EXIT_USAGE, "key file '%s': the first line is "
+		    "too long", path);
+	else if (*(key = first_line(buf)) == '\0')
+		error_set(err, EXIT_USAGE, "key file '%s' is empty", path);
+	else if (!key_valid(key))
+		error_set(err, EXIT_USAGE, "key file '%s': the key holds "
+		    "blanks or control characters", path);
+	else {
+		*out = xstrdup(key);
+		rc = 0;
+	}
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+int
+config_read_key(char **out, const struct config *cfg, struct error *err)
+{
+	const char *env = getenv("DOTGIT_API_KEY");
+	char *key = NULL;
+
+	*out = NULL;
+	if (env != NULL && *env != '\0') {
+		if (!key_valid(env))
+			return error_set(err, EXIT_USAGE, "DOTGIT_API_KEY "
+			    "holds blanks or control characters");
+		key = xstrdup(env);
+	} else if (cfg->key_file == NULL) {
+		error_set(err, EXIT_USAGE, "no API key: set DOTGIT_API_KEY "
+		    "or [api] key_file");
+		error_hint(err, "put the key alone in a file with mode 0600 "
+		    "and name it in [api] key_file");
+		return -1;
+	} else if (key_file_read(&key, cfg->key_file, err) < 0)
+		return -1;
+	log_set_secret(key);
+	*out = key;
+	return 0;
+}
