@@ -1,44 +1,1297 @@
-/* api.c -- STUB */
+/* api.c -- the .git REST API over HTTPS: libcurl for HTTP, jansson for JSON */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
 
 #include "api.h"
+#include "log.h"
+#include "version.h"
 #include "xmalloc.h"
 
-#define NI(err) error_set((err), EXIT_FAIL, "not implemented")
+#define MAX_BODY		(8u << 20)	/* bytes of a reply we keep */
+#define BACKOFF_FIRST_MS	500
+#define BACKOFF_CAP_MS		30000
+#define RATE_WAIT_DEFAULT	10	/* s, a 429 with no hint */
+#define MAX_WAIT_UNBOUNDED	60	/* s, longest wait without a budget */
+#define POLL_FIRST_MS		500
+#define POLL_CAP_MS		5000
+#define MAX_PAGES		10000
+#define ID_MAX			256	/* bytes of an id or a status */
+#define TEXT_MAX		4096	/* bytes of any other string */
+#define SHOW_MAX		200	/* bytes of a server string shown */
+#define DETAILS_MAX		20	/* validation details shown */
 
-int api_open(struct api **out, const struct config *c, const char *k,
-    int b, struct error *err)
-{ (void)c; (void)k; (void)b; *out = NULL; return NI(err); }
-void api_free(struct api *a) { (void)a; }
-const struct api_ratelimit *api_last_ratelimit(const struct api *a)
-{ (void)a; return NULL; }
-void api_set_retries(struct api *a, int n) { (void)a; (void)n; }
-int api_deploy(struct api *a, struct api_deployment *o, const struct job *j,
+struct buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	int	 too_big;
+};
+
+struct api {
+	CURL			*curl;
+	char			*base;		/* api_url, no trailing '/' */
+	char			*key;
+	long			 timeout_ms;	/* per request */
+	int			 budget;	/* s, 0: none */
+	long long		 deadline;	/* monotonic ms, 0: none */
+	int			 attempts;
+	struct api_ratelimit	 rl;
+	struct buf		 resp;
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+/* One API call: what to send and how to read a 2xx reply. */
+struct req {
+	const char	*method;	/* "GET" or "POST" */
+	const char	*url;
+	const char	*body;		/* POST only */
+	const char	*idem;		/* Idempotency-Key, POST only */
+	const char	*subject;	/* "project 'x'", for 403 and 404 */
+	int		(*parse)(const struct req *, long, const char *,
+			    size_t, struct error *);
+	void		*out;
+	struct api_project **projects;	/* list: out, n, total */
+	size_t		*n;
+	long		*total;
+};
+
+/* A string field of a reply object and where it goes. */
+struct field {
+	const char	*name;
+	size_t		 off;
+	int		 required;
+	size_t		 max;
+};
+
+static const struct field deployment_fields[] = {
+	{ "id", offsetof(struct api_deployment, id), 1, ID_MAX },
+	{ "status", offsetof(struct api_deployment, status), 1, ID_MAX },
+	{ "url", offsetof(struct api_deployment, url), 0, TEXT_MAX },
+	{ "started_at", offsetof(struct api_deployment, started_at), 0,
+	    ID_MAX },
+	{ "branch", offsetof(struct api_deployment, branch), 0, TEXT_MAX },
+	{ "environment", offsetof(struct api_deployment, environment), 0,
+	    ID_MAX },
+	{ "commit_hash", offsetof(struct api_deployment, commit_hash), 0,
+	    ID_MAX },
+	{ NULL, 0, 0, 0 }
+};
+
+static const struct field project_fields[] = {
+	{ "id", offsetof(struct api_project, id), 1, ID_MAX },
+	{ "name", offsetof(struct api_project, name), 1, TEXT_MAX },
+	{ "framework", offsetof(struct api_project, framework), 0, ID_MAX },
+	{ "created_at", offsetof(struct api_project, created_at), 0, ID_MAX },
+	{ NULL, 0, 0, 0 }
+};
+
+static long long	 now_ms(void);
+static void		 sleep_ms(long long);
+static int		 check_url(const char *, struct error *);
+static int		 check_key(const char *, struct error *);
+static CURLcode		 set_options(struct api *, const struct config *);
+static size_t		 on_data(char *, size_t, size_t, void *);
+static void		 read_ratelimit(struct api *);
+static int		 transfer(struct api *, const struct req *, long *,
+			    struct error *);
+static void		 transport_error(struct api *, CURLcode, int *,
+			    struct error *);
+static int		 once(struct api *, const struct req *, long *,
+			    struct error *);
+static int		 call(struct api *, const struct req *,
+			    struct error *);
+static long long	 backoff_ms(int);
+static long long	 rate_wait_ms(const struct api *);
+static int		 load_json(json_t **, const char *, size_t,
+			    struct error *);
+static int		 get_fields(void *, const struct field *, json_t *,
+			    const char *, struct error *);
+static void		 release_fields(void *, const struct field *);
+static char		*error_text(const char *, size_t, char **);
+static void		 join_details(json_t *, char *, size_t);
+static char		*utf8_clean(const char *);
+static char		*escape_id(const char *);
+
+/* Time. */
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(long long ms)
+{
+	long long end = now_ms() + ms, left;
+	struct timespec ts;
+
+	while ((left = end - now_ms()) > 0) {
+		ts.tv_sec = (time_t)(left / 1000);
+		ts.tv_nsec = (long)(left % 1000) * 1000000;
+		if (nanosleep(&ts, NULL) == 0)
+			break;
+	}
+}
+
+/* Opening and closing. */
+
+static int
+check_url(const char *url, struct error *err)
+{
+	char *shown;
+
+	if (url == NULL || *url == '\0') {
+		error_set(err, EXIT_USAGE, "no API url configured");
+		error_hint(err, "set [api] url, e.g. https://api.git.dev/v1");
+		return -1;
+	}
+	if (strncasecmp(url, "https://", 8) == 0 && url[8] != '\0' &&
+	    url[8] != '/')
+		return 0;
+	shown = log_escape(url, SHOW_MAX);
+	error_set(err, EXIT_USAGE, "refusing '%s': the API is HTTPS only",
+	    shown);
+	error_hint(err, "use an https:// URL in [api] url");
+	free(shown);
+	return -1;
+}
+
+static int
+check_key(const char *key, struct error *err)
+{
+	const unsigned char *p;
+
+	if (key == NULL || *key == '\0') {
+		error_set(err, EXIT_USAGE, "no API key");
+		error_hint(err, "set DOTGIT_API_KEY or [api] key_file");
+		return -1;
+	}
+	for (p = (const unsigned char *)key; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7f) {
+			error_set(err, EXIT_USAGE, "the API key contains "
+			    "a space or a control character");
+			error_hint(err, "check DOTGIT_API_KEY or "
+			    "[api] key_file");
+			return -1;
+		}
+	return 0;
+}
+
+#define SETOPT(h, o, v) do {						\
+	if ((rc = curl_easy_setopt((h), (o), (v))) != CURLE_OK)		\
+		return rc;						\
+} while (0)
+
+static CURLcode
+set_options(struct api *api, const struct config *cfg)
+{
+	CURL *h = api->curl;
+	CURLcode rc;
+
+	SETOPT(h, CURLOPT_ERRORBUFFER, api->errbuf);
+	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(h, CURLOPT_PROTOCOLS_STR, "https");
+	SETOPT(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (cfg->ca_file != NULL && *cfg->ca_file != '\0') {
+		/* Trust exactly that file, not also the system's store. */
+		SETOPT(h, CURLOPT_CAINFO, cfg->ca_file);
+		SETOPT(h, CURLOPT_CAPATH, NULL);
+	}
+	SETOPT(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+	SETOPT(h, CURLOPT_XOAUTH2_BEARER, api->key);
+	SETOPT(h, CURLOPT_USERAGENT, "dotgit-deploy/" DD_VERSION);
+	SETOPT(h, CURLOPT_WRITEFUNCTION, on_data);
+	SETOPT(h, CURLOPT_WRITEDATA, &api->resp);
+	SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	SETOPT(h, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	return CURLE_OK;
+}
+
+int
+api_open(struct api **out, const struct config *cfg, const char *key,
+    int budget, struct error *err)
+{
+	struct api *api;
+	CURLcode rc;
+	size_t n;
+
+	*out = NULL;
+	if (check_url(cfg->api_url, err) < 0 || check_key(key, err) < 0)
+		return -1;
+	log_set_secret(key);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return error_set(err, EXIT_FAIL, "cannot initialize libcurl");
+	api = xcalloc(1, sizeof(*api));
+	api->key = xstrdup(key);
+	api->base = xstrdup(cfg->api_url);
+	n = strlen(api->base);
+	while (n > 8 && api->base[n - 1] == '/')
+		api->base[--n] = '\0';
+	api->timeout_ms = (cfg->api_timeout > 0 ? cfg->api_timeout : 10) *
+	    1000L;
+	api->budget = budget > 0 ? budget : 0;
+	api->deadline = budget > 0 ? now_ms() + budget * 1000LL : 0;
+	api->attempts = API_ATTEMPTS;
+	api->rl.limit = api->rl.remaining = api->rl.retry_after = -1;
+	api->rl.reset = -1;
+	if ((api->curl = curl_easy_init()) == NULL) {
+		api_free(api);
+		return error_set(err, EXIT_FAIL, "cannot initialize libcurl");
+	}
+	if ((rc = set_options(api, cfg)) != CURLE_OK) {
+		api_free(api);
+		return error_set(err, EXIT_FAIL, "cannot set up libcurl: %s",
+		    curl_easy_strerror(rc));
+	}
+	*out = api;
+	return 0;
+}
+
+void
+api_free(struct api *api)
+{
+	if (api == NULL)
+		return;
+	if (api->curl != NULL)
+		curl_easy_cleanup(api->curl);
+	if (api->key != NULL) {
+		explicit_bzero(api->key, strlen(api->key));
+		free(api->key);
+	}
+	free(api->base);
+	free(api->resp.p);
+	free(api);
+	curl_global_cleanup();
+}
+
+const struct api_ratelimit *
+api_last_ratelimit(const struct api *api)
+{
+	return &api->rl;
+}
+
+void
+api_set_retries(struct api *api, int n)
+{
+	api->attempts = n > 0 ? n + 1 : 1;
+}
+
+/* One HTTP exchange. */
+
+static size_t
+on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct buf *b = arg;
+	size_t len = size * nmemb;
+
+	if (len > MAX_BODY - b->len) {
+		b->too_big = 1;
+		return 0;
+	}
+	if (b->len + len + 1 > b->cap) {
+		b->cap = (b->len + len + 1) * 2;
+		b->p = xreallocarray(b->p, b->cap, 1);
+	}
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+	return len;
+}
+
+static long long
+header_number(CURL *h, const char *name)
+{
+	struct curl_header *hd;
+	long long v;
+	char *end;
+
+	if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
+		return -1;
+	errno = 0;
+	v = strtoll(hd->value, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (end != hd->value && *end == '\0' && errno == 0 && v >= 0)
+		return v;
+	if (strcasecmp(name, "Retry-After") == 0 &&
+	    (v = (long long)curl_getdate(hd->value, NULL)) > 0) {
+		v -= (long long)time(NULL);
+		return v > 0 ? v : 0;
+	}
+	return -1;
+}
+
+static void
+read_ratelimit(struct api *api)
+{
+	long long v;
+
+	v = header_number(api->curl, "X-RateLimit-Limit");
+	api->rl.limit = v > LONG_MAX ? LONG_MAX : (long)v;
+	v = header_number(api->curl, "X-RateLimit-Remaining");
+	api->rl.remaining = v > LONG_MAX ? LONG_MAX : (long)v;
+	api->rl.reset = header_number(api->curl, "X-RateLimit-Reset");
+	v = header_number(api->curl, "Retry-After");
+	api->rl.retry_after = v > LONG_MAX ? LONG_MAX : (long)v;
+}
+
+static struct curl_slist *
+slist_add(struct curl_slist *l, const char *s)
+{
+	struct curl_slist *n = curl_slist_append(l, s);
+
+	if (n == NULL) {
+		fputs("dotgit-deploy: out of memory\n", stderr);
+		abort();
+	}
+	return n;
+}
+
+static struct curl_slist *
+request_headers(const struct req *rq)
+{
+	struct curl_slist *h = NULL;
+	char *idem;
+
+	h = slist_add(h, "Accept: application/json");
+	h = slist_add(h, "Expect:");
+	if (strcmp(rq->method, "POST") == 0)
+		h = slist_add(h, "Content-Type: application/json");
+	if (rq->idem != NULL) {
+		idem = xasprintf("Idempotency-Key: %s", rq->idem);
+		h = slist_add(h, idem);
+		free(idem);
+	}
+	return h;
+}
+
+/* Milliseconds this request may take, or -1 when the budget is gone. */
+static long
+request_timeout(const struct api *api)
+{
+	long long left;
+
+	if (api->deadline == 0)
+		return api->timeout_ms;
+	left = api->deadline - now_ms();
+	if (left <= 0)
+		return -1;
+	return left < api->timeout_ms ? (long)left : api->timeout_ms;
+}
+
+static CURLcode
+perform(struct api *api, const struct req *rq, long ms)
+{
+	struct curl_slist *hdrs = request_headers(rq);
+	CURL *h = api->curl;
+	CURLcode rc;
+
+	api->resp.len = 0;
+	api->resp.too_big = 0;
+	api->errbuf[0] = '\0';
+	if ((rc = curl_easy_setopt(h, CURLOPT_URL, rq->url)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms)) != CURLE_OK ||
+	    (rc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms)) !=
+	    CURLE_OK)
+		goto out;
+	if (strcmp(rq->method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
+		    (long)strlen(rq->body));
+	} else
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	rc = curl_easy_perform(h);
+out:
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdrs);
+	return rc;
+}
+
+/*
+ * Send one request. 0: the server answered (*status set), -1: it did not
+ * (err filled, *retry set when another attempt may help).
+ */
+static int
+transfer(struct api *api, const struct req *rq, long *status,
     struct error *err)
-{ (void)a; (void)o; (void)j; return NI(err); }
-int api_get_deployment(struct api *a, struct api_deployment *o,
+{
+	long ms = request_timeout(api), t0 = (long)now_ms();
+	CURLcode rc;
+	int retry = 0;
+
+	if (ms < 0) {
+		error_temp(err, "the time budget of %d s for the API is used "
+		    "up", api->budget);
+		return -1;
+	}
+	rc = perform(api, rq, ms);
+	if (rc != CURLE_OK) {
+		transport_error(api, rc, &retry, err);
+		log_debug("%s %s: failed after %ld ms: %s", rq->method,
+		    rq->url, (long)now_ms() - t0, err->msg);
+		return retry ? -2 : -1;
+	}
+	curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, status);
+	read_ratelimit(api);
+	log_debug("%s %s: HTTP %ld, %zu bytes, %ld ms", rq->method, rq->url,
+	    *status, api->resp.len, (long)now_ms() - t0);
+	return 0;
+}
+
+static void
+transport_error(struct api *api, CURLcode rc, int *retry,
+    struct error *err)
+{
+	const char *why = api->errbuf[0] ? api->errbuf :
+	    curl_easy_strerror(rc);
+	long oserr = 0;
+
+	curl_easy_getinfo(api->curl, CURLINFO_OS_ERRNO, &oserr);
+	if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
+		why = strerror((int)oserr);
+	err->http_status = 0;
+	err->retry_after = -1;
+	*retry = 0;
+	switch (rc) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		error_set(err, EXIT_USAGE, "bad API url '%s': %s", api->base,
+		    why);
+		return;
+	case CURLE_WRITE_ERROR:
+		if (api->resp.too_big) {
+			error_temp(err, "the API's reply is larger than %u "
+			    "MiB", MAX_BODY >> 20);
+			return;
+		}
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		error_temp(err, "cannot reach %s: %s", api->base, why);
+		error_hint(err, rc == CURLE_PEER_FAILED_VERIFICATION ?
+		    "set [api] ca_file for a private CA" :
+		    "check [api] ca_file");
+		return;
+	default:
+		break;
+	}
+	error_temp(err, "cannot reach %s: %s", api->base, why);
+	*retry = 1;
+}
+
+/*
+ * One attempt: send, then judge the status and read the reply.
+ * Returns 0, or -1 with *wait: -1 do not retry, 0 back off, >0 ms to wait.
+ */
+static int
+once(struct api *api, const struct req *rq, long *wait, struct error *err)
+{
+	long status = 0;
+	int rc;
+
+	*wait = -1;
+	if ((rc = transfer(api, rq, &status, err)) < 0) {
+		if (rc == -2)
+			*wait = 0;
+		return -1;
+	}
+	if (status >= 200 && status < 300) {
+		err->http_status = (int)status;
+		if (rq->parse(rq, status, api->resp.p, api->resp.len, err) == 0)
+			return 0;
+		if (err->temporary)
+			*wait = 0;
+		err->http_status = (int)status;
+		return -1;
+	}
+	api_parse_error(err, status, api->resp.p, api->resp.len);
+	if (status == 404 && rq->subject != NULL) {
+		error_set(err, EXIT_FAIL, "%s not found (404)", rq->subject);
+		error_hint(err, "run 'dotgit-deploy projects' to list the "
+		    "project ids");
+	}
+	if (status == 429) {
+		*wait = (long)rate_wait_ms(api);
+		err->retry_after = (*wait + 999) / 1000;
+		error_hint(err, "try again in %ld s", err->retry_after);
+	} else if (err->temporary) {
+		*wait = api->rl.retry_after > 0 ? api->rl.retry_after * 1000L :
+		    0;
+		if (api->rl.retry_after >= 0)
+			err->retry_after = api->rl.retry_after;
+	}
+	return -1;
+}
+
+static long long
+backoff_ms(int attempt)
+{
+	long long cap = BACKOFF_FIRST_MS;
+	int i;
+
+	for (i = 1; i < attempt && cap < BACKOFF_CAP_MS; i++)
+		cap *= 2;
+	if (cap > BACKOFF_CAP_MS)
+		cap = BACKOFF_CAP_MS;
+	return (long long)arc4random_uniform((uint32_t)cap + 1);
+}
+
+static long long
+rate_wait_ms(const struct api *api)
+{
+	long long reset;
+
+	if (api->rl.retry_after >= 0)
+		return api->rl.retry_after * 1000LL;
+	if (api->rl.reset > 0) {
+		reset = api->rl.reset - (long long)time(NULL);
+		return (reset > 0 ? reset : 1) * 1000LL;
+	}
+	return RATE_WAIT_DEFAULT * 1000LL;
+}
+
+/* Send rq, retrying what may succeed later, within the budget. */
+static int
+call(struct api *api, const struct req *rq, struct error *err)
+{
+	long long w, limit;
+	long wait;
+	int attempt;
+
+	for (attempt = 1;; attempt++) {
+		error_clear(err);
+		if (once(api, rq, &wait, err) == 0)
+			return 0;
+		if (wait < 0 || attempt >= api->attempts)
+			return -1;
+		w = wait > 0 ? wait : backoff_ms(attempt);
+		limit = api->deadline ? api->deadline - now_ms() :
+		    MAX_WAIT_UNBOUNDED * 1000LL;
+		if (w >= limit)
+			return -1;
+		log_verbose("%s; retrying in %lld.%lld s (attempt %d of %d)",
+		    err->msg, w / 1000, w % 1000 / 100, attempt + 1,
+		    api->attempts);
+		sleep_ms(w);
+	}
+}
+
+/* The calls. */
+
+static char *
+escape_id(const char *id)
+{
+	char *e = curl_easy_escape(NULL, id, 0), *s;
+
+	if (e == NULL) {
+		fputs("dotgit-deploy: out of memory\n", stderr);
+		abort();
+	}
+	s = xstrdup(e);
+	curl_free(e);
+	return s;
+}
+
+static char *
+deploy_url(const char *base, const char *project)
+{
+	char *id = escape_id(project), *url;
+	size_t n = strlen(base);
+
+	while (n > 8 && base[n - 1] == '/')
+		n--;
+	url = xasprintf("%.*s/projects/%s/deployments", (int)n, base, id);
+	free(id);
+	return url;
+}
+
+char *
+api_deploy_url(const struct config *cfg, const char *project)
+{
+	return deploy_url(cfg->api_url, project);
+}
+
+static int
+parse_deployment_reply(const struct req *rq, long status, const char *body,
+    size_t len, struct error *err)
+{
+	if (api_parse_deployment(rq->out, body, len, err) == 0)
+		return 0;
+	if (err->temporary)
+		error_temp(err, "the API answered %ld but the body is not a "
+		    "deployment", status);
+	return -1;
+}
+
+int
+api_deploy(struct api *api, struct api_deployment *out,
+    const struct job *job, struct error *err)
+{
+	struct req rq = { 0 };
+	char *id = NULL, *shown;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (job->project == NULL || *job->project == '\0')
+		return error_set(err, EXIT_USAGE, "no project to deploy to");
+	if (job->idem_key[0] == '\0')
+		return error_set(err, EXIT_FAIL, "a deployment request "
+		    "needs an idempotency key");
+	if (job->project_is_name) {
+		if (api_find_project(api, &id, job->project, err) < 0)
+			return -1;
+	}
+	shown = log_escape(job->project, SHOW_MAX);
+	rq.method = "POST";
+	rq.url = deploy_url(api->base, id != NULL ? id : job->project);
+	rq.body = api_deploy_body(job, 0);
+	rq.idem = job->idem_key;
+	rq.subject = xasprintf("project '%s'", shown);
+	rq.parse = parse_deployment_reply;
+	rq.out = out;
+	rc = call(api, &rq, err);
+	free((char *)rq.subject);
+	free((char *)rq.body);
+	free((char *)rq.url);
+	free(shown);
+	free(id);
+	return rc;
+}
+
+int
+api_get_deployment(struct api *api, struct api_deployment *out,
     const char *id, struct error *err)
-{ (void)a; (void)o; (void)id; return NI(err); }
-int api_list_projects(struct api *a, struct api_project **o, size_t *n,
-    long *t, int p, int pp, struct error *err)
-{ (void)a; *o = NULL; *n = 0; *t = 0; (void)p; (void)pp; return NI(err); }
-int api_find_project(struct api *a, char **o, const char *n,
+{
+	struct req rq = { 0 };
+	char *eid = escape_id(id), *shown = log_escape(id, SHOW_MAX);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rq.method = "GET";
+	rq.url = xasprintf("%s/deployments/%s", api->base, eid);
+	rq.subject = xasprintf("deployment '%s'", shown);
+	rq.parse = parse_deployment_reply;
+	rq.out = out;
+	rc = call(api, &rq, err);
+	if (rc < 0 && err->http_status == 404)
+		error_hint(err, "check the deployment id");
+	free((char *)rq.subject);
+	free((char *)rq.url);
+	free(shown);
+	free(eid);
+	return rc;
+}
+
+static int
+parse_projects_reply(const struct req *rq, long status, const char *body,
+    size_t len, struct error *err)
+{
+	if (api_parse_projects(rq->projects, rq->n, rq->total, body, len,
+	    err) == 0)
+		return 0;
+	if (err->temporary)
+		error_temp(err, "the API answered %ld but the body is not a "
+		    "project list", status);
+	return -1;
+}
+
+int
+api_list_projects(struct api *api, struct api_project **out, size_t *n,
+    long *total, int page, int per_page, struct error *err)
+{
+	struct req rq = { 0 };
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	*total = -1;
+	if (page < 1 || per_page < 1 || per_page > API_PER_PAGE_MAX)
+		return error_set(err, EXIT_USAGE, "page must be 1 or more and "
+		    "per_page 1 to %d", API_PER_PAGE_MAX);
+	rq.method = "GET";
+	rq.url = xasprintf("%s/projects?page=%d&per_page=%d", api->base, page,
+	    per_page);
+	rq.parse = parse_projects_reply;
+	rq.projects = out;
+	rq.n = n;
+	rq.total = total;
+	rc = call(api, &rq, err);
+	if (rc < 0 && err->http_status == 403) {
+		error_set(err, EXIT_FAIL, "the key lacks permission to list "
+		    "projects (403)");
+		error_hint(err, "use a key that may read projects "
+		    "(Settings > API Keys)");
+	}
+	if (rc < 0 && err->http_status == 404)
+		error_hint(err, "check [api] url '%s'", api->base);
+	free((char *)rq.url);
+	return rc;
+}
+
+/* Project ids matching name, as "id1, id2"; *count set. */
+static int
+find_matches(struct api *api, const char *name, char **ids, size_t *count,
     struct error *err)
-{ (void)a; *o = NULL; (void)n; return NI(err); }
-char *api_deploy_body(const struct job *j, int pretty)
-{ (void)j; (void)pretty; return xstrdup("{}"); }
-char *api_deploy_url(const struct config *c, const char *p)
-{ return xasprintf("%s/projects/%s/deployments", c->api_url, p); }
-int api_parse_deployment(struct api_deployment *o, const char *b, size_t l,
+{
+	struct api_project *p;
+	size_t n, i, seen = 0;
+	long total;
+	char *s;
+	int page;
+
+	*ids = NULL;
+	*count = 0;
+	for (page = 1; page <= MAX_PAGES; page++) {
+		if (api_list_projects(api, &p, &n, &total, page,
+		    API_PER_PAGE_MAX, err) < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			if (strcmp(p[i].name, name) != 0)
+				continue;
+			s = *ids == NULL ? xstrdup(p[i].id) :
+			    xasprintf("%s, %s", *ids, p[i].id);
+			free(*ids);
+			*ids = s;
+			(*count)++;
+		}
+		api_projects_free(p, n);
+		seen += n;
+		if (n == 0 || (total >= 0 && (seen >= (size_t)total ||
+		    page > total / API_PER_PAGE_MAX)) ||
+		    (total < 0 && n < API_PER_PAGE_MAX))
+			break;
+	}
+	return 0;
+}
+
+int
+api_find_project(struct api *api, char **id_out, const char *name,
     struct error *err)
-{ (void)o; (void)b; (void)l; return NI(err); }
-int api_parse_projects(struct api_project **o, size_t *n, long *t,
-    const char *b, size_t l, struct error *err)
-{ *o = NULL; *n = 0; *t = 0; (void)b; (void)l; return NI(err); }
-void api_parse_error(struct error *err, long s, const char *b, size_t l)
-{ (void)b; (void)l; error_set(err, EXIT_FAIL, "HTTP %ld", s); }
-void api_deployment_release(struct api_deployment *d) { (void)d; }
-void api_projects_free(struct api_project *p, size_t n) { (void)p; (void)n; }
-void api_print_deployment(FILE *f, const struct api_deployment *d)
-{ fprintf(f, "{\"id\": \"%s\"}\n", d->id); }
+{
+	char *ids, *shown;
+	size_t count;
+
+	*id_out = NULL;
+	if (find_matches(api, name, &ids, &count, err) < 0)
+		return -1;
+	if (count == 1) {
+		*id_out = ids;
+		return 0;
+	}
+	shown = log_escape(name, SHOW_MAX);
+	if (count == 0) {
+		error_set(err, EXIT_FAIL, "no project named '%s'", shown);
+		error_hint(err, "run 'dotgit-deploy projects' to list them");
+	} else {
+		error_set(err, EXIT_FAIL, "%zu projects are named '%s': %s; "
+		    "set [project] id", count, shown, ids);
+	}
+	free(shown);
+	free(ids);
+	return -1;
+}
+
+int
+api_status_final(const char *status)
+{
+	return strcmp(status, "ready") == 0 || strcmp(status, "error") == 0 ||
+	    strcmp(status, "canceled") == 0;
+}
+
+int
+api_wait_deployment(struct api *api, struct api_deployment *out,
+    const char *id, int timeout,
+    void (*progress)(const struct api_deployment *), struct error *err)
+{
+	long long end = now_ms() + timeout * 1000LL, delay = POLL_FIRST_MS;
+	char *last = NULL, *shown;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		api_deployment_release(out);
+		if (api_get_deployment(api, out, id, err) < 0)
+			break;
+		if (progress != NULL && (last == NULL ||
+		    strcmp(last, out->status) != 0))
+			progress(out);
+		free(last);
+		last = xstrdup(out->status);
+		if (api_status_final(out->status)) {
+			free(last);
+			return 0;
+		}
+		if (now_ms() + delay > end) {
+			shown = log_escape(id, SHOW_MAX);
+			error_temp(err, "deployment '%s' is still %s after "
+			    "%d s", shown, out->status, timeout);
+			free(shown);
+			break;
+		}
+		sleep_ms(delay);
+		delay = delay * 2 > POLL_CAP_MS ? POLL_CAP_MS : delay * 2;
+	}
+	free(last);
+	return -1;
+}
+
+/* JSON out. */
+
+/* A copy of s that is valid UTF-8: bad bytes become U+FFFD. */
+static char *
+utf8_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
+	size_t n, i;
+
+	while (*p != '\0') {
+		n = *p < 0x80 ? 1 : (*p >= 0xc2 && *p <= 0xdf) ? 2 :
+		    (*p >= 0xe0 && *p <= 0xef) ? 3 :
+		    (*p >= 0xf0 && *p <= 0xf4) ? 4 : 0;
+		for (i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				n = 0;
+		if (n == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+			continue;
+		}
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A JSON string (or null) that never fails on bad UTF-8. */
+static json_t *
+jstr(const char *s)
+{
+	json_t *v;
+	char *c;
+
+	if (s == NULL)
+		return json_null();
+	if ((v = json_string(s)) != NULL)
+		return v;
+	c = utf8_clean(s);
+	v = json_string(c);
+	free(c);
+	return v != NULL ? v : json_string("");
+}
+
+static char *
+dump(json_t *root, size_t flags)
+{
+	char *s;
+
+	if (root == NULL) {
+		fputs("dotgit-deploy: out of memory\n", stderr);
+		abort();
+	}
+	s = json_dumps(root, flags);
+	json_decref(root);
+	if (s == NULL) {
+		fputs("dotgit-deploy: out of memory\n", stderr);
+		abort();
+	}
+	return s;
+}
+
+char *
+api_deploy_body(const struct job *job, int pretty)
+{
+	json_t *root = json_object(), *env = json_object();
+	size_t i;
+
+	json_object_set_new(root, "branch", jstr(job->branch));
+	json_object_set_new(root, "environment", jstr(job->environment));
+	if (job->commit[0] != '\0')
+		json_object_set_new(root, "commit_hash", jstr(job->commit));
+	for (i = 0; i < job->env_vars.n; i++)
+		json_object_set_new(env, job->env_vars.v[i].name,
+		    jstr(job->env_vars.v[i].value));
+	json_object_set_new(root, "env_vars", env);
+	return dump(root, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+}
+
+static json_t *
+project_json(const struct api_project *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", jstr(p->id));
+	json_object_set_new(o, "name", jstr(p->name));
+	json_object_set_new(o, "framework", jstr(p->framework));
+	json_object_set_new(o, "created_at", jstr(p->created_at));
+	return o;
+}
+
+char *
+api_projects_json(const struct api_project *p, size_t n, long total,
+    int page)
+{
+	json_t *root = json_object(), *data = json_array(),
+	    *meta = json_object();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(data, project_json(&p[i]));
+	json_object_set_new(root, "data", data);
+	if (total >= 0)
+		json_object_set_new(meta, "total", json_integer(total));
+	if (page > 0)
+		json_object_set_new(meta, "page", json_integer(page));
+	json_object_set_new(root, "meta", meta);
+	return dump(root, JSON_INDENT(2));
+}
+
+char *
+api_deployment_json(const struct api_deployment *d)
+{
+	json_t *o = json_object();
+	const struct field *f;
+
+	for (f = deployment_fields; f->name != NULL; f++)
+		json_object_set_new(o, f->name,
+		    jstr(*(char *const *)((const char *)d + f->off)));
+	return dump(o, JSON_INDENT(2));
+}
+
+void
+api_print_deployment(FILE *f, const struct api_deployment *d)
+{
+	char *s = api_deployment_json(d);
+
+	fprintf(f, "%s\n", s);
+	free(s);
+}
+
+/* JSON in. */
+
+static int
+load_json(json_t **out, const char *body, size_t len, struct error *err)
+{
+	json_error_t jerr;
+
+	*out = NULL;
+	if (body == NULL || len == 0)
+		return error_temp(err, "unexpected reply from the API: "
+		    "empty body");
+	*out = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
+	if (*out == NULL)
+		return error_temp(err, "unexpected reply from the API: not "
+		    "JSON (line %d column %d: %s)", jerr.line, jerr.column,
+		    jerr.text);
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: not a JSON object");
+	}
+	return 0;
+}
+
+/* Copy the string fields of obj into the struct at dst. */
+static int
+get_fields(void *dst, const struct field *fields, json_t *obj,
+    const char *where, struct error *err)
+{
+	const struct field *f;
+	json_t *v;
+	size_t len;
+
+	for (f = fields; f->name != NULL; f++) {
+		v = json_object_get(obj, f->name);
+		if (v == NULL || json_is_null(v)) {
+			if (f->required)
+				return error_set(err, EXIT_FAIL, "unexpected "
+				    "reply from the API: %sno '%s'", where,
+				    f->name);
+			continue;
+		}
+		if (!json_is_string(v))
+			return error_set(err, EXIT_FAIL, "unexpected reply "
+			    "from the API: %s'%s' is not a string", where,
+			    f->name);
+		len = json_string_length(v);
+		if (len > f->max)
+			return error_set(err, EXIT_FAIL, "unexpected reply "
+			    "from the API: %s'%s' is too long (%zu bytes)",
+			    where, f->name, len);
+		if (f->required && len == 0)
+			return error_set(err, EXIT_FAIL, "unexpected reply "
+			    "from the API: %s'%s' is empty", where, f->name);
+		*(char **)((char *)dst + f->off) =
+		    xstrdup(json_string_value(v));
+	}
+	return 0;
+}
+
+static void
+release_fields(void *dst, const struct field *fields)
+{
+	const struct field *f;
+	char **p;
+
+	for (f = fields; f->name != NULL; f++) {
+		p = (char **)((char *)dst + f->off);
+		free(*p);
+		*p = NULL;
+	}
+}
+
+int
+api_parse_deployment(struct api_deployment *out, const char *body,
+    size_t len, struct error *err)
+{
+	json_t *root;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (load_json(&root, body, len, err) < 0)
+		return -1;
+	if ((rc = get_fields(out, deployment_fields, root, "", err)) < 0)
+		api_deployment_release(out);
+	json_decref(root);
+	return rc;
+}
+
+static int
+parse_meta(json_t *root, long *total, struct error *err)
+{
+	json_t *meta = json_object_get(root, "meta"), *t;
+
+	*total = -1;
+	if (meta == NULL || json_is_null(meta))
+		return 0;
+	if (!json_is_object(meta))
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: 'meta' is not an object");
+	t = json_object_get(meta, "total");
+	if (t == NULL || json_is_null(t))
+		return 0;
+	if (!json_is_integer(t) || json_integer_value(t) < 0 ||
+	    json_integer_value(t) > LONG_MAX)
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: 'meta.total' is not a count");
+	*total = (long)json_integer_value(t);
+	return 0;
+}
+
+static int
+parse_project_list(struct api_project **out, size_t *n, json_t *data,
+    struct error *err)
+{
+	struct api_project *p;
+	char where[48];
+	size_t i, count = json_array_size(data);
+
+	p = xcalloc(count, sizeof(*p));
+	for (i = 0; i < count; i++) {
+		snprintf(where, sizeof(where), "project %zu: ", i + 1);
+		if (!json_is_object(json_array_get(data, i))) {
+			error_set(err, EXIT_FAIL, "unexpected reply from the "
+			    "API: %snot an object", where);
+			api_projects_free(p, i);
+			return -1;
+		}
+		if (get_fields(&p[i], project_fields, json_array_get(data, i),
+		    where, err) < 0) {
+			api_projects_free(p, i + 1);
+			return -1;
+		}
+	}
+	*out = p;
+	*n = count;
+	return 0;
+}
+
+int
+api_parse_projects(struct api_project **out, size_t *n, long *total,
+    const char *body, size_t len, struct error *err)
+{
+	json_t *root, *data;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	*total = -1;
+	if (load_json(&root, body, len, err) < 0)
+		return -1;
+	data = json_object_get(root, "data");
+	if (data == NULL || !json_is_array(data))
+		error_set(err, EXIT_FAIL, "unexpected reply from the API: "
+		    "'data' is %s", data == NULL ? "missing" : "not a list");
+	else if (parse_meta(root, total, err) == 0)
+		rc = parse_project_list(out, n, data, err);
+	if (rc < 0)
+		*total = -1;
+	json_decref(root);
+	return rc;
+}
+
+/* Error replies. */
+
+static void
+join_details(json_t *details, char *out, size_t size)
+{
+	json_t *d, *field, *msg;
+	size_t i, used = 0, shown = 0;
+	char *f, *m;
+	int w;
+
+	out[0] = '\0';
+	json_array_foreach(details, i, d) {
+		if (shown == DETAILS_MAX || used >= size)
+			break;
+		field = json_object_get(d, "field");
+		msg = json_object_get(d, "message");
+		if (!json_is_string(msg))
+			continue;
+		m = log_escape(json_string_value(msg), SHOW_MAX);
+		f = json_is_string(field) ?
+		    log_escape(json_string_value(field), 64) : NULL;
+		w = snprintf(out + used, size - used, "%s%s%s%s",
+		    shown ? "; " : "", f ? f : "", f ? ": " : "", m);
+		used += w > 0 ? (size_t)w : 0;
+		shown++;
+		free(f);
+		free(m);
+	}
+}
+
+/*
+ * The server's words from an error body: the escaped message (returned)
+ * and the validation details as "field: message; ..." (*details). Either
+ * may be NULL when the body has none.
+ */
+static char *
+error_text(const char *body, size_t len, char **details)
+{
+	json_error_t jerr;
+	json_t *root, *e, *m, *d;
+	char buf[768], *msg = NULL;
+
+	*details = NULL;
+	if (body == NULL || len == 0 ||
+	    (root = json_loadb(body, len, 0, &jerr)) == NULL)
+		return NULL;
+	e = json_object_get(root, "error");
+	if (json_is_string(e))
+		msg = log_escape(json_string_value(e), SHOW_MAX);
+	else if (json_is_object(e)) {
+		m = json_object_get(e, "message");
+		if (json_is_string(m) && json_string_length(m) > 0)
+			msg = log_escape(json_string_value(m), SHOW_MAX);
+		d = json_object_get(e, "details");
+		if (json_is_array(d)) {
+			join_details(d, buf, sizeof(buf));
+			if (buf[0] != '\0')
+				*details = xstrdup(buf);
+		}
+	}
+	json_decref(root);
+	return msg;
+}
+
+static void
+set_client_error(struct error *err, long status, const char *msg,
+    const char *details)
+{
+	const char *sep = msg && details ? ": " : "";
+
+	if (status == 400 && (msg || details))
+		error_set(err, EXIT_FAIL, "bad request: %s%s%s",
+		    msg ? msg : "", sep, details ? details : "");
+	else if (status == 400)
+		error_set(err, EXIT_FAIL, "bad request (HTTP 400)");
+	else if (status == 422 && details)
+		error_set(err, EXIT_FAIL, "validation failed: %s", details);
+	else if (status == 422 && msg)
+		error_set(err, EXIT_FAIL, "validation failed (422): %s", msg);
+	else if (status == 422)
+		error_set(err, EXIT_FAIL, "validation failed (HTTP 422)");
+	else if (status == 404)
+		error_set(err, EXIT_FAIL, "not found (404)%s%s",
+		    msg ? ": " : "", msg ? msg : "");
+	else
+		error_set(err, EXIT_FAIL, "the API answered HTTP %ld%s%s",
+		    status, msg ? ": " : "", msg ? msg : "");
+}
+
+void
+api_parse_error(struct error *err, long status, const char *body,
+    size_t len)
+{
+	char *details, *msg = error_text(body, len, &details);
+	const char *sep = msg ? ": " : "", *m = msg ? msg : "";
+
+	err->http_status = (int)status;
+	err->retry_after = -1;
+	if (status == 401) {
+		error_set(err, EXIT_FAIL, "the API refused the key (401)");
+		error_hint(err, "check DOTGIT_API_KEY or [api] key_file");
+	} else if (status == 403) {
+		error_set(err, EXIT_FAIL, "the key lacks permission for this "
+		    "project (403)");
+		error_hint(err, "use a key with deployment rights for this "
+		    "project (Settings > API Keys)");
+	} else if (status == 429)
+		error_temp(err, "rate limit exceeded (429)%s%s", sep, m);
+	else if (status >= 500 && status < 600)
+		error_temp(err, "the API failed (HTTP %ld)%s%s", status, sep,
+		    m);
+	else if (status == 408)
+		error_temp(err, "the API timed out (HTTP 408)");
+	else if (status >= 300 && status < 400) {
+		error_set(err, EXIT_FAIL, "the API answered HTTP %ld, a "
+		    "redirect, which is not followed", status);
+		error_hint(err, "check [api] url");
+	} else
+		set_client_error(err, status, msg, details);
+	free(msg);
+	free(details);
+}
+
+void
+api_deployment_release(struct api_deployment *d)
+{
+	if (d == NULL)
+		return;
+	release_fields(d, deployment_fields);
+}
+
+void
+api_projects_free(struct api_project *p, size_t n)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		release_fields(&p[i], project_fields);
+	free(p);
+}

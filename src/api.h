@@ -11,6 +11,9 @@
 
 struct api;
 
+#define API_PER_PAGE_MAX	100
+#define API_ATTEMPTS		5	/* default attempts per call */
+
 struct api_deployment {
 	char	*id;
 	char	*status;	/* queued, building, ready, error, canceled */
@@ -43,10 +46,13 @@ int	api_open(struct api **out, const struct config *, const char *key,
 void	api_free(struct api *);
 /* Rate-limit headers of the last reply. */
 const struct api_ratelimit *api_last_ratelimit(const struct api *);
-/* Retries: 0 sends exactly once (the daemon does its own retrying). */
+/* Retries after the first attempt (default API_ATTEMPTS - 1): 0 sends
+ * exactly once (the daemon does its own retrying). */
 void	api_set_retries(struct api *, int);
 
-/* POST /projects/{id}/deployments with Idempotency-Key; 201 only. */
+/* POST /projects/{id}/deployments with Idempotency-Key; 201 expected (any
+ * 2xx with a deployment body is taken). A job whose project is a name is
+ * looked up first. */
 int	api_deploy(struct api *, struct api_deployment *out,
 	    const struct job *, struct error *);
 int	api_get_deployment(struct api *, struct api_deployment *out,
@@ -57,11 +63,27 @@ int	api_list_projects(struct api *, struct api_project **out,
 /* Look up a project by name: exactly one must match. */
 int	api_find_project(struct api *, char **id_out, const char *name,
 	    struct error *);
+/* Poll GET /deployments/{id} (0.5 s doubling to 5 s) until its status is
+ * ready, error or canceled, or `timeout` seconds have passed (temporary
+ * error). `progress`, if not NULL, is called on every status change. *out
+ * holds the last reply (empty when the last request failed); release it.
+ * Returns 0 when the status is final, whatever it is. */
+int	api_wait_deployment(struct api *, struct api_deployment *out,
+	    const char *id, int timeout,
+	    void (*progress)(const struct api_deployment *), struct error *);
+/* ready, error or canceled */
+int	api_status_final(const char *status);
 
 /* The request body for a job (what --dry-run prints); allocated. */
 char	*api_deploy_body(const struct job *, int pretty);
 /* Full URL of the deployments endpoint for a project; allocated. */
 char	*api_deploy_url(const struct config *, const char *project);
+
+/* Stable JSON output for --json; allocated. page <= 0 leaves meta.page
+ * out, total < 0 leaves meta.total out. */
+char	*api_projects_json(const struct api_project *, size_t n, long total,
+	    int page);
+char	*api_deployment_json(const struct api_deployment *);
 
 /* Parsing, exposed for unit tests. */
 int	api_parse_deployment(struct api_deployment *out, const char *body,
