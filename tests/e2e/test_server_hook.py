@@ -209,3 +209,13 @@ def test_missing_key_file_is_explained(tmp_path, env, emu):
     assert "remote: dotgit-deploy: main -> production: not deployed:" \
         in r.stderr
     assert bodies(emu) == []
+
+
+def test_branch_and_tag_on_one_commit_deploy_once(tmp_path, env, emu):
+    bare, work = server(tmp_path, env, emu)
+    git("tag", "v2.0", cwd=work, env=env)
+    r = push_r(work, env, "origin", "main", "v2.0")
+    assert r.returncode == 0, r.stderr
+    assert len(bodies(emu)) == 1
+    assert ("remote: dotgit-deploy: refs/tags/v2.0 -> production: same "
+            "commit as main, deployed once") in r.stderr
