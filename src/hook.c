@@ -306,8 +306,10 @@ post_receive_deploy(struct ctx *ctx, const char *input, size_t len,
 
 	if (ctx->repo == NULL && repo_open(&ctx->repo, ctx->dir, err) < 0)
 		return -1;
-	if (cmd_load_config(ctx, &cfg, err) < 0)
+	if (cmd_load_config(ctx, &cfg, err) < 0) {
+		error_wrap(err, "nothing deployed");
 		goto out;
+	}
 	hook_parse_updates(&ups, &n, input, len);
 	plan_push_options_from_env(&opts);
 	if (cfg.hook_mode != HOOK_MODE_QUEUE)

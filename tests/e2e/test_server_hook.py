@@ -66,9 +66,11 @@ def test_unmapped_and_deleted_deploy_nothing(tmp_path, env, emu):
     assert r.returncode == 0
     assert bodies(emu) == []
     assert "dotgit-deploy" not in r.stderr  # unmapped: silent by default
-    r = push_r(work, env, "origin", "main")
+    git("branch", "release/1", cwd=work, env=env)
+    r = push_r(work, env, "origin", "main", "release/1")
     n = len(bodies(emu))
-    r = push_r(work, env, "origin", "--delete", "main")
+    assert n == 2
+    r = push_r(work, env, "origin", "--delete", "release/1")
     assert r.returncode == 0, r.stderr
     assert len(bodies(emu)) == n
 
