@@ -37,6 +37,8 @@ LIBOBJS	= $(filter-out $(BUILD)/main.o,$(OBJS))
 UNITS	= $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS = $(UNITS:tests/unit/%.c=$(BUILD)/%)
 BIN	= $(BUILD)/dotgit-deploy
+# the client's reference-transaction hook: libc only, starts fast
+REFTX	= $(BUILD)/dotgit-deploy-reftx
 
 DEBS	= gcc make pkg-config libgit2-dev libcurl4-openssl-dev libinih-dev \
 	  libjansson-dev libssl-dev libsystemd-dev libcmocka-dev git openssl \
@@ -45,8 +47,8 @@ SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all asan deps check unit e2e demo install uninstall clean lint bench
 
-all: $(BIN)
-asan: $(BIN)
+all: $(BIN) $(REFTX)
+asan: $(BIN) $(REFTX)
 
 $(BUILD):
 	@mkdir -p $@
@@ -54,6 +56,11 @@ $(BUILD):
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) $(SAN) $(DD_CFLAGS) -c -o $@ $<
+
+$(REFTX): src/reftx/reftx.c | $(BUILD)
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) $(SAN) -std=gnu11 $(WARN) -D_GNU_SOURCE $(LDFLAGS) \
+	    -o $@ $<
 
 $(BIN): $(OBJS)
 	@echo "LD $@"
@@ -81,7 +88,7 @@ unit: $(UNITBINS)
 	@rc=0; for t in $(UNITBINS); do echo "== $$t"; \
 	  $$t 2>&1 || rc=1; done; exit $$rc
 
-e2e: $(BIN)
+e2e: $(BIN) $(REFTX)
 	DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) -m pytest -q \
 	    -p no:cacheprovider tests/e2e
 
@@ -94,12 +101,14 @@ bench: $(BIN)
 lint:
 	@sh tests/lint.sh
 
-install: $(BIN)
+install: $(BIN) $(REFTX)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/dotgit-deploy
+	install -m 0755 $(REFTX) $(DESTDIR)$(BINDIR)/dotgit-deploy-reftx
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/dotgit-deploy
+	rm -f $(DESTDIR)$(BINDIR)/dotgit-deploy \
+	    $(DESTDIR)$(BINDIR)/dotgit-deploy-reftx
 
 clean:
 	rm -rf build build-asan

@@ -13,6 +13,8 @@
 #include "plan.h"
 #include "xmalloc.h"
 
+#define WAIT_TIMEOUT 600	/* seconds --wait follows a deployment */
+
 struct deploy_args {
 	const char		*name;		/* branch or tag */
 	const char		*rev;		/* --commit */
@@ -151,8 +153,8 @@ print_dry_run(const struct config *cfg, const struct job *job, int json)
 }
 
 static int
-send_job(const struct config *cfg, struct job *job, int json,
-    struct error *err)
+send_job(const struct config *cfg, struct job *job,
+    const struct deploy_args *a, struct error *err)
 {
 	struct api_deployment dep = { 0 };
 	struct deliver *d;
@@ -161,11 +163,16 @@ send_job(const struct config *cfg, struct job *job, int json,
 
 	deliver_init(&d, cfg, 0, 1);
 	rc = deliver_job(d, job, &dep, &outcome, err);
-	if (rc == 0 && json)
+	if (rc == 0 && a->json && !a->wait)
 		api_print_deployment(stdout, &dep);
-	else if (rc == 0)
+	else if (rc == 0 && !a->json)
 		printf("%s -> %s: %s\n", job->branch, job->environment,
 		    outcome);
+	if (rc == 0 && a->wait) {
+		fflush(stdout);
+		rc = cmd_status_wait(deliver_api(d), dep.id, WAIT_TIMEOUT,
+		    a->json, err);
+	}
 	free(outcome);
 	api_deployment_release(&dep);
 	deliver_free(d);
@@ -198,7 +205,7 @@ cmd_deploy_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 		print_dry_run(ctx->config, &p.job, a.json);
 		rc = 0;
 	} else
-		rc = send_job(ctx->config, &p.job, a.json, err);
+		rc = send_job(ctx->config, &p.job, &a, err);
 out:
 	plan_release(&p);
 	plan_update_release(&up);

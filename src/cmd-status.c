@@ -139,6 +139,22 @@ judge(const struct api_deployment *d, struct error *err)
 	return -1;
 }
 
+int
+cmd_status_wait(struct api *api, const char *id, int timeout, int json,
+    struct error *err)
+{
+	struct api_deployment dep = { 0 };
+	int rc;
+
+	rc = api_wait_deployment(api, &dep, id, timeout, progress, err);
+	if (rc == 0) {
+		print_status(&dep, json);
+		rc = judge(&dep, err);
+	}
+	api_deployment_release(&dep);
+	return rc;
+}
+
 static int
 cmd_status_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 {
@@ -157,15 +173,9 @@ cmd_status_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 	    api_open(&api, ctx->config, key, budget, err) < 0)
 		goto out;
 	if (a.wait)
-		rc = api_wait_deployment(api, &dep, a.id, a.timeout,
-		    progress, err);
-	else
-		rc = api_get_deployment(api, &dep, a.id, err);
-	if (rc == 0) {
+		rc = cmd_status_wait(api, a.id, a.timeout, a.json, err);
+	else if ((rc = api_get_deployment(api, &dep, a.id, err)) == 0)
 		print_status(&dep, a.json);
-		if (a.wait)
-			rc = judge(&dep, err);
-	}
 out:
 	api_deployment_release(&dep);
 	api_free(api);

@@ -41,6 +41,12 @@ extern const struct command cmd_status_entry;
 extern const struct command cmd_projects_entry;
 extern const struct command cmd_config_entry;
 
+struct api;
+/* Poll a deployment until it is final, print it (as `status` does), and
+ * fail unless it is ready. */
+int	cmd_status_wait(struct api *, const char *id, int timeout, int json,
+	    struct error *);
+
 /* "usage: dotgit-deploy <name> <usage>" as an EXIT_USAGE error. */
 int	cmd_usage(const struct command *, struct error *);
 /* Load the configuration the way main does for CMD_NEED_CONFIG. */

@@ -207,24 +207,47 @@ deliver_one(struct deliver *d, struct plan *p, const char *label)
 	return rc;
 }
 
+/* The label of an earlier ref of this push with the same key, or NULL:
+ * one (project, environment, commit) is deployed once. */
+static const char *
+same_as(char **keys, char **labels, size_t n, const struct job *job)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i], job->idem_key) == 0)
+			return labels[i];
+	return NULL;
+}
+
 int
 hook_deliver(const struct config *cfg, struct repo *repo,
     const struct ref_update *ups, size_t n, const struct push_options *opts)
 {
+	char **keys = xcalloc(n + 1, sizeof(*keys));
+	char **labels = xcalloc(n + 1, sizeof(*labels));
 	struct deliver *d;
+	const char *twin;
 	struct plan p;
+	size_t i, nsent = 0;
 	char *label;
 	int failed = 0;
-	size_t i;
 
 	deliver_init(&d, cfg, cfg->hook_timeout, 0);
 	deliver_set_repo(d, repo);
 	for (i = 0; i < n; i++) {
 		plan_update(&p, cfg, repo, &ups[i], opts, 0);
 		label = ref_label(ups[i].ref);
-		if (p.verdict == PLAN_DEPLOY)
+		if (p.verdict == PLAN_DEPLOY && (twin = same_as(keys, labels,
+		    nsent, &p.job)) != NULL)
+			log_info("%s -> %s: same commit as %s, deployed once",
+			    label, p.job.environment, twin);
+		else if (p.verdict == PLAN_DEPLOY) {
 			failed += deliver_one(d, &p, label) < 0;
-		else if (p.verdict == PLAN_ERROR) {
+			keys[nsent] = xstrdup(p.job.idem_key);
+			labels[nsent++] = label;
+			label = NULL;
+		} else if (p.verdict == PLAN_ERROR) {
 			log_error("%s: not deployed: %s", label, p.reason);
 			failed++;
 		} else if (p.rule != NULL || opts->verbose)
@@ -234,6 +257,12 @@ hook_deliver(const struct config *cfg, struct repo *repo,
 		free(label);
 		plan_release(&p);
 	}
+	for (i = 0; i < nsent; i++) {
+		free(keys[i]);
+		free(labels[i]);
+	}
+	free(keys);
+	free(labels);
 	deliver_free(d);
 	return failed;
 }
@@ -278,8 +307,10 @@ post_receive_deploy(struct ctx *ctx, const char *input, size_t len,
 
 	if (ctx->repo == NULL && repo_open(&ctx->repo, ctx->dir, err) < 0)
 		return -1;
-	if (cmd_load_config(ctx, &cfg, err) < 0)
+	if (cmd_load_config(ctx, &cfg, err) < 0) {
+		error_wrap(err, "nothing deployed");
 		goto out;
+	}
 	hook_parse_updates(&ups, &n, input, len);
 	plan_push_options_from_env(&opts);
 	if (cfg.hook_mode != HOOK_MODE_QUEUE)

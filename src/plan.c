@@ -212,15 +212,15 @@ plan_rules(struct plan *p, const struct config *cfg,
 		verdict(p, PLAN_ERROR, "%s", opts->invalid);
 		return -1;
 	}
-	if (opts->skip_all || is_skipped(opts, up->ref, *name)) {
-		verdict(p, PLAN_SKIP, "skipped by push option deploy.skip");
-		return -1;
-	}
 	p->rule = rules_match(cfg, kind, *name);
 	if (p->rule == NULL && !((flags & PLAN_EXPLICIT) &&
 	    opts->environment != NULL)) {
 		verdict(p, PLAN_SKIP, "not deployed: no [%s] rule matches",
 		    kind == RULE_BRANCH ? "branch" : "tag");
+		return -1;
+	}
+	if (opts->skip_all || is_skipped(opts, up->ref, *name)) {
+		verdict(p, PLAN_SKIP, "skipped by push option deploy.skip");
 		return -1;
 	}
 	return 0;

@@ -870,3 +870,110 @@ repo_oid_is_zero(const char *hex)
 {
 	return strspn(hex, "0") == OID_HEXSZ && hex[OID_HEXSZ] == '\0';
 }
+
+/* -- for the hooks (install.c, client.c) -- */
+
+int
+repo_reflog_message(char **out, struct repo *r, const char *ref,
+    struct error *err)
+{
+	const git_reflog_entry *e;
+	git_reflog *log = NULL;
+	const char *msg;
+	char buf[ESCBUF];
+
+	*out = NULL;
+	if (git_reflog_read(&log, r->git, ref) < 0)
+		return git_fail(err, "reading the reflog of '%s'",
+		    esc(buf, ref));
+	if ((e = git_reflog_entry_byindex(log, 0)) != NULL &&
+	    (msg = git_reflog_entry_message(e)) != NULL)
+		*out = xstrdup(msg);
+	git_reflog_free(log);
+	return 0;
+}
+
+int
+repo_config_get_all(char ***out, size_t *n, struct repo *r, const char *key,
+    struct error *err)
+{
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	git_config *cfg = NULL;
+	char buf[ESCBUF];
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (git_repository_config_snapshot(&cfg, r->git) < 0)
+		return git_fail(err, "reading git config");
+	if ((rc = git_config_multivar_iterator_new(&it, cfg, key,
+	    NULL)) == 0) {
+		while ((rc = git_config_next(&e, it)) == 0) {
+			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = xstrdup(e->value ? e->value : "");
+		}
+		git_config_iterator_free(it);
+	}
+	if (rc != 0 && rc != GIT_ITEROVER && rc != GIT_ENOTFOUND)
+		git_fail(err, "reading git config '%s'", esc(buf, key));
+	git_config_free(cfg);
+	return rc == 0 || rc == GIT_ITEROVER || rc == GIT_ENOTFOUND ? 0 : -1;
+}
+
+/* The repository's own config file, as a config object of its own. */
+static int
+local_config(git_config **out, struct repo *r, int snapshot,
+    struct error *err)
+{
+	git_config *all = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = snapshot ? git_repository_config_snapshot(&all, r->git) :
+	    git_repository_config(&all, r->git);
+	if (rc < 0)
+		return git_fail(err, "reading git config");
+	rc = git_config_open_level(out, all, GIT_CONFIG_LEVEL_LOCAL);
+	git_config_free(all);
+	if (rc < 0)
+		return git_fail(err, "reading the repository's git config");
+	return 0;
+}
+
+int
+repo_config_get_local(char **out, struct repo *r, const char *key,
+    struct error *err)
+{
+	git_config *cfg;
+	const char *v;
+	char buf[ESCBUF];
+	int rc;
+
+	*out = NULL;
+	if (local_config(&cfg, r, 1, err) < 0)
+		return -1;
+	rc = git_config_get_string(&v, cfg, key);
+	if (rc == 0)
+		*out = xstrdup(v);
+	else if (rc != GIT_ENOTFOUND)
+		git_fail(err, "reading git config '%s'", esc(buf, key));
+	git_config_free(cfg);
+	return rc == 0 || rc == GIT_ENOTFOUND ? 0 : -1;
+}
+
+int
+repo_config_unset(struct repo *r, const char *key, struct error *err)
+{
+	git_config *cfg;
+	char buf[ESCBUF];
+	int rc;
+
+	if (local_config(&cfg, r, 0, err) < 0)
+		return -1;
+	rc = git_config_delete_multivar(cfg, key, ".*");
+	if (rc < 0 && rc != GIT_ENOTFOUND)
+		git_fail(err, "removing git config '%s'", esc(buf, key));
+	git_config_free(cfg);
+	return rc == 0 || rc == GIT_ENOTFOUND ? 0 : -1;
+}

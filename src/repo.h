@@ -128,4 +128,22 @@ int	repo_oid_valid(const char *);
 /* 1 if hex is 40 zeros. */
 int	repo_oid_is_zero(const char *);
 
+/* -- for the hooks (install.c, client.c) -- */
+
+/* Message of the newest reflog entry of a full ref name (allocated);
+ * *out NULL when the ref has no reflog. */
+int	repo_reflog_message(char **out, struct repo *, const char *ref,
+	    struct error *);
+/* Every value of a multi-valued key, in git's order (system, global,
+ * local); *out allocated (free each and the array), *n 0 when unset. */
+int	repo_config_get_all(char ***out, size_t *n, struct repo *,
+	    const char *key, struct error *);
+/* The value in the repository's own config file only; *out NULL when
+ * that file does not set it. */
+int	repo_config_get_local(char **out, struct repo *, const char *key,
+	    struct error *);
+/* Remove a key from the repository's own config file (all its values);
+ * not an error when it is not there. */
+int	repo_config_unset(struct repo *, const char *key, struct error *);
+
 #endif

@@ -66,9 +66,11 @@ def test_unmapped_and_deleted_deploy_nothing(tmp_path, env, emu):
     assert r.returncode == 0
     assert bodies(emu) == []
     assert "dotgit-deploy" not in r.stderr  # unmapped: silent by default
-    r = push_r(work, env, "origin", "main")
+    git("branch", "release/1", cwd=work, env=env)
+    r = push_r(work, env, "origin", "main", "release/1")
     n = len(bodies(emu))
-    r = push_r(work, env, "origin", "--delete", "main")
+    assert n == 2
+    r = push_r(work, env, "origin", "--delete", "release/1")
     assert r.returncode == 0, r.stderr
     assert len(bodies(emu)) == n
 
@@ -209,3 +211,13 @@ def test_missing_key_file_is_explained(tmp_path, env, emu):
     assert "remote: dotgit-deploy: main -> production: not deployed:" \
         in r.stderr
     assert bodies(emu) == []
+
+
+def test_branch_and_tag_on_one_commit_deploy_once(tmp_path, env, emu):
+    bare, work = server(tmp_path, env, emu)
+    git("tag", "v2.0", cwd=work, env=env)
+    r = push_r(work, env, "origin", "main", "v2.0")
+    assert r.returncode == 0, r.stderr
+    assert len(bodies(emu)) == 1
+    assert ("remote: dotgit-deploy: refs/tags/v2.0 -> production: same "
+            "commit as main, deployed once") in r.stderr

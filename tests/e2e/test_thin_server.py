@@ -93,8 +93,8 @@ def test_key_file_too_open_is_explained(tmp_path, env, emu, http_server):
     r = push(work, env, http_server["url"])
     assert r.returncode == 0, r.stderr
     assert bodies(emu) == []
-    assert "remote: dotgit-deploy: main -> production: not deployed:" \
-        in r.stderr
+    assert "remote: dotgit-deploy: nothing deployed: " in r.stderr
+    assert "key file '%s'" % http_server["key"] in r.stderr
     assert "chmod 600" in r.stderr
 
 

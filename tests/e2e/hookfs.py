@@ -1,0 +1,71 @@
+"""Helpers for the hook tests: directory snapshots, pushes, processes."""
+import os
+import stat
+import subprocess
+
+from conftest import BIN, git
+
+
+def snapshot(path):
+    """Everything under path, recursively: relative name -> (mode, content
+    or link target). None when path does not exist."""
+    path = str(path)
+    if not os.path.lexists(path):
+        return None
+    out = {".": oct(os.lstat(path).st_mode)}
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            p = os.path.join(root, name)
+            st = os.lstat(p)
+            rel = os.path.relpath(p, path)
+            if stat.S_ISLNK(st.st_mode):
+                what = ("link", os.readlink(p))
+            elif stat.S_ISDIR(st.st_mode):
+                what = ("dir",)
+            else:
+                with open(p, "rb") as f:
+                    what = ("file", f.read())
+            out[rel] = (oct(st.st_mode),) + what
+    return out
+
+
+def real_bin():
+    return os.path.realpath(BIN)
+
+
+def real_reftx():
+    """The small reference-transaction hook built next to the binary."""
+    return os.path.join(os.path.dirname(real_bin()), "dotgit-deploy-reftx")
+
+
+def push(work, env, *args, timeout=60):
+    return subprocess.run(["git", "push", *args], cwd=str(work), env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def hooks_dir(repo, env):
+    """The hooks directory git itself uses (core.hooksPath honored)."""
+    return git("rev-parse", "--path-format=absolute", "--git-path", "hooks",
+               cwd=str(repo), env=env)
+
+
+def watchers(cwd=None):
+    """Pids of running `dotgit-deploy ... hook post-push` processes (the
+    detached client watcher), those working in `cwd` when given."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+            where = os.readlink("/proc/%s/cwd" % pid)
+        except OSError:
+            continue
+        if b"post-push" not in argv or b"hook" not in argv or \
+                not os.path.basename(argv[0].decode()).startswith(
+                    "dotgit-deploy"):
+            continue
+        if cwd is None or os.path.realpath(str(cwd)) == where:
+            found.append(int(pid))
+    return found

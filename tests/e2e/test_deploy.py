@@ -1,0 +1,84 @@
+"""`deploy` for real against the emulator: the exact body it received,
+what the user sees, --json and --wait."""
+import json
+
+from apienv import bodies, config_text, emu, key_file  # noqa: F401
+from conftest import git, run
+from repos import make_repo, write
+
+
+def make_app(tmp_path, env, emu, **kw):
+    repo = str(tmp_path / "app")
+    head = make_repo(repo, env)
+    kf = key_file(emu, tmp_path / "key")
+    write(tmp_path / "app" / ".dotgit-deploy.ini",
+          config_text(emu, key_file=kf, **kw))
+    return repo, head
+
+
+def test_deploy_sends_exact_body_and_says_so(tmp_path, env, emu):
+    repo, head = make_app(tmp_path, env, emu)
+    r = run("-C", repo, "deploy", "--set", "EXTRA=1", env=env)
+    assert r.returncode == 0, r.stderr
+    assert bodies(emu) == [{
+        "branch": "main", "environment": "production", "commit_hash": head,
+        "env_vars": {"NEXT_PUBLIC_API_URL": "https://api.example.com",
+                     "EXTRA": "1"}}]
+    [post] = emu.deployment_posts()
+    assert post["path"] == "/v1/projects/proj_8f2a9c/deployments"
+    assert post["auth"] == "ok"
+    assert post["user_agent"].startswith("dotgit-deploy/")
+    assert len(post["idempotency_key"]) == 64
+    dep = post["deployment_id"]
+    assert r.stdout == "main -> production: %s queued (%s/deployments/%s)\n" \
+        % (dep, emu.url, dep)
+
+
+def test_global_options_after_the_command(tmp_path, env, emu):
+    repo, head = make_app(tmp_path, env, emu)
+    cfg = str(tmp_path / "app" / ".dotgit-deploy.ini")
+    r = run("deploy", "main", "-C", repo, "-c", cfg, "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["id"].startswith("dep_") and doc["status"] == "queued"
+
+
+def test_deploy_by_project_name(tmp_path, env, emu):
+    repo, head = make_app(tmp_path, env, emu, project="name = main-app")
+    r = run("-C", repo, "deploy", env=env)
+    assert r.returncode == 0, r.stderr
+    [post] = emu.deployment_posts()
+    assert post["path"] == "/v1/projects/proj_8f2a9c/deployments"
+
+
+def test_deploy_wait_follows_to_ready(tmp_path, env, emu):
+    repo, head = make_app(tmp_path, env, emu)
+    r = run("-C", repo, "deploy", "--wait", env=env)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("main -> production: dep_")
+    assert lines[-1].endswith(")") and ": ready (" in lines[-1]
+
+
+def test_deploy_wait_error_exits_1(tmp_path, env, tmp_path_factory):
+    from harness import Emulator
+    e = Emulator(tmp_path / "emu2", "--queued-secs", "0.1",
+                 "--building-secs", "0.1", "--fail-branch", "main")
+    e.start()
+    try:
+        repo, head = make_app(tmp_path, env, e)
+        r = run("-C", repo, "deploy", "--wait", "--json", env=env)
+        assert r.returncode == 1
+        assert json.loads(r.stdout)["status"] == "error"
+        assert "ended in error" in r.stderr
+    finally:
+        e.stop()
+
+
+def test_redeploy_of_same_commit_is_not_doubled(tmp_path, env, emu):
+    repo, head = make_app(tmp_path, env, emu)
+    r1 = run("-C", repo, "deploy", env=env)
+    r2 = run("-C", repo, "deploy", env=env)
+    assert r1.returncode == 0 and r2.returncode == 0
+    assert len(emu.created_deployments()) == 1
+    assert r1.stdout == r2.stdout

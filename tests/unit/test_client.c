@@ -1,0 +1,233 @@
+/* test_client.c -- git push command lines and push records */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "intent.h"
+
+#define A40 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define B40 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define Z40 "0000000000000000000000000000000000000000"
+
+/* Parse words as /proc/PID/cmdline holds them (NUL after each). */
+static void
+parse_words(struct git_push_argv *a, const char *const *words)
+{
+	char buf[1024];
+	size_t len = 0, n;
+
+	for (; *words != NULL; words++) {
+		n = strlen(*words) + 1;
+		memcpy(buf + len, *words, n);
+		len += n;
+	}
+	client_parse_git_argv(a, buf, len);
+}
+
+static void
+test_plain_push(void **state)
+{
+	static const char *const w[] = { "git", "push", "origin", "main",
+	    NULL };
+	struct git_push_argv a;
+
+	(void)state;
+	parse_words(&a, w);
+	assert_true(a.is_push);
+	assert_false(a.dry_run);
+	assert_int_equal(a.noptions, 0);
+	client_git_push_argv_release(&a);
+}
+
+static void
+test_every_option_spelling(void **state)
+{
+	static const char *const w[] = { "/usr/lib/git-core/git", "-C", "push",
+	    "-c", "push.pushOption=from-c", "--git-dir", "x", "push", "-q",
+	    "-o", "a=1", "-oshort", "-qo", "cluster", "--push-option=long",
+	    "--push-option", "sep", "--push-opt=abbr", "--repo", "-o",
+	    "origin", "--", "-o", "not-an-option", NULL };
+	struct git_push_argv a;
+
+	(void)state;
+	parse_words(&a, w);
+	assert_true(a.is_push);
+	assert_int_equal(a.noptions, 6);
+	assert_string_equal(a.options[0], "a=1");
+	assert_string_equal(a.options[1], "short");
+	assert_string_equal(a.options[2], "cluster");
+	assert_string_equal(a.options[3], "long");
+	assert_string_equal(a.options[4], "sep");
+	assert_string_equal(a.options[5], "abbr");
+	assert_int_equal(a.nconfig, 1);
+	assert_string_equal(a.config[0], "from-c");
+	client_git_push_argv_release(&a);
+}
+
+static void
+test_dry_run_and_reset(void **state)
+{
+	static const char *const w1[] = { "git", "push", "-qn", "-o", "x",
+	    "--no-push-option", "origin", NULL };
+	static const char *const w2[] = { "git", "push", "--dry-run", NULL };
+	static const char *const w3[] = { "git-push", "--dry", "-o", "y",
+	    NULL };
+	struct git_push_argv a;
+
+	(void)state;
+	parse_words(&a, w1);
+	assert_true(a.dry_run);
+	assert_int_equal(a.noptions, 0);
+	client_git_push_argv_release(&a);
+	parse_words(&a, w2);
+	assert_true(a.dry_run);
+	client_git_push_argv_release(&a);
+	parse_words(&a, w3);
+	assert_true(a.is_push);
+	assert_true(a.dry_run);
+	assert_int_equal(a.noptions, 1);
+	client_git_push_argv_release(&a);
+}
+
+static void
+test_not_a_push(void **state)
+{
+	static const char *const w1[] = { "git", "fetch", "-o", "x", NULL };
+	static const char *const w2[] = { "git", "-C", "push", "status",
+	    NULL };
+	static const char *const w3[] = { "/bin/sh", "hook", NULL };
+	struct git_push_argv a;
+
+	(void)state;
+	parse_words(&a, w1);
+	assert_false(a.is_push);
+	assert_int_equal(a.noptions, 0);
+	client_git_push_argv_release(&a);
+	parse_words(&a, w2);
+	assert_false(a.is_push);
+	client_git_push_argv_release(&a);
+	parse_words(&a, w3);
+	assert_false(a.is_push);
+	client_git_push_argv_release(&a);
+	client_parse_git_argv(&a, "", 0);
+	assert_false(a.is_push);
+	client_git_push_argv_release(&a);
+}
+
+static void
+make_intent(struct intent *in)
+{
+	struct intent_ref refs[2] = {
+		{ 0, A40, Z40, (char *)"refs/heads/main" },
+		{ 1, B40, A40, (char *)"refs/tags/v1 with space" },
+	};
+	char *opts[] = { (char *)"deploy.env.A=1 2", (char *)"deploy.skip" };
+	struct intent_push p = { (char *)"origin", (char *)"/srv/app git",
+	    opts, 2, refs, 2 };
+
+	memset(in, 0, sizeof(*in));
+	in->pid = 4242;
+	in->start = 123456789ULL;
+	intent_add_push(in, &p);
+	p.remote = p.url;
+	p.noptions = 0;
+	p.nrefs = 1;
+	intent_add_push(in, &p);
+}
+
+static void
+test_intent_round_trip(void **state)
+{
+	struct intent in, out;
+	struct error err;
+	char *text, *again;
+
+	(void)state;
+	error_clear(&err);
+	make_intent(&in);
+	text = intent_format(&in);
+	assert_int_equal(intent_parse(&out, text, &err), 0);
+	assert_int_equal(out.pid, 4242);
+	assert_true(out.start == 123456789ULL);
+	assert_int_equal(out.npushes, 2);
+	assert_string_equal(out.pushes[0].remote, "origin");
+	assert_string_equal(out.pushes[0].url, "/srv/app git");
+	assert_int_equal(out.pushes[0].noptions, 2);
+	assert_string_equal(out.pushes[0].options[0], "deploy.env.A=1 2");
+	assert_int_equal(out.pushes[0].nrefs, 2);
+	assert_false(out.pushes[0].refs[0].done);
+	assert_true(out.pushes[0].refs[1].done);
+	assert_string_equal(out.pushes[0].refs[1].ref,
+	    "refs/tags/v1 with space");
+	assert_string_equal(out.pushes[1].remote, "/srv/app git");
+	again = intent_format(&out);
+	assert_string_equal(text, again);
+	assert_true(intent_already_done(&out, "refs/tags/v1 with space",
+	    B40));
+	assert_false(intent_already_done(&out, "refs/heads/main", A40));
+	free(again);
+	free(text);
+	intent_release(&out);
+	intent_release(&in);
+}
+
+static void
+test_intent_rejects_garbage(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"something else\n",
+		"dotgit-deploy push 1\nurl x\n",
+		"dotgit-deploy push 1\npid x y\n",
+		"dotgit-deploy push 1\npush o\nref maybe " A40 " " Z40 " r\n",
+		"dotgit-deploy push 1\npush o\nref done " A40 " " Z40 "\n",
+		"dotgit-deploy push 1\npush o\nref done nothex " Z40 " r\n",
+		"dotgit-deploy push 1\nwhat is this\n",
+		NULL
+	};
+	struct intent out;
+	struct error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; bad[i] != NULL; i++) {
+		error_clear(&err);
+		assert_int_equal(intent_parse(&out, bad[i], &err), -1);
+		assert_true(err.msg[0] != '\0');
+		assert_int_equal(out.npushes, 0);
+	}
+}
+
+static void
+test_proc_start_of_self(void **state)
+{
+	long ppid = 0;
+
+	(void)state;
+	assert_true(intent_proc_start((long)getpid(), &ppid) > 0);
+	assert_int_equal(ppid, (long)getppid());
+	assert_true(intent_proc_start(0x7ffffff0L, NULL) == 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_push),
+		cmocka_unit_test(test_every_option_spelling),
+		cmocka_unit_test(test_dry_run_and_reset),
+		cmocka_unit_test(test_not_a_push),
+		cmocka_unit_test(test_intent_round_trip),
+		cmocka_unit_test(test_intent_rejects_garbage),
+		cmocka_unit_test(test_proc_start_of_self),
+	};
+
+	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
+}
