@@ -13,14 +13,19 @@ cmd_usage(const struct command *cmd, struct error *err)
 int
 cmd_load_config(struct ctx *ctx, struct config *cfg, struct error *err)
 {
-	const char *git_dir = NULL, *workdir = NULL;
+	if (ctx->repo == NULL)
+		return cmd_load_config_at(ctx, cfg, NULL, NULL, err);
+	return cmd_load_config_at(ctx, cfg, repo_common_dir(ctx->repo),
+	    repo_workdir(ctx->repo), err);
+}
+
+int
+cmd_load_config_at(struct ctx *ctx, struct config *cfg, const char *git_dir,
+    const char *workdir, struct error *err)
+{
 	char *path;
 	int rc;
 
-	if (ctx->repo != NULL) {
-		git_dir = repo_common_dir(ctx->repo);
-		workdir = repo_workdir(ctx->repo);
-	}
 	if (config_find(&path, ctx->config_file, git_dir, workdir, err) < 0)
 		return -1;
 	rc = config_load(cfg, path, err);

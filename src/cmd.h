@@ -51,5 +51,9 @@ int	cmd_status_wait(struct api *, const char *id, int timeout, int json,
 int	cmd_usage(const struct command *, struct error *);
 /* Load the configuration the way main does for CMD_NEED_CONFIG. */
 int	cmd_load_config(struct ctx *, struct config *, struct error *);
+/* The same for a repository known by its paths only (NULL: none), with
+ * no repository opened: the common git dir and the work tree. */
+int	cmd_load_config_at(struct ctx *, struct config *, const char *git_dir,
+	    const char *workdir, struct error *);
 
 #endif

@@ -60,6 +60,7 @@ static void	wait_events(struct daemon *, double);
 static double	run_queue(struct daemon *);
 static void	coalesce(struct daemon *, struct job *, size_t);
 static int	pace(struct daemon *);
+static int	verify(struct daemon *, struct job *);
 static int	process(struct daemon *, struct job *);
 static void	account(struct daemon *, const struct worker_result *,
 		    double);
@@ -415,6 +416,34 @@ pace(struct daemon *dm)
 	return stop_flag || reload_flag ? -1 : 0;
 }
 
+/*
+ * A job the hook planned without reading objects: peel its commit and
+ * honor [skip deploy] now, and save the final commit and key before
+ * anything is sent. -1 when the job was settled here (skipped, failed).
+ */
+static int
+verify(struct daemon *dm, struct job *job)
+{
+	struct worker_result res;
+	struct error err;
+	char *label;
+
+	if (!job->verify)
+		return 0;
+	if (worker_verify(dm->worker, job, &res) < 0) {
+		conclude(dm, job, &res);
+		worker_result_release(&res);
+		return -1;
+	}
+	error_clear(&err);
+	if (queue_update(dm->queue, job, &err) < 0) {
+		label = job_label(job);
+		log_warnx("%s: %s", label, err.msg);
+		free(label);
+	}
+	return 0;
+}
+
 /* Take, send and settle one job: 0, or -1 if it could not be taken. */
 static int
 process(struct daemon *dm, struct job *job)
@@ -431,6 +460,8 @@ process(struct daemon *dm, struct job *job)
 		job->queue_state = QUEUE_NONE;	/* gone: dropped, taken */
 		return r < 0 ? -1 : 0;
 	}
+	if (verify(dm, job) < 0)
+		return 0;
 	t0 = ratelimit_now();
 	sigprocmask(SIG_UNBLOCK, &dm->sigs, NULL);
 	worker_send(dm->worker, job, 0, &res);
@@ -530,6 +561,11 @@ conclude(struct daemon *dm, struct job *job, struct worker_result *res)
 	case WORKER_FILTERED:
 		log_info("%s: not deployed: %s", label, res->reason);
 		finish(dm, job, d->id, res->reason);
+		break;
+	case WORKER_SKIPPED:
+		log_info("%s: %.7s not deployed: %s", label, job->commit,
+		    res->reason);
+		finish(dm, job, NULL, res->reason);
 		break;
 	case WORKER_RETRY:
 		if (stop_flag)

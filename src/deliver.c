@@ -32,6 +32,13 @@ static int	to_api(struct deliver *, struct job *,
 static int	requeue(struct deliver *, struct job *, const struct error *,
 		    char **);
 
+int
+deliver_queue_mode(const struct config *cfg)
+{
+	return cfg->hook_mode != HOOK_MODE_DIRECT &&
+	    (cfg->queue_dir != NULL || cfg->hook_mode == HOOK_MODE_QUEUE);
+}
+
 void
 deliver_init(struct deliver **out, const struct config *cfg, int budget,
     int direct)
@@ -41,8 +48,7 @@ deliver_init(struct deliver **out, const struct config *cfg, int budget,
 	d->cfg = cfg;
 	d->budget = budget;
 	d->direct = direct;
-	d->queue_mode = !direct && cfg->hook_mode != HOOK_MODE_DIRECT &&
-	    (cfg->queue_dir != NULL || cfg->hook_mode == HOOK_MODE_QUEUE);
+	d->queue_mode = !direct && deliver_queue_mode(cfg);
 	error_clear(&d->queue_err);
 	*out = d;
 }
@@ -155,6 +161,9 @@ to_api(struct deliver *d, struct job *job, struct api_deployment *dep,
 	case WORKER_ALREADY:
 	case WORKER_FILTERED:
 		*outcome = xasprintf("not deployed: %s", res.reason);
+		break;
+	case WORKER_SKIPPED:
+		*outcome = xstrdup(res.reason);
 		break;
 	case WORKER_RETRY:
 		if (!d->direct && d->cfg->queue_dir != NULL &&

@@ -220,9 +220,23 @@ same_as(char **keys, char **labels, size_t n, const struct job *job)
 	return NULL;
 }
 
-int
-hook_deliver(const struct config *cfg, struct repo *repo,
-    const struct ref_update *ups, size_t n, const struct push_options *opts)
+/* The full plan with a repository; without one, the objects are left
+ * to the daemon (queue mode). */
+static void
+plan_one(struct plan *p, const struct config *cfg, struct repo *repo,
+    const char *git_dir, const struct ref_update *up,
+    const struct push_options *opts)
+{
+	if (repo != NULL)
+		plan_update(p, cfg, repo, up, opts, 0);
+	else
+		plan_update_deferred(p, cfg, git_dir, up, opts);
+}
+
+static int
+deliver_updates(const struct config *cfg, struct repo *repo,
+    const char *git_dir, const struct ref_update *ups, size_t n,
+    const struct push_options *opts)
 {
 	char **keys = xcalloc(n + 1, sizeof(*keys));
 	char **labels = xcalloc(n + 1, sizeof(*labels));
@@ -236,7 +250,7 @@ hook_deliver(const struct config *cfg, struct repo *repo,
 	deliver_init(&d, cfg, cfg->hook_timeout, 0);
 	deliver_set_repo(d, repo);
 	for (i = 0; i < n; i++) {
-		plan_update(&p, cfg, repo, &ups[i], opts, 0);
+		plan_one(&p, cfg, repo, git_dir, &ups[i], opts);
 		label = ref_label(ups[i].ref);
 		if (p.verdict == PLAN_DEPLOY && (twin = same_as(keys, labels,
 		    nsent, &p.job)) != NULL)
@@ -267,6 +281,13 @@ hook_deliver(const struct config *cfg, struct repo *repo,
 	return failed;
 }
 
+int
+hook_deliver(const struct config *cfg, struct repo *repo,
+    const struct ref_update *ups, size_t n, const struct push_options *opts)
+{
+	return deliver_updates(cfg, repo, NULL, ups, n, opts);
+}
+
 static void
 on_alarm(int sig)
 {
@@ -278,23 +299,101 @@ on_alarm(int sig)
 	_exit(EXIT_FAIL);
 }
 
-/* Where the hook that git ran lives: next to argv[0], or the repo's. */
+/* Where the hook that git ran lives: next to argv[0], or the repo's
+ * (opened for that when it is not yet). */
 static char *
-hooks_dir_of(const char *argv0, struct repo *repo)
+hooks_dir_of(struct ctx *ctx)
 {
-	const char *slash = strrchr(argv0, '/');
+	const char *slash = strrchr(ctx->argv0, '/');
 	struct error err;
 	char *dir = NULL;
 
 	if (slash != NULL && strcmp(slash + 1, "post-receive") == 0)
-		return xstrndup(argv0, (size_t)(slash - argv0));
+		return xstrndup(ctx->argv0, (size_t)(slash - ctx->argv0));
 	error_clear(&err);
-	if (repo != NULL && repo_hooks_dir(&dir, repo, &err) == 0)
+	if (ctx->repo == NULL && repo_open(&ctx->repo, ctx->dir, &err) < 0)
+		return NULL;
+	if (repo_hooks_dir(&dir, ctx->repo, &err) == 0)
 		return dir;
 	return NULL;
 }
 
-/* Open, configure, plan and deliver; the chained hook already ran. */
+/* The repository of the hook, known from GIT_DIR without opening it. */
+struct where {
+	char	*git_dir;	/* absolute, with a trailing '/' */
+	char	*workdir;	/* likewise; NULL: bare */
+};
+
+static void
+where_release(struct where *w)
+{
+	free(w->git_dir);
+	free(w->workdir);
+	memset(w, 0, sizeof(*w));
+}
+
+/*
+ * git runs post-receive in the git dir with GIT_DIR set (to "."), and
+ * that is all the queue mode needs: the config's place and the job's
+ * repo. The work tree is the parent of a git dir named ".git" (libgit2's
+ * rule, but for core.worktree, which is not read). -1 when only opening
+ * the repository can tell: no GIT_DIR, GIT_WORK_TREE or GIT_COMMON_DIR
+ * set, a linked worktree's git dir (its common dir is elsewhere).
+ */
+static int
+where_from_env(struct where *w)
+{
+	const char *gd = getenv("GIT_DIR"), *base;
+	char *real, *commondir;
+	struct stat st;
+	int linked;
+
+	memset(w, 0, sizeof(*w));
+	if (gd == NULL || *gd == '\0' || getenv("GIT_WORK_TREE") != NULL ||
+	    getenv("GIT_COMMON_DIR") != NULL ||
+	    (real = realpath(gd, NULL)) == NULL)
+		return -1;
+	commondir = xasprintf("%s/commondir", real);
+	linked = lstat(commondir, &st) == 0;
+	free(commondir);
+	if (linked) {
+		free(real);
+		return -1;
+	}
+	w->git_dir = xasprintf("%s%s", real, strcmp(real, "/") ? "/" : "");
+	base = strrchr(real, '/');
+	if (base != NULL && strcmp(base + 1, ".git") == 0)
+		w->workdir = xstrndup(real, (size_t)(base - real) + 1);
+	free(real);
+	return 0;
+}
+
+/*
+ * The config, found without opening the repository when GIT_DIR tells
+ * where it is; then the repository is opened only when the jobs need it
+ * (not in queue mode). *w->git_dir stays set when it was not opened.
+ */
+static int
+hook_config(struct ctx *ctx, struct config *cfg, struct where *w,
+    struct error *err)
+{
+	if (ctx->repo != NULL || ctx->dir != NULL || where_from_env(w) < 0) {
+		if (ctx->repo == NULL &&
+		    repo_open(&ctx->repo, ctx->dir, err) < 0)
+			return -1;
+		if (cmd_load_config(ctx, cfg, err) < 0)
+			return error_wrap(err, "nothing deployed");
+		return 0;
+	}
+	if (cmd_load_config_at(ctx, cfg, w->git_dir, w->workdir, err) < 0)
+		return error_wrap(err, "nothing deployed");
+	if (deliver_queue_mode(cfg))
+		return 0;
+	where_release(w);
+	return repo_open(&ctx->repo, NULL, err);
+}
+
+/* Configure, plan and deliver; the chained hook already ran. */
 static int
 post_receive_deploy(struct ctx *ctx, const char *input, size_t len,
     struct error *err)
@@ -302,25 +401,24 @@ post_receive_deploy(struct ctx *ctx, const char *input, size_t len,
 	struct push_options opts = { 0 };
 	struct ref_update *ups = NULL;
 	struct config cfg = { 0 };
+	struct where w = { 0 };
 	size_t n = 0;
 	int failed = -1;
 
-	if (ctx->repo == NULL && repo_open(&ctx->repo, ctx->dir, err) < 0)
-		return -1;
-	if (cmd_load_config(ctx, &cfg, err) < 0) {
-		error_wrap(err, "nothing deployed");
+	if (hook_config(ctx, &cfg, &w, err) < 0)
 		goto out;
-	}
 	hook_parse_updates(&ups, &n, input, len);
 	plan_push_options_from_env(&opts);
 	if (cfg.hook_mode != HOOK_MODE_QUEUE)
 		alarm((unsigned)cfg.hook_timeout + 2);
-	failed = hook_deliver(&cfg, ctx->repo, ups, n, &opts);
+	failed = deliver_updates(&cfg, w.git_dir != NULL ? NULL : ctx->repo,
+	    w.git_dir, ups, n, &opts);
 	alarm(0);
 out:
 	plan_push_options_release(&opts);
 	hook_updates_free(ups, n);
 	config_release(&cfg);
+	where_release(&w);
 	return failed == 0 ? 0 : -1;
 }
 
@@ -336,9 +434,7 @@ hook_post_receive(struct ctx *ctx, int argc, char **argv, struct error *err)
 	if (hook_read_input(&input, &len, 0, err) < 0)
 		error_print(err);
 	error_clear(err);
-	if (ctx->repo == NULL)
-		repo_open(&ctx->repo, ctx->dir, err);
-	dir = hooks_dir_of(ctx->argv0, ctx->repo);
+	dir = hooks_dir_of(ctx);
 	if (dir != NULL && hook_run_chained(&status, dir, "post-receive",
 	    argv + 1, input, len, err) < 0)
 		error_print(err);

@@ -130,6 +130,8 @@ job_to_json(const struct job *job)
 	SET("next_attempt", json_integer(job->next_attempt));
 	SET("last_error", jstr(job->last_error));
 	SET("deployment_id", jstr(job->deployment_id));
+	if (job->verify)	/* only then: other files stay as they were */
+		SET("verify", json_true());
 #undef SET
 	if (job_vars_to_json(root, job) < 0)
 		rc = -1;
@@ -191,7 +193,7 @@ job_from_json(struct job *out, const char *text, struct error *err)
 	const char *commit, *key;
 	json_int_t planned, next;
 	json_error_t jerr;
-	int version, isname, attempts, rc = -1;
+	int version, isname, attempts, verify = 0, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if ((root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
@@ -199,13 +201,13 @@ job_from_json(struct job *out, const char *text, struct error *err)
 		    jerr.line, jerr.text);
 	if (json_unpack_ex(root, &jerr, JSON_STRICT,
 	    "{s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:I, "
-	    "s:i, s:I, s:o, s:o}",
+	    "s:i, s:I, s:o, s:o, s?b}",
 	    "version", &version, "project", &project, "project_is_name",
 	    &isname, "repo", &repo, "ref", &ref, "branch", &branch,
 	    "environment", &envn, "commit", &commit, "env_vars", &env,
 	    "paths", &paths, "idempotency_key", &key, "planned_at", &planned,
 	    "attempts", &attempts, "next_attempt", &next, "last_error", &last,
-	    "deployment_id", &dep) < 0) {
+	    "deployment_id", &dep, "verify", &verify) < 0) {
 		error_set(err, EXIT_FAIL, "not a job: %s", jerr.text);
 		goto out;
 	}
@@ -216,6 +218,7 @@ job_from_json(struct job *out, const char *text, struct error *err)
 		goto out;
 	}
 	out->project_is_name = isname;
+	out->verify = verify;
 	memcpy(out->commit, commit, OID_HEXSZ + 1);
 	memcpy(out->idem_key, key, IDEM_KEY_HEXSZ + 1);
 	out->planned_at = planned;

@@ -24,6 +24,14 @@ struct job {
 	size_t		 npaths;
 	char		 idem_key[IDEM_KEY_HEXSZ + 1];
 	long long	 planned_at;	/* Unix seconds */
+	/*
+	 * Planned without reading objects (the hook in queue mode): commit
+	 * is the pushed id, maybe an annotated tag's, and idem_key is made
+	 * from it. Before sending, the worker peels it to its commit, honors
+	 * [skip deploy] and makes the key again (worker_verify). Saved as
+	 * "verify": true; a file without it is an old one: 0.
+	 */
+	int		 verify;
 
 	/* worker state, kept in the queue file */
 	int		 attempts;

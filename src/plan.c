@@ -13,6 +13,7 @@
 
 #define MAX_PUSH_OPTIONS	1000
 #define MAX_REF_LEN		4096
+#define SKIP_REASON		"skipped: the commit message says [skip deploy]"
 
 static const char *const skip_markers[] = {
 	"[skip deploy]", "[deploy skip]", NULL
@@ -157,7 +158,7 @@ verdict(struct plan *p, enum plan_verdict v, const char *fmt, ...)
 }
 
 static void
-fill_job(struct job *job, const struct config *cfg, struct repo *repo,
+fill_job(struct job *job, const struct config *cfg, const char *git_dir,
     const struct ref_update *up, const char *name, const char *env,
     const struct push_options *opts, const struct rule *rule)
 {
@@ -166,7 +167,7 @@ fill_job(struct job *job, const struct config *cfg, struct repo *repo,
 	job->project_is_name = cfg->project_id == NULL;
 	job->project = xstrdup(job->project_is_name ? cfg->project_name :
 	    cfg->project_id);
-	job->repo = repo != NULL ? xstrdup(repo_git_dir(repo)) : NULL;
+	job->repo = git_dir != NULL ? xstrdup(git_dir) : NULL;
 	job->ref = xstrdup(up->ref);
 	job->branch = xstrdup(name);
 	job->environment = xstrdup(env);
@@ -252,15 +253,58 @@ plan_update(struct plan *p, const struct config *cfg, struct repo *repo,
 		}
 		if (has_skip_marker(msg)) {
 			free(msg);
-			verdict(p, PLAN_SKIP, "skipped: the commit message "
-			    "says [skip deploy]");
+			verdict(p, PLAN_SKIP, SKIP_REASON);
 			return;
 		}
 		free(msg);
 	}
 	memcpy(p->job.commit, commit, sizeof(commit));
-	fill_job(&p->job, cfg, repo, up, name, env, opts, p->rule);
+	fill_job(&p->job, cfg, repo != NULL ? repo_git_dir(repo) : NULL, up,
+	    name, env, opts, p->rule);
 	p->verdict = PLAN_DEPLOY;
+}
+
+void
+plan_update_deferred(struct plan *p, const struct config *cfg,
+    const char *git_dir, const struct ref_update *up,
+    const struct push_options *opts)
+{
+	const char *name, *env;
+
+	memset(p, 0, sizeof(*p));
+	if (plan_rules(p, cfg, up, opts, 0, &name) < 0)
+		return;
+	env = opts->environment != NULL ? opts->environment :
+	    p->rule->environment;
+	memcpy(p->job.commit, up->new, sizeof(up->new));
+	p->job.verify = 1;
+	fill_job(&p->job, cfg, git_dir, up, name, env, opts, p->rule);
+	p->verdict = PLAN_DEPLOY;
+}
+
+int
+plan_verify(struct job *job, struct repo *repo, char **skip,
+    struct error *err)
+{
+	char commit[OID_HEXSZ + 1], *msg = NULL;
+	int r;
+
+	*skip = NULL;
+	if ((r = repo_peel_commit(commit, repo, job->commit, err)) < 0) {
+		if (r == REPO_NOTFOUND)
+			error_set(err, EXIT_FAIL, "the pushed object %s is "
+			    "not in '%s'", job->commit, repo_git_dir(repo));
+		return r;
+	}
+	if (repo_commit_message(&msg, repo, commit, err) < 0)
+		return -1;
+	if (has_skip_marker(msg))
+		*skip = xstrdup(SKIP_REASON);
+	free(msg);
+	memcpy(job->commit, commit, sizeof(commit));
+	job->verify = 0;
+	job_set_idem_key(job);
+	return 0;
 }
 
 void

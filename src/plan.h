@@ -58,6 +58,24 @@ enum {
  * PLAN_ERROR with a reason. */
 void	plan_update(struct plan *out, const struct config *, struct repo *,
 	    const struct ref_update *, const struct push_options *, int flags);
+/*
+ * The same without reading any object, for the hook in queue mode (no
+ * repository opened): ref, options, rules and environment only. A
+ * PLAN_DEPLOY job has commit = the pushed id, repo = git_dir (absolute,
+ * with a trailing '/', like repo_git_dir) and verify set: plan_verify
+ * settles it before it is sent.
+ */
+void	plan_update_deferred(struct plan *out, const struct config *,
+	    const char *git_dir, const struct ref_update *,
+	    const struct push_options *);
+/*
+ * Settle a job planned by plan_update_deferred, in the repository it came
+ * from: commit = the pushed id peeled to its commit (REPO_NOTFOUND when
+ * the object is not there), idem_key made from it, verify cleared. *skip
+ * is set (allocated) when the commit message says [skip deploy]; NULL
+ * otherwise.
+ */
+int	plan_verify(struct job *, struct repo *, char **skip, struct error *);
 void	plan_release(struct plan *);
 
 /* Parse one "<old> <new> <ref>" line (no newline); -1 with a reason. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "plan.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -106,6 +107,8 @@ worker_status_name(enum worker_status s)
 		return "already deployed";
 	case WORKER_FILTERED:
 		return "filtered";
+	case WORKER_SKIPPED:
+		return "skipped";
 	case WORKER_RETRY:
 		return "temporary failure";
 	case WORKER_FAILED:
@@ -308,6 +311,32 @@ fail:
 	res->status = err->temporary ? WORKER_RETRY : WORKER_FAILED;
 }
 
+int
+worker_verify(struct worker *w, struct job *job, struct worker_result *res)
+{
+	struct repo *repo = NULL;
+	char *skip = NULL;
+
+	if (!job->verify)
+		return 0;
+	memset(res, 0, sizeof(*res));
+	error_clear(&res->err);
+	if (job->repo == NULL && w->repo == NULL)
+		error_set(&res->err, EXIT_FAIL, "the job names no repository "
+		    "to read its commit in");
+	if (res->err.msg[0] != '\0' ||
+	    job_repo(w, job, &repo, &res->err) < 0 ||
+	    plan_verify(job, repo, &skip, &res->err) < 0) {
+		res->status = WORKER_FAILED;
+		return -1;
+	}
+	if (skip == NULL)
+		return 0;
+	res->status = WORKER_SKIPPED;
+	res->reason = skip;
+	return -1;
+}
+
 void
 worker_send(struct worker *w, struct job *job, int flags,
     struct worker_result *res)
@@ -316,6 +345,8 @@ worker_send(struct worker *w, struct job *job, int flags,
 
 	memset(res, 0, sizeof(*res));
 	error_clear(&res->err);
+	if (worker_verify(w, job, res) < 0)
+		return;
 	before = w->api != NULL ? api_requests(w->api) : 0;
 	decide(w, job, flags, res);
 	if (w->api != NULL)

@@ -14,6 +14,8 @@
 /*
  * The one place a job becomes a deployment, shared by the daemon and the
  * hook in direct mode. For each job, in this order:
+ *  0. a job planned without its objects (job->verify) is settled first
+ *     (worker_verify);
  *  1. a project name is turned into its id (looked up once, cached), and
  *     the idempotency key is made again from the id;
  *  2. ledger: a key already SENT is not sent again (WORKER_ALREADY);
@@ -33,6 +35,7 @@ enum worker_status {
 	WORKER_DEPLOYED,	/* the API created it (or replayed the key) */
 	WORKER_ALREADY,		/* the ledger says it was sent: not sent */
 	WORKER_FILTERED,	/* path filter: nothing to deploy */
+	WORKER_SKIPPED,		/* the commit message says [skip deploy] */
 	WORKER_RETRY,		/* temporary failure: try again later */
 	WORKER_FAILED,		/* permanent failure: retrying cannot help */
 };
@@ -40,7 +43,7 @@ enum worker_status {
 struct worker_result {
 	enum worker_status	 status;
 	struct api_deployment	 dep;		/* WORKER_DEPLOYED */
-	char			*reason;	/* ALREADY, FILTERED: why */
+	char			*reason;	/* ALREADY, FILTERED, SKIPPED */
 	struct error		 err;		/* RETRY, FAILED */
 	int			 requests;	/* HTTP requests made */
 };
@@ -65,7 +68,17 @@ void	worker_set_repo(struct worker *, struct repo *);
 /* A request in flight is abandoned soon after *flag becomes non-zero. */
 void	worker_set_cancel(struct worker *, volatile sig_atomic_t *flag);
 
-/* Send one job (job->project may change from a name to its id). */
+/*
+ * A job with job->verify set: open its repository (job->repo, kept open
+ * for the next jobs), peel the pushed id to its commit and read the
+ * message (plan_verify). 0: the job is ready to send (commit and key are
+ * final, verify cleared; *out untouched). -1: *out says what became of
+ * it: WORKER_SKIPPED with the reason, or WORKER_FAILED (the object or
+ * the repository is gone). A job without verify: 0 at once.
+ */
+int	worker_verify(struct worker *, struct job *, struct worker_result *out);
+/* Send one job (job->project may change from a name to its id; a verify
+ * job is settled first). */
 void	worker_send(struct worker *, struct job *, int flags,
 	    struct worker_result *out);
 void	worker_result_release(struct worker_result *);
