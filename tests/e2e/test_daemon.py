@@ -200,6 +200,9 @@ def test_path_filter_judges_a_push_against_the_last_deploy(srv, emu):
     srv.daemon.wait_log(r"main -> production: not deployed: no change "
                         r"under web/ since %s" % third[:7])
     assert len(emu.created_deployments()) == 2
+    # the log line comes just before the job file moves to done/
+    wait_until(lambda: [j for j in srv.jobs("done")
+                        if j["commit"] == fourth], 5)
     [job] = [j for j in srv.jobs("done") if j["commit"] == fourth]
     assert job["last_error"].startswith("no change under web/")
     assert srv.daemon.stop() == 0

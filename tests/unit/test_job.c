@@ -150,6 +150,52 @@ test_strict_parsing(void **state)
 	job_release(&job);
 }
 
+/* A job the hook planned without objects says so; older files (written
+ * before "verify" existed) parse as verify = 0, and the field stays
+ * strict. */
+static void
+test_verify_field(void **state)
+{
+	static const char old[] = "{\"attempts\":0,\"branch\":\"main\","
+	    "\"commit\":\"" C1 "\",\"deployment_id\":null,\"env_vars\":{},"
+	    "\"environment\":\"production\",\"idempotency_key\":\""
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+	    "\",\"last_error\":null,\"next_attempt\":0,\"paths\":[],"
+	    "\"planned_at\":1767225600,\"project\":\"p\","
+	    "\"project_is_name\":false,\"ref\":\"refs/heads/main\","
+	    "\"repo\":\"/srv/app.git/\",\"version\":1}";
+	struct job job, back;
+	struct error err;
+	char *text, *bad;
+
+	(void)state;
+	error_clear(&err);
+	assert_int_equal(job_from_json(&back, old, &err), 0);
+	assert_int_equal(back.verify, 0);
+	assert_string_equal(back.repo, "/srv/app.git/");
+	job_release(&back);
+
+	sample(&job);
+	text = job_to_json(&job);
+	assert_null(strstr(text, "verify"));	/* unchanged when not set */
+	free(text);
+	job.verify = 1;
+	text = job_to_json(&job);
+	assert_non_null(strstr(text, "\"verify\":true"));
+	assert_int_equal(job_from_json(&back, text, &err), 0);
+	assert_int_equal(back.verify, 1);
+	job_release(&job);
+	job_copy(&job, &back);
+	assert_int_equal(job.verify, 1);
+	job_release(&job);
+	job_release(&back);
+	bad = edit(text, "\"verify\":true", "\"verify\":\"yes\"");
+	assert_int_equal(job_from_json(&back, bad, &err), -1);
+	assert_non_null(strstr(err.msg, "not a job"));
+	free(bad);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -158,6 +204,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_invalid_utf8_is_refused),
 		cmocka_unit_test(test_strict_parsing),
+		cmocka_unit_test(test_verify_field),
 	};
 
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);

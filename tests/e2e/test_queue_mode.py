@@ -1,0 +1,200 @@
+"""The hook in queue mode opens no repository: it maps refs to jobs and
+leaves the objects to the daemon, which peels annotated tags and honors
+[skip deploy] before it sends anything."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import git, run
+from daemonenv import Emulator, Server, created_bodies, wait_until
+from repos import commit
+
+SKIP_REASON = "skipped: the commit message says [skip deploy]"
+
+
+@pytest.fixture
+def emu(tmp_path):
+    e = Emulator(tmp_path / "emu", "--queued-secs", "0.1",
+                 "--building-secs", "0.1", "--plan", "100000").start()
+    yield e
+    e.stop()
+
+
+@pytest.fixture
+def srv(tmp_path, env, emu):
+    s = Server(tmp_path, env, emu)
+    git("config", "receive.advertisePushOptions", "true", cwd=s.bare,
+        env=env)
+    yield s
+    if s.daemon.proc is not None and s.daemon.proc.poll() is None:
+        s.daemon.kill()
+
+
+def queued_line(ref, env, job):
+    return "remote: dotgit-deploy: %s -> %s: queued (job %s)" % (
+        ref, env, job["id"])
+
+
+def queue_json(srv):
+    r = run("-c", srv.daemon_ini, "queue", "--json", env=srv.env)
+    assert r.returncode == 0, r.stderr
+    return {j["id"]: j for j in json.loads(r.stdout)["jobs"]}
+
+
+def test_annotated_tag_deploys_the_peeled_commit(srv, emu):
+    head = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
+    git("tag", "-a", "v1.0", "-m", "release", cwd=srv.work, env=srv.env)
+    tag = git("rev-parse", "v1.0", cwd=srv.work, env=srv.env)
+    assert tag != head
+    r = srv.push("origin", "v1.0")
+    [job] = srv.jobs("new")
+    assert queued_line("refs/tags/v1.0", "production", job) in r.stderr
+    # the hook read no object: the job carries what was pushed
+    assert job["commit"] == tag and job["verify"] is True
+    assert emu.requests() == []
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    assert created_bodies(emu) == {("v1.0", head): 1}
+    [done] = srv.jobs("done")
+    assert done["commit"] == head and "verify" not in done
+    assert done["deployment_id"].startswith("dep_")
+
+
+def test_skip_marker_is_honored_by_the_daemon(srv, emu):
+    commit(srv.work, srv.env, msg="docs only [skip deploy]")
+    r = srv.push("origin", "main")
+    [job] = srv.jobs("new")
+    assert queued_line("main", "production", job) in r.stderr
+    srv.daemon.start()
+    wait_until(lambda: len(srv.jobs("done")) == 1, 15)
+    srv.daemon.wait_log(r"main -> production: [0-9a-f]{7} not deployed: "
+                        r"skipped: the commit message says \[skip deploy\]")
+    assert srv.daemon.stop() == 0
+    assert emu.deployment_posts() == []
+    shown = queue_json(srv)[job["id"]]
+    assert shown["state"] == "done"
+    assert shown["last_error"] == SKIP_REASON
+    assert shown["deployment_id"] is None
+
+
+def test_skip_marker_on_an_annotated_tag_commit(srv, emu):
+    head = commit(srv.work, srv.env, msg="typo [deploy skip]")
+    git("tag", "-a", "v2.0", "-m", "release", cwd=srv.work, env=srv.env)
+    srv.push("origin", "v2.0")
+    srv.daemon.start()
+    wait_until(lambda: len(srv.jobs("done")) == 1, 15)
+    assert srv.daemon.stop() == 0
+    [done] = srv.jobs("done")
+    assert done["last_error"] == SKIP_REASON and done["commit"] == head
+    assert emu.deployment_posts() == []
+
+
+def test_queue_mode_push_makes_no_request(srv, emu):
+    os.unlink(srv.key)          # no key needed to queue
+    git("tag", "-a", "v3.0", "-m", "release", cwd=srv.work, env=srv.env)
+    git("branch", "release/1", cwd=srv.work, env=srv.env)
+    r = srv.push("-o", "deploy.env.X=1", "origin", "main", "release/1",
+                 "v3.0")
+    jobs = srv.jobs("new")
+    assert sorted(j["ref"] for j in jobs) == [
+        "refs/heads/main", "refs/heads/release/1", "refs/tags/v3.0"]
+    assert all(j["env_vars"] == {"X": "1"} for j in jobs)
+    assert r.stderr.count(": queued (job ") == 3
+    assert emu.requests() == []
+
+
+def test_branch_and_annotated_tag_on_one_commit_deploy_once(srv, emu):
+    head = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
+    git("tag", "-a", "v4.0", "-m", "release", cwd=srv.work, env=srv.env)
+    srv.push("origin", "main", "v4.0")
+    assert len(srv.jobs("new")) == 2
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    assert len(emu.deployment_posts()) == 1
+    assert list(created_bodies(emu).values()) == [1]
+    assert [c for _, c in created_bodies(emu)] == [head]
+    notes = sorted(j["last_error"] or "" for j in srv.jobs("done"))
+    assert notes[0] == "" and notes[1].startswith("already deployed as dep_")
+
+
+def test_push_options_still_work(srv, emu):
+    r = srv.push("-o", "deploy.environment=staging", "-o",
+                 "deploy.env.X=1", "origin", "main")
+    [job] = srv.jobs("new")
+    assert queued_line("main", "staging", job) in r.stderr
+    assert job["environment"] == "staging" and job["env_vars"] == {"X": "1"}
+    commit(srv.work, srv.env, msg="two")
+    r = srv.push("-o", "deploy.skip", "origin", "main")
+    assert "remote: dotgit-deploy: main: skipped by push option " \
+        "deploy.skip" in r.stderr
+    commit(srv.work, srv.env, msg="three")
+    r = srv.push("-o", "deploy.environment=prod", "origin", "main")
+    assert "remote: dotgit-deploy: main: not deployed: invalid push " \
+        "option 'deploy.environment=prod'" in r.stderr
+    assert len(srv.jobs("new")) == 1
+    assert emu.requests() == []
+
+
+def test_unmapped_and_deleted_queue_nothing(srv, emu):
+    git("checkout", "-q", "-b", "experiment", cwd=srv.work, env=srv.env)
+    r = srv.push("origin", "experiment")
+    assert "dotgit-deploy" not in r.stderr
+    git("checkout", "-q", "main", cwd=srv.work, env=srv.env)
+    git("branch", "release/9", cwd=srv.work, env=srv.env)
+    srv.push("origin", "release/9")
+    assert len(srv.jobs("new")) == 1
+    r = srv.push("origin", "--delete", "release/9")
+    assert len(srv.jobs("new")) == 1
+    assert "dotgit-deploy" not in r.stderr
+
+
+def test_missing_commit_fails_with_a_clear_reason(srv, emu):
+    missing = "1234567890abcdef1234567890abcdef12345678"
+    # as git runs it: the hook link, in the git dir, GIT_DIR=.
+    hook = os.path.join(srv.bare, "hooks", "post-receive")
+    r = subprocess.run([hook], cwd=srv.bare,
+                       input="%s %s refs/heads/main\n" % ("0" * 40, missing),
+                       env=dict(srv.env, GIT_DIR="."), capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    [job] = srv.jobs("new")
+    assert "main -> production: queued (job %s)" % job["id"] in r.stderr
+    srv.daemon.start()
+    wait_until(lambda: len(srv.jobs("failed")) == 1, 15)
+    assert srv.daemon.stop() == 0
+    [failed] = srv.jobs("failed")
+    real = os.path.realpath(srv.bare)
+    assert failed["last_error"] == (
+        "the pushed object %s is not in '%s/'" % (missing, real))
+    assert emu.requests() == []
+
+
+def test_queued_job_without_a_repository_fails(srv, emu):
+    head = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
+    srv.push("origin", "main")
+    [job] = srv.jobs("new")
+    path = os.path.join(srv.queue, "new", job["id"])
+    with open(path) as f:
+        doc = json.load(f)
+    doc["repo"] = str(srv.tmp / "gone.git") + "/"
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    srv.daemon.start()
+    wait_until(lambda: len(srv.jobs("failed")) == 1, 15)
+    assert srv.daemon.stop() == 0
+    [failed] = srv.jobs("failed")
+    assert "gone.git" in failed["last_error"]
+    assert failed["commit"] == head
+    assert emu.requests() == []
+
+
+def test_direct_mode_still_plans_in_the_hook(srv, emu):
+    srv.write_config(hook="direct")
+    commit(srv.work, srv.env, msg="docs only [skip deploy]")
+    r = srv.push("origin", "main")
+    assert "remote: dotgit-deploy: main: " + SKIP_REASON in r.stderr
+    assert srv.jobs("new") == [] and emu.requests() == []
