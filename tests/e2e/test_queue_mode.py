@@ -7,9 +7,10 @@ import subprocess
 
 import pytest
 
-from conftest import git, run
-from daemonenv import Emulator, Server, created_bodies, wait_until
-from repos import commit
+from conftest import BIN, git, run
+from daemonenv import (Emulator, Server, created_bodies, daemon_config,
+                       wait_until)
+from repos import commit, make_repo, write
 
 SKIP_REASON = "skipped: the commit message says [skip deploy]"
 
@@ -198,3 +199,28 @@ def test_direct_mode_still_plans_in_the_hook(srv, emu):
     r = srv.push("origin", "main")
     assert "remote: dotgit-deploy: main: " + SKIP_REASON in r.stderr
     assert srv.jobs("new") == [] and emu.requests() == []
+
+
+def test_non_bare_server_finds_the_work_tree_config(tmp_path, env, emu):
+    """A non-bare repository receiving pushes: the hook runs in its .git
+    with GIT_DIR=. and still finds <work tree>/.dotgit-deploy.ini."""
+    site = str(tmp_path / "site")
+    make_repo(site, env)
+    os.symlink(BIN, os.path.join(site, ".git", "hooks", "post-receive"))
+    key = write(tmp_path / "key", emu.key + "\n", mode=0o600)
+    queue = str(tmp_path / "queue")
+    write(os.path.join(site, ".dotgit-deploy.ini"),
+          daemon_config(emu, key, queue))
+    work = str(tmp_path / "work")
+    git("clone", "-q", site, work, env=env)
+    git("checkout", "-q", "-b", "release/1", cwd=work, env=env)
+    head = commit(work, env, msg="r1")
+    r = subprocess.run(["git", "push", "origin", "release/1"], cwd=work,
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    [name] = os.listdir(os.path.join(queue, "new"))
+    assert "release/1 -> staging: queued (job %s)" % name in r.stderr
+    with open(os.path.join(queue, "new", name)) as f:
+        job = json.load(f)
+    assert job["commit"] == head
+    assert job["repo"] == os.path.realpath(site) + "/.git/"
