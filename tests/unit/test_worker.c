@@ -315,6 +315,74 @@ test_no_key_is_a_permanent_failure(void **state)
 	job_release(&job);
 }
 
+/* A job planned without objects (the hook in queue mode): settled
+ * before anything else, then judged on the final commit and key. */
+static void
+test_verify_peels_and_rekeys(void **state)
+{
+	struct fixture *f = *state;
+	struct worker_result res;
+	struct job job, branch;
+	char tag[OID_HEXSZ + 1];
+	struct error err;
+
+	GIT(f->repo, "tag", "-a", "v1", "-m", "release");
+	assert_int_equal(git_run(tag, sizeof(tag), f->repo, "rev-parse", "v1",
+	    (char *)NULL), 0);
+	make_job(f, &branch, f->c[2]);
+	make_job(f, &job, tag);
+	job.verify = 1;
+	assert_string_not_equal(job.idem_key, branch.idem_key);
+	error_clear(&err);
+	assert_int_equal(ledger_sent(f->ledger, branch.idem_key, "dep_abc",
+	    &err), 0);
+	assert_int_equal(worker_verify(f->worker, &job, &res), 0);
+	assert_string_equal(job.commit, f->c[2]);
+	assert_string_equal(job.idem_key, branch.idem_key);
+	assert_int_equal(job.verify, 0);
+	/* the ledger now knows it by its final key: not sent twice */
+	worker_send(f->worker, &job, 0, &res);
+	assert_int_equal(res.status, WORKER_ALREADY);
+	assert_int_equal(res.requests, 0);
+	worker_result_release(&res);
+	job_release(&job);
+	job_release(&branch);
+}
+
+static void
+test_verify_skip_marker_and_missing_object(void **state)
+{
+	struct fixture *f = *state;
+	struct worker_result res;
+	char head[OID_HEXSZ + 1];
+	struct job job;
+
+	GIT(f->repo, "commit", "-q", "--allow-empty", "-m",
+	    "docs [skip deploy]");
+	assert_int_equal(git_run(head, sizeof(head), f->repo, "rev-parse",
+	    "HEAD", (char *)NULL), 0);
+	make_job(f, &job, head);
+	job.verify = 1;
+	worker_send(f->worker, &job, 0, &res);
+	assert_int_equal(res.status, WORKER_SKIPPED);
+	assert_string_equal(res.reason, "skipped: the commit message says "
+	    "[skip deploy]");
+	assert_int_equal(res.requests, 0);
+	assert_null(worker_api(f->worker));
+	worker_result_release(&res);
+	job_release(&job);
+
+	make_job(f, &job, "1234567890abcdef1234567890abcdef12345678");
+	job.verify = 1;
+	assert_int_equal(worker_verify(f->worker, &job, &res), -1);
+	assert_int_equal(res.status, WORKER_FAILED);
+	assert_non_null(strstr(res.err.msg, "the pushed object "
+	    "1234567890abcdef1234567890abcdef12345678 is not in '"));
+	assert_int_equal(job.verify, 1);
+	worker_result_release(&res);
+	job_release(&job);
+}
+
 int
 main(void)
 {
@@ -331,6 +399,11 @@ main(void)
 		    test_without_ledger_always_sends, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_no_key_is_a_permanent_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_verify_peels_and_rekeys, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_verify_skip_marker_and_missing_object, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests_name("worker", tests, NULL, NULL);
