@@ -9,6 +9,10 @@
 
 struct deliver;
 
+/* 1 if the config puts deliver_init (not direct) in queue mode: then
+ * jobs may be planned without their objects (plan_update_deferred). */
+int	deliver_queue_mode(const struct config *);
+
 /*
  * Mode from the config: queue when [daemon] queue is set and [hook] mode
  * is queue or auto (the job file is written, nothing else: no network, no
@@ -18,9 +22,6 @@ struct deliver;
  * filter, no queueing (the deploy command). Nothing is opened until the
  * first job: a push that deploys nothing needs no key.
  */
-/* 1 if the config puts deliver_init (not direct) in queue mode: then
- * jobs may be planned without their objects (plan_update_deferred). */
-int	deliver_queue_mode(const struct config *);
 void	deliver_init(struct deliver **out, const struct config *, int budget,
 	    int direct);
 void	deliver_free(struct deliver *);

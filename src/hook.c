@@ -336,9 +336,10 @@ where_release(struct where *w)
  * git runs post-receive in the git dir with GIT_DIR set (to "."), and
  * that is all the queue mode needs: the config's place and the job's
  * repo. The work tree is the parent of a git dir named ".git" (libgit2's
- * rule, but for core.worktree, which is not read). -1 when only opening
- * the repository can tell: no GIT_DIR, GIT_WORK_TREE or GIT_COMMON_DIR
- * set, a linked worktree's git dir (its common dir is elsewhere).
+ * rule but for core.worktree, which is not read). -1 when only opening
+ * the repository can tell: GIT_DIR unset, GIT_WORK_TREE or
+ * GIT_COMMON_DIR set, or a linked worktree's git dir (its common dir is
+ * elsewhere).
  */
 static int
 where_from_env(struct where *w)
@@ -371,7 +372,7 @@ where_from_env(struct where *w)
 /*
  * The config, found without opening the repository when GIT_DIR tells
  * where it is; then the repository is opened only when the jobs need it
- * (not in queue mode). *w->git_dir stays set when it was not opened.
+ * (not in queue mode). w->git_dir is set when it was not opened.
  */
 static int
 hook_config(struct ctx *ctx, struct config *cfg, struct where *w,
