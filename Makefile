@@ -48,7 +48,7 @@ UNITBINS = $(UNITS:tests/unit/%.c=$(BUILD)/%)
 BIN	= $(BUILD)/dotgit-deploy
 
 DEBS	= gcc make pkg-config libgit2-dev libcurl4-openssl-dev libinih-dev \
-	  libjansson-dev libssl-dev libsystemd-dev libcmocka-dev git openssl \
+	  libjansson-dev libsystemd-dev libcmocka-dev git openssl \
 	  ca-certificates python3 python3-pytest
 SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

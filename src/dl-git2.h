@@ -96,7 +96,8 @@ int	dl_git2_load(struct error *);
 #define git_config_get_string		(*dl_git2.git_config_get_string)
 #define git_config_get_string_buf	(*dl_git2.git_config_get_string_buf)
 #define git_config_iterator_free	(*dl_git2.git_config_iterator_free)
-#define git_config_multivar_iterator_new	(*dl_git2.git_config_multivar_iterator_new)
+#define git_config_multivar_iterator_new \
+	(*dl_git2.git_config_multivar_iterator_new)
 #define git_config_next			(*dl_git2.git_config_next)
 #define git_config_open_level		(*dl_git2.git_config_open_level)
 #define git_config_open_ondisk		(*dl_git2.git_config_open_ondisk)
@@ -134,7 +135,8 @@ int	dl_git2_load(struct error *);
 #define git_reflog_read			(*dl_git2.git_reflog_read)
 #define git_repository_commondir	(*dl_git2.git_repository_commondir)
 #define git_repository_config		(*dl_git2.git_repository_config)
-#define git_repository_config_snapshot	(*dl_git2.git_repository_config_snapshot)
+#define git_repository_config_snapshot \
+	(*dl_git2.git_repository_config_snapshot)
 #define git_repository_discover		(*dl_git2.git_repository_discover)
 #define git_repository_free		(*dl_git2.git_repository_free)
 #define git_repository_head		(*dl_git2.git_repository_head)

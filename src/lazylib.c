@@ -21,14 +21,20 @@ lazylib_open(void **handle, const char *soname,
 {
 	const char *why;
 	void *h, *fn;
-	size_t i;
+	size_t i, len;
 
 	if (*handle != NULL)
 		return 0;
 	if ((h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		why = dlerror();
-		return error_set(err, EXIT_FAIL, "cannot load %s: %s", soname,
-		    why != NULL ? why : "unknown error");
+		if ((why = dlerror()) == NULL)
+			why = "unknown error";
+		len = strlen(soname);	/* glibc says "libx.so.1: why" */
+		if (strncmp(why, soname, len) == 0 && why[len] == ':')
+			why += len + 1 + (why[len + 1] == ' ');
+		error_set(err, EXIT_FAIL, "cannot load %s: %s", soname, why);
+		error_hint(err, "install the package that provides %s",
+		    soname);
+		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		if ((fn = dlsym(h, syms[i].name)) == NULL) {

@@ -44,9 +44,10 @@ test_missing_library(void **state)
 	    &err), -1);
 	assert_int_equal(err.exit, EXIT_FAIL);
 	assert_null(handle);
-	assert_true(strncmp(err.msg, "cannot load libdotgit-nope.so.9: ",
-	    33) == 0);
-	assert_non_null(strstr(err.msg, "No such file or directory"));
+	assert_string_equal(err.msg, "cannot load libdotgit-nope.so.9: "
+	    "cannot open shared object file: No such file or directory");
+	assert_string_equal(err.hint, "install the package that provides "
+	    "libdotgit-nope.so.9");
 }
 
 static void
