@@ -17,6 +17,7 @@
 #include "config-read.h"
 #include "log.h"
 #include "rules.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /*
@@ -230,46 +231,6 @@ pwarn(struct parser *p, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Length of the UTF-8 sequence at s, or 0 if it is not a valid one. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* 1 if s is valid UTF-8 without control characters (tab if allowed). */
-static int
-text_valid(const char *s, int tab)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n;
-
-	while (*u != '\0') {
-		if ((n = utf8_len(u)) == 0)
-			return 0;
-		if (n == 1 && (*u == 0x7f || (*u < 0x20 && !(tab &&
-		    *u == '\t'))))
-			return 0;
-		u += n;
-	}
-	return 1;
-}
-
 /* Escaped copy for messages (at most 80 bytes shown); caller frees. */
 static char *
 esc(const char *s)
@@ -315,7 +276,7 @@ section_start(void *arg, const char *s, size_t len)
 		    "(inih ignores it)");
 		return;
 	}
-	if (!text_valid(p->sect_raw, 1)) {
+	if (!utf8_printable(p->sect_raw, 1)) {
 		perr(p, p->in.lineno, "invalid bytes in section name [%s] "
 		    "(control characters or invalid UTF-8)", p->sect_disp);
 		return;
@@ -592,7 +553,7 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		    "section here");
 		return 1;
 	}
-	if (!text_valid(value, 1)) {
+	if (!utf8_printable(value, 1)) {
 		perr(p, p->in.lineno, "invalid bytes in the value (control "
 		    "characters or invalid UTF-8)");
 		p->prev_bad = 1;
@@ -604,7 +565,7 @@ on_key(void *user, const char *section, const char *name, const char *value)
 	free(p->prev_var);
 	p->prev_var = NULL;
 	p->prev_bad = 1;
-	if (!text_valid(name, 0))
+	if (!utf8_printable(name, 0))
 		perr(p, p->in.lineno, "invalid bytes in a key name (control "
 		    "characters or invalid UTF-8)");
 	else if (*name == '\0')

@@ -9,15 +9,34 @@
 
 _Static_assert(IDEM_KEY_HEXSZ == HASH_SHA256_HEXSZ, "idem key is sha256");
 
+static int
+var_cmp(const void *a, const void *b)
+{
+	const struct var *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
 void
 job_set_idem_key(struct job *job)
 {
-	char *in;
+	struct vars sorted = { 0 };
+	char *in, *next;
+	size_t i;
 
+	vars_merge(&sorted, &job->env_vars);
+	qsort(sorted.v, sorted.n, sizeof(*sorted.v), var_cmp);
 	in = xasprintf("%s\n%s\n%s", job->project, job->environment,
 	    job->commit);
+	for (i = 0; i < sorted.n; i++) {
+		next = xasprintf("%s\n%s=%s", in, sorted.v[i].name,
+		    sorted.v[i].value);
+		free(in);
+		in = next;
+	}
 	hash_sha256_hex(job->idem_key, in, strlen(in));
 	free(in);
+	vars_release(&sorted);
 }
 
 static char *

@@ -35,7 +35,9 @@ struct job {
 	int		 queue_state;
 };
 
-/* idem_key = hex sha256 of "project\nenvironment\ncommit". */
+/* idem_key = hex sha256 of "project\nenvironment\ncommit" followed by
+ * "\nNAME=VALUE" for each env var in name order: what gets deployed. A
+ * branch and a tag on one commit share it; other env vars do not. */
 void	job_set_idem_key(struct job *);
 void	job_copy(struct job *dst, const struct job *src);
 void	job_release(struct job *);

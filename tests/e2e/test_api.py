@@ -332,18 +332,15 @@ def test_unknown_project_and_deployment_404(tmp_path, env, emu):
         "hint: check the deployment id"]
 
 
-def test_validation_422_shows_every_detail(tmp_path, env, emu):
+def test_validation_422_shows_every_detail(tmp_path, env, make_emu):
+    emu = make_emu("--reject-first-post", "1")
     cfg = configure(tmp_path, emu)
     r, _ = deploy_in_repo(tmp_path, cfg, env)
-    assert r.returncode == 0, r.stderr
-    # Same project, environment and commit: the same idempotency key, but
-    # another body. The platform refuses it with 422.
-    r, _ = deploy_in_repo(tmp_path, cfg, env, "--set", "EXTRA=1")
     assert r.returncode == 1
     assert errors(r) == [
-        "dotgit-deploy: validation failed: Idempotency-Key: Key already "
-        "used with a different request body"]
-    assert [p["status"] for p in emu.deployment_posts()] == [201, 422]
+        "dotgit-deploy: validation failed: environment: Must be one of: "
+        "production, staging, preview; commit_hash: Unknown commit"]
+    assert [p["status"] for p in emu.deployment_posts()] == [422]
 
 
 # -- transport

@@ -221,3 +221,15 @@ def test_branch_and_tag_on_one_commit_deploy_once(tmp_path, env, emu):
     assert len(bodies(emu)) == 1
     assert ("remote: dotgit-deploy: refs/tags/v2.0 -> production: same "
             "commit as main, deployed once") in r.stderr
+
+
+def test_slow_api_does_not_hold_the_push(tmp_path, env, emu):
+    """A reply that never comes in time: the hook gives up at its budget
+    ([hook] timeout = 2) and the push finishes (the 60 s subprocess limit
+    is only a guard against a hang, not a timing assertion)."""
+    bare, work = server(tmp_path, env, emu, extra="[hook]\ntimeout = 2\n")
+    emu.set_faults(slow=60)
+    r = push_r(work, env, "origin", "main")
+    assert r.returncode == 0
+    assert "remote: dotgit-deploy: main -> production: not deployed:" \
+        in r.stderr

@@ -211,6 +211,7 @@ class Faults:
     FIELDS = {
         "fail_first": ("count", 0),
         "fail_first_post": ("count", 0),
+        "reject_first_post": ("count", 0),
         "lose_reply_first_post": ("count", 0),
         "fail_rate": ("rate", 0.0),
         "reset_rate": ("rate", 0.0),
@@ -325,6 +326,9 @@ class Faults:
             if self.values["fail_first_post"] > 0 and self._take(
                     "fail_first_post"):
                 return "fail_first_post"
+            if self.values["reject_first_post"] > 0 and self._take(
+                    "reject_first_post"):
+                return "reject_first_post"
             if self.values["lose_reply_first_post"] > 0 and self._take(
                     "lose_reply_first_post"):
                 return "lose_reply_first_post"
@@ -513,6 +517,7 @@ class Emulator:
         init = {
             "fail_first": args.fail_first,
             "fail_first_post": args.fail_first_post,
+            "reject_first_post": args.reject_first_post,
             "lose_reply_first_post": args.lose_reply_first_post,
             "fail_rate": args.fail_rate,
             "reset_rate": args.reset_rate,
@@ -640,11 +645,8 @@ class Emulator:
                 known = self.state.idempotency.get(project_id, {}).get(
                     idem_key)
             if known is not None:
-                if known["body"] != canon:
-                    return error_reply(422, "Validation failed", [{
-                        "field": "Idempotency-Key",
-                        "message": "Key already used with a different "
-                                   "request body"}])
+                # API.md: a repeated key is answered with the deployment
+                # the first request created, whatever the body says.
                 d = self.state.deployments[known["deployment_id"]]
                 rec["deployment_id"] = d["id"]
                 rec["replayed"] = True
@@ -969,6 +971,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 emu.stats.add("faults_injected")
                 return error_reply(500, "Internal server error",
                                    headers=hdrs), False
+            if pf == "reject_first_post":
+                faults.append(pf)
+                emu.stats.add("faults_injected")
+                return error_reply(422, "Validation failed", [
+                    {"field": "environment", "message": "Must be one of: "
+                     "production, staging, preview"},
+                    {"field": "commit_hash", "message": "Unknown commit"}],
+                    headers=hdrs), False
             reply = emu.create_deployment(
                 m_deploy.group(1), raw, rec,
                 self.headers.get("Idempotency-Key"))
@@ -1109,6 +1119,7 @@ def parse_args(argv):
     p.add_argument("--fail-branch", action="append", metavar="GLOB")
     p.add_argument("--fail-first", type=nonneg_int, default=0)
     p.add_argument("--fail-first-post", type=nonneg_int, default=0)
+    p.add_argument("--reject-first-post", type=nonneg_int, default=0)
     p.add_argument("--lose-reply-first-post", type=nonneg_int, default=0)
     p.add_argument("--fail-rate", type=rate_arg, default=0.0)
     p.add_argument("--reset-rate", type=rate_arg, default=0.0)

@@ -41,11 +41,17 @@ test_idem_key(void **state)
 {
 	struct job job;
 	char hex[HASH_SHA256_HEXSZ + 1];
-	const char *in = "proj_8f2a9c\nproduction\n" C1;
+	const char *in = "proj_8f2a9c\nproduction\n" C1 "\nA=1\nB=caf\xc3\xa9";
 
 	(void)state;
 	sample(&job);
 	hash_sha256_hex(hex, in, strlen(in));
+	assert_string_equal(job.idem_key, hex);
+	/* the order env vars were set in does not matter */
+	vars_release(&job.env_vars);
+	vars_set(&job.env_vars, "B", "caf\xc3\xa9");
+	vars_set(&job.env_vars, "A", "1");
+	job_set_idem_key(&job);
 	assert_string_equal(job.idem_key, hex);
 	hash_sha256_hex(hex, "abc", 3);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"

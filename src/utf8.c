@@ -1,0 +1,40 @@
+/* utf8.c -- UTF-8 validity */
+#include "utf8.h"
+
+size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+int
+utf8_printable(const char *s, int tab)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+
+	while (*u != '\0') {
+		if ((n = utf8_len(u)) == 0)
+			return 0;
+		if (n == 1 && (*u == 0x7f || (*u < 0x20 && !(tab &&
+		    *u == '\t'))))
+			return 0;
+		u += n;
+	}
+	return 1;
+}

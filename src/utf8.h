@@ -1,0 +1,14 @@
+/* utf8.h -- the few UTF-8 checks the program needs */
+#ifndef DD_UTF8_H
+#define DD_UTF8_H
+
+#include <stddef.h>
+
+/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if there is
+ * none (overlong forms and bytes past U+10FFFF are not valid). */
+size_t	utf8_len(const unsigned char *s);
+/* 1 if s is valid UTF-8 without control characters; a tab is allowed
+ * when `tab` is set. */
+int	utf8_printable(const char *s, int tab);
+
+#endif
