@@ -25,7 +25,8 @@ job_set_idem_key(struct job *job)
 	size_t i;
 
 	vars_merge(&sorted, &job->env_vars);
-	qsort(sorted.v, sorted.n, sizeof(*sorted.v), var_cmp);
+	if (sorted.n > 1)
+		qsort(sorted.v, sorted.n, sizeof(*sorted.v), var_cmp);
 	in = xasprintf("%s\n%s\n%s", job->project, job->environment,
 	    job->commit);
 	for (i = 0; i < sorted.n; i++) {
