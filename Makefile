@@ -8,18 +8,27 @@ CFLAGS	?= -O2 -g
 PYTHON	?= /usr/bin/python3
 
 VERSION	= 0.1.0
-PKGS	= libgit2 libcurl inih jansson libcrypto
-HAVE_SYSTEMD := $(shell $(PKG_CONFIG) --exists libsystemd 2>/dev/null && echo 1)
-ifeq ($(HAVE_SYSTEMD),1)
-PKGS	+= libsystemd
-SYSTEMD_DEF = -DHAVE_SYSTEMD=1
-endif
+# Linked: inih and jansson. libgit2, libcurl and libsystemd are loaded on
+# first use (src/lazylib.c): a run that never reads a git object or goes
+# to the network (a hook with nothing to do) does not pay the dynamic
+# loader for them and their ~40 dependencies. Their headers are used.
+PKGS	= inih jansson
+LAZY_PKGS = libgit2 libcurl
+# The exact soname the headers go with, from the development library.
+soname	= $(shell objdump -p "$$($(PKG_CONFIG) --variable=libdir $(1))/$(1).so" \
+	  2>/dev/null | sed -n 's/^ *SONAME *//p')
+GIT2_SONAME := $(or $(call soname,libgit2),libgit2.so.1.5)
+CURL_SONAME := $(or $(call soname,libcurl),libcurl.so.4)
+SYSTEMD_SONAME := $(or $(call soname,libsystemd),libsystemd.so.0)
+SONAMES	= -DDL_GIT2_SONAME='"$(GIT2_SONAME)"' \
+	  -DDL_CURL_SONAME='"$(CURL_SONAME)"' \
+	  -DDL_SYSTEMD_SONAME='"$(SYSTEMD_SONAME)"'
 
 WARN	= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla \
 	  -Wwrite-strings -Wformat-security -Wpointer-arith \
 	  -Wold-style-definition -fno-common -Werror
 DD_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DDD_VERSION='"$(VERSION)"' \
-	  $(SYSTEMD_DEF) $(shell $(PKG_CONFIG) --cflags $(PKGS))
+	  $(SONAMES) $(shell $(PKG_CONFIG) --cflags $(PKGS) $(LAZY_PKGS))
 DD_LIBS	= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 # `make asan <target>` builds and tests with the sanitizers, apart.
@@ -37,18 +46,16 @@ LIBOBJS	= $(filter-out $(BUILD)/main.o,$(OBJS))
 UNITS	= $(sort $(wildcard tests/unit/test_*.c))
 UNITBINS = $(UNITS:tests/unit/%.c=$(BUILD)/%)
 BIN	= $(BUILD)/dotgit-deploy
-# the client's reference-transaction hook: libc only, starts fast
-REFTX	= $(BUILD)/dotgit-deploy-reftx
 
 DEBS	= gcc make pkg-config libgit2-dev libcurl4-openssl-dev libinih-dev \
-	  libjansson-dev libssl-dev libsystemd-dev libcmocka-dev git openssl \
+	  libjansson-dev libsystemd-dev libcmocka-dev git openssl \
 	  ca-certificates python3 python3-pytest
 SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all asan deps check unit e2e demo install uninstall clean lint bench
 
-all: $(BIN) $(REFTX)
-asan: $(BIN) $(REFTX)
+all: $(BIN)
+asan: $(BIN)
 
 $(BUILD):
 	@mkdir -p $@
@@ -56,11 +63,6 @@ $(BUILD):
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	@echo "CC $<"
 	@$(CC) $(CFLAGS) $(SAN) $(DD_CFLAGS) -c -o $@ $<
-
-$(REFTX): src/reftx/reftx.c | $(BUILD)
-	@echo "CC $<"
-	@$(CC) $(CFLAGS) $(SAN) -std=gnu11 $(WARN) -D_GNU_SOURCE $(LDFLAGS) \
-	    -o $@ $<
 
 $(BIN): $(OBJS)
 	@echo "LD $@"
@@ -88,7 +90,7 @@ unit: $(UNITBINS)
 	@rc=0; for t in $(UNITBINS); do echo "== $$t"; \
 	  $$t 2>&1 || rc=1; done; exit $$rc
 
-e2e: $(BIN) $(REFTX)
+e2e: $(BIN)
 	DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) -m pytest -q \
 	    -p no:cacheprovider tests/e2e
 
@@ -101,14 +103,12 @@ bench: $(BIN)
 lint:
 	@sh tests/lint.sh
 
-install: $(BIN) $(REFTX)
+install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/dotgit-deploy
-	install -m 0755 $(REFTX) $(DESTDIR)$(BINDIR)/dotgit-deploy-reftx
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/dotgit-deploy \
-	    $(DESTDIR)$(BINDIR)/dotgit-deploy-reftx
+	rm -f $(DESTDIR)$(BINDIR)/dotgit-deploy
 
 clean:
 	rm -rf build build-asan

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "dl-curl.h"	/* after curl.h: libcurl is loaded on first use */
 #include "log.h"
 #include "version.h"
 #include "xmalloc.h"
@@ -238,6 +239,8 @@ api_open(struct api **out, const struct config *cfg, const char *key,
 
 	*out = NULL;
 	if (check_url(cfg->api_url, err) < 0 || check_key(key, err) < 0)
+		return -1;
+	if (dl_curl_load(err) < 0)
 		return -1;
 	log_set_secret(key);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -636,17 +639,25 @@ call(struct api *api, const struct req *rq, struct error *err)
 
 /* The calls. */
 
+/* As curl_easy_escape: all but A-Z a-z 0-9 - . _ ~ as %XX (here, so
+ * that a URL needs no libcurl: deploy --dry-run prints one). */
 static char *
 escape_id(const char *id)
 {
-	char *e = curl_easy_escape(NULL, id, 0), *s;
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char *s = xmalloc(strlen(id) * 3 + 1), *o = s;
 
-	if (e == NULL) {
-		fputs("dotgit-deploy: out of memory\n", stderr);
-		abort();
-	}
-	s = xstrdup(e);
-	curl_free(e);
+	for (p = (const unsigned char *)id; *p != '\0'; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			*o++ = (char)*p;
+		else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	*o = '\0';
 	return s;
 }
 

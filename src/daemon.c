@@ -12,11 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "daemon.h"
+#include "lazylib.h"
 #include "ledger.h"
 #include "log.h"
 #include "plan.h"
@@ -24,6 +21,10 @@
 #include "ratelimit.h"
 #include "worker.h"
 #include "xmalloc.h"
+
+#ifndef DL_SYSTEMD_SONAME
+#define DL_SYSTEMD_SONAME	"libsystemd.so.0"
+#endif
 
 /* The ledger's last-seen "ref" that says a repository was scanned once
  * ('*' cannot be in a ref name). */
@@ -81,14 +82,27 @@ on_signal(int sig)
 		stop_flag = 1;
 }
 
+/* systemd's readiness notification, through libsystemd's sd_notify: loaded
+ * when first needed, under systemd only (NOTIFY_SOCKET set); without it,
+ * say nothing (a log line at -vv). */
 static void
 notify(const char *state)
 {
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, state);
-#else
-	(void)state;
-#endif
+	static int (*sd_notify)(int, const char *);
+	static int tried;
+	static void *handle;
+	const struct lazylib_sym sym = { "sd_notify", &sd_notify };
+	struct error err;
+
+	if (!tried && getenv("NOTIFY_SOCKET") != NULL) {
+		tried = 1;
+		error_clear(&err);
+		if (lazylib_open(&handle, DL_SYSTEMD_SONAME, &sym, 1,
+		    &err) < 0)
+			log_debug("%s: not telling systemd", err.msg);
+	}
+	if (sd_notify != NULL)
+		sd_notify(0, state);
 }
 
 /* 1 if stderr already goes to the journal (no need for syslog too). */

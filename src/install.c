@@ -380,39 +380,12 @@ chain_existing(struct install *in, const char *name, const char *path,
 	return 1;
 }
 
-/*
- * What the hook links to: the binary, but for reference-transaction --
- * run for every ref update, every commit and rebase step -- the small
- * dotgit-deploy-reftx next to it, which starts the binary only for what
- * may be a push. Without it the binary serves, only slower.
- */
-static char *
-link_for(struct install *in, const char *name)
-{
-	const char *slash = strrchr(in->binary, '/');
-	struct stat sb;
-	char *reftx;
-
-	if (strcmp(name, "reference-transaction") != 0)
-		return xstrdup(in->binary);
-	reftx = xasprintf("%.*s/%s", (int)(slash - in->binary), in->binary,
-	    INSTALL_REFTX_NAME);
-	if (stat(reftx, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    access(reftx, X_OK) == 0)
-		return reftx;
-	fprintf(in->out, "note: '%s' is missing: reference-transaction "
-	    "runs '%s' itself, which slows every ref update (commit, "
-	    "rebase) by a few milliseconds\n", reftx, in->binary);
-	free(reftx);
-	return xstrdup(in->binary);
-}
-
 static int
 install_one(struct install *in, const char *name, struct error *err)
 {
 	char *path = xasprintf("%s/%s", in->dir, name), *target;
 	char *chained = xasprintf("%s%s", path, HOOK_CHAINED_SUFFIX);
-	char *want = link_for(in, name);
+	char *want = xstrdup(in->binary);
 	int i = hook_index(name), moved = 0, rc = 0;
 
 	target = link_target(path);

@@ -14,17 +14,12 @@ enum install_side {
 	INSTALL_ALL,		/* uninstall: whatever is installed */
 };
 
-/* The client's reference-transaction hook, installed next to the binary
- * (src/reftx): libc only, it runs the binary only for what may be a push. */
-#define INSTALL_REFTX_NAME "dotgit-deploy-reftx"
-
 /* The server setting install-hook turns on (and uninstall-hook restores). */
 #define INSTALL_PUSH_OPTIONS_KEY "receive.advertisePushOptions"
 
 /*
  * Link the side's hooks, in the hooks directory (core.hooksPath honored,
- * created when missing), to `binary` (NULL: this program; for
- * reference-transaction, INSTALL_REFTX_NAME beside it). A hook that is
+ * created when missing), to `binary` (NULL: this program). A hook that is
  * not ours is renamed to <name>.dotgit-deploy-chained and keeps running.
  * The server side also sets receive.advertisePushOptions=true. What was
  * done is reported on `out`, one line each. Installing twice changes

@@ -25,7 +25,7 @@ job_set_idem_key(struct job *job)
 	size_t i;
 
 	vars_merge(&sorted, &job->env_vars);
-	if (sorted.n > 1)	/* qsort(NULL, 0, ...) is undefined */
+	if (sorted.n > 1)
 		qsort(sorted.v, sorted.n, sizeof(*sorted.v), var_cmp);
 	in = xasprintf("%s\n%s\n%s", job->project, job->environment,
 	    job->commit);

@@ -12,6 +12,7 @@
 
 #include <git2.h>
 
+#include "dl-git2.h"	/* after git2.h: libgit2 is loaded on first use */
 #include "log.h"
 #include "repo.h"
 #include "xmalloc.h"
@@ -89,6 +90,8 @@ repo_open(struct repo **out, const char *dir, struct error *err)
 	int rc;
 
 	*out = NULL;
+	if (dl_git2_load(err) < 0)
+		return -1;
 	if (git_libgit2_init() < 0)
 		return git_fail(err, "cannot initialize libgit2");
 	rc = dir != NULL ? open_dir(&git, dir, err) : open_env(&git, err);

@@ -33,11 +33,6 @@ def real_bin():
     return os.path.realpath(BIN)
 
 
-def real_reftx():
-    """The small reference-transaction hook built next to the binary."""
-    return os.path.join(os.path.dirname(real_bin()), "dotgit-deploy-reftx")
-
-
 def push(work, env, *args, timeout=60):
     return subprocess.run(["git", "push", *args], cwd=str(work), env=env,
                           capture_output=True, text=True, timeout=timeout)

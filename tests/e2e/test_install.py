@@ -3,7 +3,7 @@ core.hooksPath, the push-options setting, and an exact restore."""
 import os
 
 from conftest import git, run
-from hookfs import hooks_dir, push, real_bin, real_reftx, snapshot
+from hookfs import hooks_dir, push, real_bin, snapshot
 from repos import commit, make_bare, make_repo, write
 
 SUFFIX = ".dotgit-deploy-chained"
@@ -140,7 +140,7 @@ def test_client_install_is_default_in_a_clone(tmp_path, env):
     assert r.stdout.splitlines() == [
         "installed pre-push in '%s': a link to '%s'" % (hooks, real_bin()),
         "installed reference-transaction in '%s': a link to '%s'" % (
-            hooks, real_reftx()),
+            hooks, real_bin()),
     ]
     assert config_get(work, env, "receive.advertisePushOptions") is None
     # a commit still works, and the hook says nothing
@@ -372,25 +372,30 @@ def test_usage_errors(tmp_path, env):
     assert "not a git repository" in r.stderr
 
 
-def test_client_without_reftx_links_the_binary(tmp_path, env):
-    other = tmp_path / "opt" / "dotgit-deploy"
-    os.makedirs(other.parent)
-    os.symlink(real_bin(), other)
+def test_client_replaces_an_old_reftx_link(tmp_path, env):
+    # earlier versions linked reference-transaction to a second program,
+    # dotgit-deploy-reftx: installing again points it at the binary, and
+    # uninstalling removes it either way
     work = tmp_path / "work"
     make_repo(work, env)
     hooks = str(work / ".git" / "hooks")
-    r = install(work, env, "--binary", str(other))
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[1:] == [
-        "note: '%s' is missing: reference-transaction runs '%s' itself, "
-        "which slows every ref update (commit, rebase) by a few "
-        "milliseconds" % (tmp_path / "opt" / "dotgit-deploy-reftx", other),
-        "installed reference-transaction in '%s': a link to '%s'" % (
-            hooks, other),
-    ]
-    # the binary itself serves as reference-transaction too
-    commit(str(work), env, msg="two")
+    before = snapshot(hooks)
+    old = str(tmp_path / "opt" / "dotgit-deploy-reftx")
+    os.symlink(old, os.path.join(hooks, "reference-transaction"))
     r = install(work, env)
     assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1:] == [
+        "updated reference-transaction in '%s': '%s' (was '%s')" % (
+            hooks, real_bin(), old),
+    ]
     assert os.readlink(os.path.join(hooks, "reference-transaction")) == \
-        real_reftx()
+        real_bin()
+    commit(str(work), env, msg="two")
+    os.symlink(old, os.path.join(hooks, "reference-transaction.tmp"))
+    os.replace(os.path.join(hooks, "reference-transaction.tmp"),
+               os.path.join(hooks, "reference-transaction"))
+    r = uninstall(work, env)
+    assert r.returncode == 0, r.stderr
+    assert "removed reference-transaction from '%s'" % hooks in \
+        r.stdout.splitlines()
+    assert snapshot(hooks) == before
