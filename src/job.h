@@ -14,7 +14,7 @@ struct job {
 	char		*id;		/* queue file name; NULL until queued */
 	char		*project;	/* project id, or name to look up */
 	int		 project_is_name;
-	char		*repo;		/* git dir it came from (path filters) */
+	char		*repo;		/* its git dir (for path filters) */
 	char		*ref;		/* full ref: refs/heads/main */
 	char		*branch;	/* "branch" sent: branch or tag name */
 	char		*environment;

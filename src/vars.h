@@ -25,6 +25,7 @@ void		 vars_release(struct vars *);
 /* A valid name is [A-Za-z_][A-Za-z0-9_]* and at most 256 bytes. */
 int		 vars_name_valid(const char *);
 /* Parse "NAME=VALUE" (as given to --set) into vars. */
-int		 vars_set_assignment(struct vars *, const char *, struct error *);
+int		 vars_set_assignment(struct vars *, const char *,
+		    struct error *);
 
 #endif
