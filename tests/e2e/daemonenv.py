@@ -147,14 +147,20 @@ class Server:
         d = os.path.join(self.queue, state)
         out = []
         for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-            with open(os.path.join(d, name)) as f:
-                j = json.load(f)
+            try:
+                with open(os.path.join(d, name)) as f:
+                    j = json.load(f)
+            except FileNotFoundError:
+                continue    # the daemon moved it on meanwhile
             j["id"] = name
             out.append(j)
         return out
 
     def pending(self):
-        return len(self.jobs("new")) + len(self.jobs("cur"))
+        """Jobs in new/ or cur/ (names only: the daemon moves them)."""
+        return sum(len(os.listdir(os.path.join(self.queue, s)))
+                   for s in ("new", "cur")
+                   if os.path.isdir(os.path.join(self.queue, s)))
 
 
 def _deployments(emu):
