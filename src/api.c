@@ -14,6 +14,7 @@
 #include "api.h"
 #include "dl-curl.h"	/* after curl.h: libcurl is loaded on first use */
 #include "log.h"
+#include "utf8.h"
 #include "version.h"
 #include "xmalloc.h"
 
@@ -911,16 +912,10 @@ utf8_clean(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
-	size_t n, i;
+	size_t n;
 
 	while (*p != '\0') {
-		n = *p < 0x80 ? 1 : (*p >= 0xc2 && *p <= 0xdf) ? 2 :
-		    (*p >= 0xe0 && *p <= 0xef) ? 3 :
-		    (*p >= 0xf0 && *p <= 0xf4) ? 4 : 0;
-		for (i = 1; i < n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				n = 0;
-		if (n == 0) {
+		if ((n = utf8_len(p)) == 0) {
 			memcpy(o, "\xef\xbf\xbd", 3);
 			o += 3;
 			p++;

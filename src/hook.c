@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "deliver.h"
+#include "fsio.h"
 #include "hook.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -61,21 +62,11 @@ static int
 input_fd(const char *input, size_t len)
 {
 	int fd = memfd_create("dotgit-deploy-hook-input", MFD_CLOEXEC);
-	size_t off = 0;
-	ssize_t w;
 
 	if (fd < 0)
 		return -1;
-	while (off < len) {
-		if ((w = write(fd, input + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
+	if (fsio_write_all(fd, input, len) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
 		close(fd);
 		return -1;
 	}

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsio.h"
 #include "intent.h"
 #include "xmalloc.h"
 
@@ -170,13 +171,37 @@ intent_parse(struct intent *out, const char *text, struct error *err)
 	return rc;
 }
 
+/* Read fd to its end, or to INTENT_MAXFILE bytes, into *out (a new
+ * NUL-terminated buffer, set in any case); -1 (errno) on a read error. */
+static int
+read_capped(int fd, char **out, size_t *len)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t r;
+
+	*len = 0;
+	do {
+		if (*len == cap) {
+			cap = cap ? cap * 2 : 4096;
+			buf = xreallocarray(buf, cap + 1, 1);
+		}
+		r = read(fd, buf + *len, cap - *len);
+		if (r > 0)
+			*len += (size_t)r;
+	} while ((r > 0 || (r < 0 && errno == EINTR)) &&
+	    *len < INTENT_MAXFILE);
+	buf[*len] = '\0';
+	*out = buf;
+	return r < 0 ? -1 : 0;
+}
+
 int
 intent_load(struct intent *out, const char *path, struct error *err)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t r;
-	int fd, rc;
+	char *buf;
+	size_t len;
+	int fd, rc, r;
 
 	memset(out, 0, sizeof(*out));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -185,40 +210,13 @@ intent_load(struct intent *out, const char *path, struct error *err)
 		return error_set(err, EXIT_FAIL, "cannot read '%s': %s", path,
 		    strerror(errno));
 	}
-	do {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = xreallocarray(buf, cap + 1, 1);
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r > 0)
-			len += (size_t)r;
-	} while ((r > 0 || (r < 0 && errno == EINTR)) &&
-	    len < INTENT_MAXFILE);
+	r = read_capped(fd, &buf, &len);
 	close(fd);
-	buf[len] = '\0';
 	rc = r < 0 ? error_set(err, EXIT_FAIL, "cannot read '%s': %s", path,
 	    strerror(errno)) : intent_parse(out, buf, err);
 	free(buf);
 	if (rc < 0)
 		return error_wrap(err, "'%s'", path);
-	return 0;
-}
-
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, buf, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
 	return 0;
 }
 
@@ -229,7 +227,7 @@ intent_save(const struct intent *in, const char *path, struct error *err)
 	int fd, rc = 0;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, text, strlen(text)) < 0 ||
+	if (fd < 0 || fsio_write_all(fd, text, strlen(text)) < 0 ||
 	    close(fd) < 0 || rename(tmp, path) < 0) {
 		rc = error_set(err, EXIT_FAIL, "cannot write '%s': %s", path,
 		    strerror(errno));
@@ -424,26 +422,14 @@ intent_proc_start(long pid, long *ppid)
 char *
 intent_proc_cmdline(long pid, size_t *len)
 {
-	char path[64], *buf = NULL;
-	size_t cap = 0;
-	ssize_t r;
+	char path[64], *buf;
 	int fd;
 
 	*len = 0;
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
-	do {
-		if (*len == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = xreallocarray(buf, cap + 1, 1);
-		}
-		r = read(fd, buf + *len, cap - *len);
-		if (r > 0)
-			*len += (size_t)r;
-	} while ((r > 0 || (r < 0 && errno == EINTR)) &&
-	    *len < INTENT_MAXFILE);
+	(void)read_capped(fd, &buf, len);
 	close(fd);
-	buf[*len] = '\0';
 	return buf;
 }

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "plan.h"
 #include "rules.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define MAX_PUSH_OPTIONS	1000
@@ -105,17 +106,6 @@ plan_push_options_release(struct push_options *opts)
 	memset(opts, 0, sizeof(*opts));
 }
 
-/* 1 if s is valid UTF-8 without control characters. */
-static int
-printable_utf8(const char *s)
-{
-	char *e = log_escape(s, 0);
-	int same = strcmp(e, s) == 0;
-
-	free(e);
-	return same;
-}
-
 static int
 has_skip_marker(const char *msg)
 {
@@ -204,7 +194,8 @@ plan_rules(struct plan *p, const struct config *cfg,
 		verdict(p, PLAN_SKIP, "deleted: nothing to deploy");
 		return -1;
 	}
-	if (!printable_utf8(up->ref)) {
+	/* A backslash too, as ever (git refuses it in ref names). */
+	if (!utf8_printable(up->ref, 0) || strchr(up->ref, '\\') != NULL) {
 		verdict(p, PLAN_ERROR, "the ref name is not printable UTF-8, "
 		    "which the API cannot carry");
 		return -1;

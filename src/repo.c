@@ -409,18 +409,15 @@ expand_home(char **out, const char *p, struct error *err)
 	return 0;
 }
 
-int
-repo_config_get(char **out, struct repo *r, const char *key,
+/* The string at key in cfg (NULL if unset) into out; frees cfg. */
+static int
+config_string(char **out, git_config *cfg, const char *key,
     struct error *err)
 {
-	git_config *cfg = NULL;
 	const char *v;
 	char buf[ESCBUF];
 	int rc;
 
-	*out = NULL;
-	if (git_repository_config_snapshot(&cfg, r->git) < 0)
-		return git_fail(err, "reading git config");
 	rc = git_config_get_string(&v, cfg, key);
 	if (rc == 0)
 		*out = xstrdup(v);
@@ -428,6 +425,18 @@ repo_config_get(char **out, struct repo *r, const char *key,
 		git_fail(err, "reading git config '%s'", esc(buf, key));
 	git_config_free(cfg);
 	return rc == 0 || rc == GIT_ENOTFOUND ? 0 : -1;
+}
+
+int
+repo_config_get(char **out, struct repo *r, const char *key,
+    struct error *err)
+{
+	git_config *cfg = NULL;
+
+	*out = NULL;
+	if (git_repository_config_snapshot(&cfg, r->git) < 0)
+		return git_fail(err, "reading git config");
+	return config_string(out, cfg, key, err);
 }
 
 int
@@ -949,20 +958,11 @@ repo_config_get_local(char **out, struct repo *r, const char *key,
     struct error *err)
 {
 	git_config *cfg;
-	const char *v;
-	char buf[ESCBUF];
-	int rc;
 
 	*out = NULL;
 	if (local_config(&cfg, r, 1, err) < 0)
 		return -1;
-	rc = git_config_get_string(&v, cfg, key);
-	if (rc == 0)
-		*out = xstrdup(v);
-	else if (rc != GIT_ENOTFOUND)
-		git_fail(err, "reading git config '%s'", esc(buf, key));
-	git_config_free(cfg);
-	return rc == 0 || rc == GIT_ENOTFOUND ? 0 : -1;
+	return config_string(out, cfg, key, err);
 }
 
 int

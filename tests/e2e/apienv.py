@@ -4,27 +4,13 @@ import os
 import pytest
 
 from harness import Emulator
-from repos import write
+from repos import PRODUCTION_ENV, RULES, write
 
 
 def config_text(emu, extra="", project="id = proj_8f2a9c", key_file=None,
                 rules=None):
-    rules = rules if rules is not None else """\
-[branch "main"]
-environment = production
-
-[branch "release/*"]
-environment = staging
-
-[branch "feature/**"]
-environment = preview
-
-[tag "v*"]
-environment = production
-
-[environment "production"]
-NEXT_PUBLIC_API_URL = https://api.example.com
-"""
+    if rules is None:
+        rules = RULES + "\n" + PRODUCTION_ENV
     api = "[api]\nurl = %s\nca_file = %s\n" % (emu.url, emu.ca)
     if key_file:
         api += "key_file = %s\n" % key_file

@@ -11,21 +11,7 @@ import time
 
 from conftest import BIN, git
 from harness import Emulator, wait_until
-from repos import commit, make_bare, make_repo, write
-
-RULES = """\
-[branch "main"]
-environment = production
-
-[branch "release/*"]
-environment = staging
-
-[branch "feature/**"]
-environment = preview
-
-[tag "v*"]
-environment = production
-"""
+from repos import RULES, commit, make_bare, make_repo, write
 
 
 def daemon_config(emu, key, queue, plan=100000, daemon="", hook="queue",

@@ -3,13 +3,8 @@ import os
 
 from conftest import git
 
-CONFIG = """\
-[api]
-url = https://api.example.test/v1
-
-[project]
-id = proj_8f2a9c
-
+# The branch rules most tests deploy with.
+RULES = """\
 [branch "main"]
 environment = production
 
@@ -21,13 +16,25 @@ environment = preview
 
 [tag "v*"]
 environment = production
+"""
 
+PRODUCTION_ENV = """\
 [environment "production"]
 NEXT_PUBLIC_API_URL = https://api.example.com
+"""
 
+CONFIG = """\
+[api]
+url = https://api.example.test/v1
+
+[project]
+id = proj_8f2a9c
+
+%s
+%s
 [environment "preview"]
 NEXT_PUBLIC_API_URL = https://staging-api.example.com
-"""
+""" % (RULES, PRODUCTION_ENV)
 
 
 def write(path, text, mode=None):

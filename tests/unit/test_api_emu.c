@@ -5,7 +5,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
@@ -20,13 +19,12 @@
 #include "api.h"
 #include "job.h"
 #include "xmalloc.h"
+#include "unit_util.h"
 
 #define PYTHON		"/usr/bin/python3"
 #define EMULATOR	"tests/emulator/emulator.py"
 #define KEY		"gl_api_test_key_0123456789"
 #define MAX_FLAGS	16
-
-extern char **environ;
 
 struct emu {
 	pid_t		 pid;
@@ -202,15 +200,6 @@ group_setup(void **state)
 }
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 group_teardown(void **state)
 {
 	int i;
@@ -220,7 +209,7 @@ group_teardown(void **state)
 		if (running[i] != 0)
 			stop_pid(running[i]);
 	if (top[0] != '\0')
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		unit_rm_rf(top);
 	return 0;
 }
 

@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "log.h"
 #include "rules.h"
 #include "xmalloc.h"
+#include "unit_util.h"
 
 #define BASE \
 	"[project]\n" \
@@ -907,20 +907,10 @@ setup_dir(void **state)
 }
 
 static int
-remove_one(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown_dir(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return unit_rm_rf(tmpdir);
 }
 
 static void

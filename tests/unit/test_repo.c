@@ -6,74 +6,23 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "repo.h"
 #include "xmalloc.h"
+#include "unit_util.h"
 
-#define MAXARGS	32
 #define HEX20	"0123456789abcdefABCD"
 #define ZERO20	"00000000000000000000"
 
 static char root[PATH_MAX];	/* realpath of this run's temp dir */
-
-/* Run `git -C dir args...` (NULL-terminated); its stdout into out. */
-static int
-git_run(char *out, size_t outsz, const char *dir, ...)
-{
-	const char *argv[MAXARGS];
-	va_list ap;
-	size_t n = 0, got = 0;
-	ssize_t r;
-	int fd[2], status;
-	pid_t pid;
-
-	argv[n++] = "git";
-	argv[n++] = "-C";
-	argv[n++] = dir;
-	va_start(ap, dir);
-	while ((argv[n] = va_arg(ap, const char *)) != NULL && n < MAXARGS - 1)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	if (pipe(fd) < 0)
-		return -1;
-	if ((pid = fork()) == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		execvp("git", (char *const *)argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	while (out != NULL && got + 1 < outsz &&
-	    (r = read(fd[0], out + got, outsz - got - 1)) > 0)
-		got += (size_t)r;
-	close(fd[0]);
-	if (out != NULL) {
-		out[got] = '\0';
-		while (got > 0 && out[got - 1] == '\n')
-			out[--got] = '\0';
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define GIT(dir, ...) \
-	assert_int_equal(git_run(NULL, 0, (dir), __VA_ARGS__, (char *)NULL), 0)
-#define GITOUT(buf, dir, ...) \
-	assert_int_equal(git_run((buf), sizeof(buf), (dir), __VA_ARGS__, \
-	    (char *)NULL), 0)
 
 static void
 write_file(const char *dir, const char *name, const char *text)
@@ -881,15 +830,6 @@ test_oid_helpers(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 group_setup(void **state)
 {
 	static const char *drop[] = { "GIT_DIR", "GIT_WORK_TREE",
@@ -911,11 +851,7 @@ group_setup(void **state)
 		return -1;
 	setenv("HOME", home, 1);
 	free(home);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "Test", 1);
-	setenv("GIT_AUTHOR_EMAIL", "t@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "Test", 1);
-	setenv("GIT_COMMITTER_EMAIL", "t@example.com", 1);
+	unit_git_identity();
 	setenv("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z", 1);
 	setenv("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z", 1);
 	return 0;
@@ -925,7 +861,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	return nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return unit_rm_rf(root);
 }
 
 int

@@ -8,65 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "repo.h"
 #include "xmalloc.h"
-
-/* Run `git -C dir args...`; its first line of stdout into out. */
-static int
-git_run(char *out, size_t outsz, const char *dir, ...)
-{
-	const char *argv[16];
-	va_list ap;
-	size_t n = 0, got = 0;
-	ssize_t r;
-	int fd[2], status;
-	pid_t pid;
-
-	argv[n++] = "git";
-	argv[n++] = "-C";
-	argv[n++] = dir;
-	va_start(ap, dir);
-	while ((argv[n] = va_arg(ap, const char *)) != NULL && n < 15)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	if (pipe(fd) < 0)
-		return -1;
-	if ((pid = fork()) == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		execvp("git", (char *const *)argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	while (out != NULL && got + 1 < outsz &&
-	    (r = read(fd[0], out + got, outsz - got - 1)) > 0)
-		got += (size_t)r;
-	close(fd[0]);
-	if (out != NULL) {
-		out[got] = '\0';
-		out[strcspn(out, "\n")] = '\0';
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define GIT(dir, ...) \
-	assert_int_equal(git_run(NULL, 0, (dir), __VA_ARGS__, (char *)NULL), 0)
-#define GITOUT(buf, dir, ...) \
-	assert_int_equal(git_run((buf), sizeof(buf), (dir), __VA_ARGS__, \
-	    (char *)NULL), 0)
+#include "unit_util.h"
 
 static void
 test_list_refs(void **state)
 {
-	char tmpl[] = "/tmp/dd-refs-XXXXXX", main_id[64], tag_id[64];
+	char main_id[64], tag_id[64];
 	struct repo_ref *refs = NULL;
 	struct repo *r = NULL;
 	struct error err;
@@ -74,13 +26,8 @@ test_list_refs(void **state)
 	char *d;
 
 	(void)state;
-	d = mkdtemp(tmpl);
-	assert_non_null(d);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "t", 1);
-	setenv("GIT_AUTHOR_EMAIL", "t@x", 1);
-	setenv("GIT_COMMITTER_NAME", "t", 1);
-	setenv("GIT_COMMITTER_EMAIL", "t@x", 1);
+	d = unit_tmpdir();
+	unit_git_identity();
 	GIT(d, "init", "-q", "-b", "main");
 	GIT(d, "commit", "-q", "--allow-empty", "-m", "one");
 	GIT(d, "branch", "feature/x");
@@ -107,17 +54,7 @@ test_list_refs(void **state)
 	assert_string_equal(refs[4].oid, tag_id);	/* not peeled */
 	repo_refs_free(refs, n);
 	repo_free(r);
-	{
-		char *argv[] = { (char *)"rm", (char *)"-rf", d, NULL };
-		pid_t pid = fork();
-		int st;
-
-		if (pid == 0) {
-			execvp("rm", argv);
-			_exit(127);
-		}
-		waitpid(pid, &st, 0);
-	}
+	unit_rmtree(d);
 }
 
 int

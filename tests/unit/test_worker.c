@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -32,57 +31,11 @@ struct fixture {
 	struct worker	*worker;
 };
 
-/* Run `git -C dir args...`; the first line of its stdout into out. */
-static int
-git_run(char *out, size_t outsz, const char *dir, ...)
-{
-	const char *argv[16];
-	size_t n = 0, got = 0;
-	ssize_t r;
-	va_list ap;
-	int fd[2], status;
-	pid_t pid;
-
-	argv[n++] = "git";
-	argv[n++] = "-C";
-	argv[n++] = dir;
-	va_start(ap, dir);
-	while ((argv[n] = va_arg(ap, const char *)) != NULL && n < 15)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	if (pipe(fd) < 0)
-		return -1;
-	if ((pid = fork()) == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		execvp("git", (char *const *)argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	while (out != NULL && got + 1 < outsz &&
-	    (r = read(fd[0], out + got, outsz - got - 1)) > 0)
-		got += (size_t)r;
-	close(fd[0]);
-	if (out != NULL) {
-		out[got] = '\0';
-		out[strcspn(out, "\n")] = '\0';
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define GIT(dir, ...) \
-	assert_int_equal(git_run(NULL, 0, (dir), __VA_ARGS__, (char *)NULL), 0)
-
 /* Commit a change to `file`, its id into out. */
 static void
 change(struct fixture *f, const char *file, char out[OID_HEXSZ + 1])
 {
 	char *path = xasprintf("%s/%s", f->repo, file);
-	char buf[64];
 	FILE *fp;
 
 	fp = fopen(path, "a");
@@ -91,9 +44,8 @@ change(struct fixture *f, const char *file, char out[OID_HEXSZ + 1])
 	fclose(fp);
 	GIT(f->repo, "add", "-A");
 	GIT(f->repo, "commit", "-q", "-m", file);
-	assert_int_equal(git_run(buf, sizeof(buf), f->repo, "rev-parse",
+	assert_int_equal(unit_git(out, OID_HEXSZ + 1, f->repo, "rev-parse",
 	    "HEAD", (char *)NULL), 0);
-	memcpy(out, buf, OID_HEXSZ + 1);
 	free(path);
 }
 
@@ -108,11 +60,7 @@ setup(void **state)
 	f->repo = xasprintf("%s/repo", f->dir);
 	web = xasprintf("%s/web", f->repo);
 	docs = xasprintf("%s/docs", f->repo);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_AUTHOR_NAME", "t", 1);
-	setenv("GIT_AUTHOR_EMAIL", "t@x", 1);
-	setenv("GIT_COMMITTER_NAME", "t", 1);
-	setenv("GIT_COMMITTER_EMAIL", "t@x", 1);
+	unit_git_identity();
 	setenv("DOTGIT_API_KEY", KEY, 1);
 	GIT(f->dir, "init", "-q", "-b", "main", f->repo);
 	assert_int_equal(mkdir(web, 0700), 0);
@@ -327,8 +275,7 @@ test_verify_peels_and_rekeys(void **state)
 	struct error err;
 
 	GIT(f->repo, "tag", "-a", "v1", "-m", "release");
-	assert_int_equal(git_run(tag, sizeof(tag), f->repo, "rev-parse", "v1",
-	    (char *)NULL), 0);
+	GITOUT(tag, f->repo, "rev-parse", "v1");
 	make_job(f, &branch, f->c[2]);
 	make_job(f, &job, tag);
 	job.verify = 1;
@@ -359,8 +306,7 @@ test_verify_skip_marker_and_missing_object(void **state)
 
 	GIT(f->repo, "commit", "-q", "--allow-empty", "-m",
 	    "docs [skip deploy]");
-	assert_int_equal(git_run(head, sizeof(head), f->repo, "rev-parse",
-	    "HEAD", (char *)NULL), 0);
+	GITOUT(head, f->repo, "rev-parse", "HEAD");
 	make_job(f, &job, head);
 	job.verify = 1;
 	worker_send(f->worker, &job, 0, &res);

@@ -1,12 +1,16 @@
-/* unit_util.h -- helpers shared by unit tests: temp dirs, files, stderr */
+/* unit_util.h -- helpers shared by unit tests: temp dirs, files, stderr,
+ * real git */
 #ifndef DD_UNIT_UTIL_H
 #define DD_UNIT_UTIL_H
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,12 +41,20 @@ unit_tmpdir(void)
 	return p;
 }
 
+/* Remove dir and all below it. */
+static inline int
+unit_rm_rf(const char *dir)
+{
+	return nftw(dir, unit_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* unit_rm_rf, then free the path. */
 static inline void
 unit_rmtree(char *dir)
 {
 	if (dir == NULL)
 		return;
-	nftw(dir, unit_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	unit_rm_rf(dir);
 	free(dir);
 }
 
@@ -124,6 +136,80 @@ unit_stderr_end(void)
 	s = unit_slurp(unit_stderr_path);
 	unlink(unit_stderr_path);
 	return s;
+}
+
+extern char **environ;
+
+#define UNIT_GIT_MAXARGS	32
+
+/* Run `git -C dir args...` (NULL-terminated); its stdout, trailing
+ * newlines cut, into out unless out is NULL. Returns git's exit status,
+ * or -1 if it could not be run. */
+static inline int
+unit_git(char *out, size_t outsz, const char *dir, ...)
+{
+	const char *argv[UNIT_GIT_MAXARGS];
+	posix_spawn_file_actions_t fa;
+	char sink[512];
+	va_list ap;
+	size_t n = 0, got = 0;
+	ssize_t r;
+	int fd[2], status, rc;
+	pid_t pid;
+
+	argv[n++] = "git";
+	argv[n++] = "-C";
+	argv[n++] = dir;
+	va_start(ap, dir);
+	while ((argv[n] = va_arg(ap, const char *)) != NULL &&
+	    n < UNIT_GIT_MAXARGS - 1)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (pipe(fd) < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	posix_spawn_file_actions_addclose(&fa, fd[1]);
+	rc = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv,
+	    environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	while (out != NULL && got + 1 < outsz &&
+	    (r = read(fd[0], out + got, outsz - got - 1)) > 0)
+		got += (size_t)r;
+	while (read(fd[0], sink, sizeof(sink)) > 0)
+		;
+	close(fd[0]);
+	if (out != NULL && outsz > 0) {
+		out[got] = '\0';
+		while (got > 0 && out[got - 1] == '\n')
+			out[--got] = '\0';
+	}
+	if (rc != 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* unit_git that must exit 0; GITOUT also keeps its stdout in buf (an
+ * array). Use them where cmocka.h is included. */
+#define GIT(dir, ...) \
+	assert_int_equal(unit_git(NULL, 0, (dir), __VA_ARGS__, \
+	    (char *)NULL), 0)
+#define GITOUT(buf, dir, ...) \
+	assert_int_equal(unit_git((buf), sizeof(buf), (dir), __VA_ARGS__, \
+	    (char *)NULL), 0)
+
+/* Make git leave system config alone and commit as a fixed author. */
+static inline void
+unit_git_identity(void)
+{
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_AUTHOR_NAME", "Test", 1);
+	setenv("GIT_AUTHOR_EMAIL", "t@example.com", 1);
+	setenv("GIT_COMMITTER_NAME", "Test", 1);
+	setenv("GIT_COMMITTER_EMAIL", "t@example.com", 1);
 }
 
 #endif
