@@ -199,17 +199,6 @@ out:
 
 /* ---- shared by the three hooks ---- */
 
-static void
-on_alarm(int sig)
-{
-	static const char msg[] = "dotgit-deploy: time budget ([hook] "
-	    "timeout) used up; stopping\n";
-
-	(void)sig;
-	(void)!write(2, msg, sizeof(msg) - 1);
-	_exit(EXIT_FAIL);
-}
-
 /*
  * The `git push` this hook runs for: the parent, or an ancestor when a
  * script stands between git and us (a hook that calls dotgit-deploy).
@@ -824,7 +813,7 @@ client_reference_transaction(struct ctx *ctx, int argc, char **argv,
 		return error_set(err, EXIT_USAGE, "usage: dotgit-deploy hook "
 		    "reference-transaction STATE");
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGALRM, on_alarm);
+	hook_watchdog();
 	if (hook_read_input(&input, &len, 0, err) < 0)
 		error_print(err);
 	error_clear(err);
@@ -1002,7 +991,7 @@ client_post_push(struct ctx *ctx, int argc, char **argv, struct error *err)
 	long pid;
 
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGALRM, on_alarm);
+	hook_watchdog();
 	if (argc > 2)
 		return error_set(err, EXIT_USAGE, "usage: dotgit-deploy hook "
 		    "post-push [PID]");

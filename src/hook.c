@@ -282,12 +282,18 @@ hook_deliver(const struct config *cfg, struct repo *repo,
 static void
 on_alarm(int sig)
 {
-	static const char msg[] = "dotgit-deploy: hook time budget used up; "
-	    "stopping so the push is not held\n";
+	static const char msg[] = "dotgit-deploy: hook time budget ([hook] "
+	    "timeout) used up; stopping so git is not held\n";
 
 	(void)sig;
 	(void)!write(2, msg, sizeof(msg) - 1);
 	_exit(EXIT_FAIL);
+}
+
+void
+hook_watchdog(void)
+{
+	signal(SIGALRM, on_alarm);
 }
 
 /* Where the hook that git ran lives: next to argv[0], or the repo's
@@ -421,7 +427,7 @@ hook_post_receive(struct ctx *ctx, int argc, char **argv, struct error *err)
 	size_t len = 0;
 	int status = 0, rc;
 
-	signal(SIGALRM, on_alarm);
+	hook_watchdog();
 	signal(SIGPIPE, SIG_IGN);
 	if (hook_read_input(&input, &len, 0, err) < 0)
 		error_print(err);

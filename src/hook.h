@@ -33,6 +33,10 @@ void	hook_updates_free(struct ref_update *, size_t);
 int	hook_deliver(const struct config *, struct repo *,
 	    const struct ref_update *, size_t, const struct push_options *);
 
+/* On SIGALRM (armed with alarm() around deliveries in direct mode), say
+ * the time budget is used up and exit at once: git is never held. */
+void	hook_watchdog(void);
+
 int	hook_post_receive(struct ctx *, int, char **, struct error *);
 
 #endif
