@@ -218,52 +218,16 @@ plan_rules(struct plan *p, const struct config *cfg,
 	return 0;
 }
 
-void
-plan_update(struct plan *p, const struct config *cfg, struct repo *repo,
+/* Map the ref to a job whose commit is the pushed id, not yet peeled. */
+static void
+plan_map(struct plan *p, const struct config *cfg, const char *git_dir,
     const struct ref_update *up, const struct push_options *opts,
     int flags)
 {
-	struct error err;
 	const char *name, *env;
-	char commit[OID_HEXSZ + 1], *msg = NULL;
 
 	memset(p, 0, sizeof(*p));
-	error_clear(&err);
 	if (plan_rules(p, cfg, up, opts, flags, &name) < 0)
-		return;
-	env = opts->environment != NULL ? opts->environment :
-	    p->rule->environment;
-	if (repo_resolve(commit, repo, up->new, &err) < 0) {
-		verdict(p, PLAN_ERROR, "%s", err.msg);
-		return;
-	}
-	if (!(flags & PLAN_EXPLICIT)) {
-		if (repo_commit_message(&msg, repo, commit, &err) < 0) {
-			verdict(p, PLAN_ERROR, "%s", err.msg);
-			return;
-		}
-		if (has_skip_marker(msg)) {
-			free(msg);
-			verdict(p, PLAN_SKIP, SKIP_REASON);
-			return;
-		}
-		free(msg);
-	}
-	memcpy(p->job.commit, commit, sizeof(commit));
-	fill_job(&p->job, cfg, repo != NULL ? repo_git_dir(repo) : NULL, up,
-	    name, env, opts, p->rule);
-	p->verdict = PLAN_DEPLOY;
-}
-
-void
-plan_update_deferred(struct plan *p, const struct config *cfg,
-    const char *git_dir, const struct ref_update *up,
-    const struct push_options *opts)
-{
-	const char *name, *env;
-
-	memset(p, 0, sizeof(*p));
-	if (plan_rules(p, cfg, up, opts, 0, &name) < 0)
 		return;
 	env = opts->environment != NULL ? opts->environment :
 	    p->rule->environment;
@@ -271,6 +235,35 @@ plan_update_deferred(struct plan *p, const struct config *cfg,
 	p->job.verify = 1;
 	fill_job(&p->job, cfg, git_dir, up, name, env, opts, p->rule);
 	p->verdict = PLAN_DEPLOY;
+}
+
+void
+plan_update(struct plan *p, const struct config *cfg, struct repo *repo,
+    const struct ref_update *up, const struct push_options *opts,
+    int flags)
+{
+	struct error err;
+	char *skip = NULL;
+
+	plan_map(p, cfg, repo_git_dir(repo), up, opts, flags);
+	if (p->verdict != PLAN_DEPLOY)
+		return;
+	error_clear(&err);
+	if (flags & PLAN_EXPLICIT)	/* resolved by the caller */
+		p->job.verify = 0;
+	else if (plan_verify(&p->job, repo, &skip, &err) < 0)
+		verdict(p, PLAN_ERROR, "%s", err.msg);
+	else if (skip != NULL)
+		verdict(p, PLAN_SKIP, "%s", skip);
+	free(skip);
+}
+
+void
+plan_update_deferred(struct plan *p, const struct config *cfg,
+    const char *git_dir, const struct ref_update *up,
+    const struct push_options *opts)
+{
+	plan_map(p, cfg, git_dir, up, opts, 0);
 }
 
 int
