@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "clock.h"
 #include "dl-curl.h"	/* after curl.h: libcurl is loaded on first use */
 #include "log.h"
 #include "utf8.h"
@@ -98,7 +99,6 @@ static const struct field project_fields[] = {
 	{ NULL, 0, 0, 0 }
 };
 
-static long long	 now_ms(void);
 static void		 sleep_ms(long long);
 static int		 check_url(const char *, struct error *);
 static int		 check_key(const char *, struct error *);
@@ -129,22 +129,13 @@ static char		*escape_id(const char *);
 
 /* Time. */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 sleep_ms(long long ms)
 {
-	long long end = now_ms() + ms, left;
+	long long end = clock_ms() + ms, left;
 	struct timespec ts;
 
-	while ((left = end - now_ms()) > 0) {
+	while ((left = end - clock_ms()) > 0) {
 		ts.tv_sec = (time_t)(left / 1000);
 		ts.tv_nsec = (long)(left % 1000) * 1000000;
 		if (nanosleep(&ts, NULL) == 0)
@@ -255,7 +246,7 @@ api_open(struct api **out, const struct config *cfg, const char *key,
 	api->timeout_ms = (cfg->api_timeout > 0 ? cfg->api_timeout : 10) *
 	    1000L;
 	api->budget = budget > 0 ? budget : 0;
-	api->deadline = budget > 0 ? now_ms() + budget * 1000LL : 0;
+	api->deadline = budget > 0 ? clock_ms() + budget * 1000LL : 0;
 	api->attempts = API_ATTEMPTS;
 	api->rl.limit = api->rl.remaining = api->rl.retry_after = -1;
 	api->rl.reset = -1;
@@ -428,7 +419,7 @@ request_timeout(const struct api *api)
 
 	if (api->deadline == 0)
 		return api->timeout_ms;
-	left = api->deadline - now_ms();
+	left = api->deadline - clock_ms();
 	if (left <= 0)
 		return -1;
 	return left < api->timeout_ms ? (long)left : api->timeout_ms;
@@ -471,7 +462,7 @@ static int
 transfer(struct api *api, const struct req *rq, long *status,
     struct error *err)
 {
-	long ms = request_timeout(api), t0 = (long)now_ms();
+	long ms = request_timeout(api), t0 = (long)clock_ms();
 	CURLcode rc;
 	int retry = 0;
 
@@ -485,13 +476,13 @@ transfer(struct api *api, const struct req *rq, long *status,
 	if (rc != CURLE_OK) {
 		transport_error(api, rc, &retry, err);
 		log_debug("%s %s: failed after %ld ms: %s", rq->method,
-		    rq->url, (long)now_ms() - t0, err->msg);
+		    rq->url, (long)clock_ms() - t0, err->msg);
 		return retry ? -2 : -1;
 	}
 	curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, status);
 	read_ratelimit(api);
 	log_debug("%s %s: HTTP %ld, %zu bytes, %ld ms", rq->method, rq->url,
-	    *status, api->resp.len, (long)now_ms() - t0);
+	    *status, api->resp.len, (long)clock_ms() - t0);
 	return 0;
 }
 
@@ -627,7 +618,7 @@ call(struct api *api, const struct req *rq, struct error *err)
 		    (api->cancel != NULL && *api->cancel))
 			return -1;
 		w = wait > 0 ? wait : backoff_ms(attempt);
-		limit = api->deadline ? api->deadline - now_ms() :
+		limit = api->deadline ? api->deadline - clock_ms() :
 		    MAX_WAIT_UNBOUNDED * 1000LL;
 		if (w >= limit)
 			return -1;
@@ -873,7 +864,7 @@ api_wait_deployment(struct api *api, struct api_deployment *out,
     const char *id, int timeout,
     void (*progress)(const struct api_deployment *), struct error *err)
 {
-	long long end = now_ms() + timeout * 1000LL, delay = POLL_FIRST_MS;
+	long long end = clock_ms() + timeout * 1000LL, delay = POLL_FIRST_MS;
 	char *last = NULL, *shown;
 
 	memset(out, 0, sizeof(*out));
@@ -890,7 +881,7 @@ api_wait_deployment(struct api *api, struct api_deployment *out,
 			free(last);
 			return 0;
 		}
-		if (now_ms() + delay > end) {
+		if (clock_ms() + delay > end) {
 			shown = log_escape(id, SHOW_MAX);
 			error_temp(err, "deployment '%s' is still %s after "
 			    "%d s", shown, out->status, timeout);

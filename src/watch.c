@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "intent.h"
 #include "watch.h"
 #include "xmalloc.h"
@@ -83,15 +84,6 @@ watch_spawn(char *const argv[], const char *log_path, struct error *err)
 	return 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Without pidfd: look every 100 ms. */
 static int
 poll_exit(long pid, unsigned long long start, long long deadline)
@@ -99,7 +91,7 @@ poll_exit(long pid, unsigned long long start, long long deadline)
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 
 	while (intent_proc_start(pid, NULL) == start) {
-		if (now_ms() >= deadline)
+		if (clock_ms() >= deadline)
 			return -1;
 		nanosleep(&tick, NULL);
 	}
@@ -109,7 +101,7 @@ poll_exit(long pid, unsigned long long start, long long deadline)
 int
 watch_wait_exit(long pid, unsigned long long start, int max_seconds)
 {
-	long long deadline = now_ms() + (long long)max_seconds * 1000, left;
+	long long deadline = clock_ms() + (long long)max_seconds * 1000, left;
 	struct pollfd pfd;
 	int fd, rc = -1;
 
@@ -122,7 +114,7 @@ watch_wait_exit(long pid, unsigned long long start, int max_seconds)
 	}
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while ((left = deadline - now_ms()) > 0) {
+	while ((left = deadline - clock_ms()) > 0) {
 		pfd.revents = 0;
 		if (poll(&pfd, 1, left > 60000 ? 60000 : (int)left) > 0) {
 			rc = 0;
@@ -221,7 +213,7 @@ read_until(char **buf, size_t *len, int fd, long long deadline)
 			*buf = xreallocarray(*buf, cap + 1, 1);
 		}
 		(*buf)[*len] = '\0';
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - clock_ms()) <= 0)
 			return -1;
 		if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) <= 0)
 			continue;
@@ -259,7 +251,7 @@ int
 watch_ls_remote(char (*oids)[OID_HEXSZ + 1], const char *url,
     char *const *refs, size_t n, int timeout, struct error *err)
 {
-	long long deadline = now_ms() + (long long)timeout * 1000;
+	long long deadline = clock_ms() + (long long)timeout * 1000;
 	char *buf = NULL;
 	size_t len, i;
 	int fd = -1, ws, late;
