@@ -302,6 +302,7 @@ deliver_refs(struct ctx *ctx, const struct intent_push *p,
 		config_release(&cfg);
 		return -1;
 	}
+	plan_push_options_init(&opts, JOB_PUSH);
 	for (i = 0; i < p->noptions; i++)
 		plan_push_option(&opts, p->options[i]);
 	ups = xcalloc(n, sizeof(*ups));

@@ -41,6 +41,7 @@ parse_args(struct deploy_args *a, int argc, char **argv, struct error *err)
 {
 	int ch;
 
+	plan_push_options_init(&a->opts, JOB_MANUAL);	/* a new request */
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "ne:s:", long_options,

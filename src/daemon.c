@@ -1,6 +1,5 @@
 /* daemon.c -- event loop: queue watch, pacing, retries, repo watch */
 #include <errno.h>
-#include <glob.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,6 +18,7 @@
 #include "plan.h"
 #include "queue.h"
 #include "ratelimit.h"
+#include "served.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -35,13 +35,26 @@
 struct daemon {
 	struct ctx		*ctx;		/* ctx->config: in force */
 	struct queue		*queue;
+	char			*state;		/* private state directory */
 	struct ledger		*ledger;
 	struct worker		*worker;
+	struct served		 served;	/* [daemon] repos */
 	struct ratelimit	 rl;
 	int			 ino;		/* inotify on new/, or -1 */
 	double			 next_watch;	/* next look at the repos */
+	double			 next_prune;	/* next ledger clean-up */
+	int			 rescanned;	/* served: this pass */
 	sigset_t		 sigs;		/* ours: blocked but in waits */
 	sigset_t		 waitmask;	/* the mask while waiting */
+};
+
+/* A pending job as the daemon sees it: the claim read from the queue,
+ * and what the configuration and the repository make of it. */
+struct pending {
+	struct job		*claim;	/* borrowed from the listing */
+	const struct config	*cfg;	/* its repository's */
+	struct plan		 plan;	/* PLAN_DEPLOY: plan.job is sent */
+	int			 live;	/* still to send in this pass */
 };
 
 /* (project, environment) pairs that must wait: strict order. */
@@ -55,14 +68,20 @@ static volatile sig_atomic_t	stop_flag, reload_flag;
 static void	on_signal(int);
 static void	notify(const char *);
 static int	setup(struct daemon *, struct error *);
+static void	prune(struct daemon *);
 static void	teardown(struct daemon *);
 static void	loop(struct daemon *);
 static void	wait_events(struct daemon *, double);
 static double	run_queue(struct daemon *);
-static void	coalesce(struct daemon *, struct job *, size_t);
+static void	coalesce(struct daemon *, struct pending *, size_t);
 static int	pace(struct daemon *);
-static int	verify(struct daemon *, struct job *);
-static int	process(struct daemon *, struct job *);
+static void	settle(struct daemon *, struct pending *);
+static double	send_due(struct daemon *, struct pending *, size_t);
+static int	process(struct daemon *, struct pending *);
+static void	finish(struct daemon *, struct job *, const char *,
+		    const char *);
+static void	fail(struct daemon *, struct job *, const char *,
+		    const char *);
 static void	account(struct daemon *, const struct worker_result *,
 		    double);
 static void	conclude(struct daemon *, struct job *,
@@ -71,7 +90,7 @@ static void	retry_later(struct daemon *, struct job *, const char *,
 		    const struct error *);
 static void	reload(struct daemon *);
 static void	watch_repos(struct daemon *);
-static void	watch_repo(struct daemon *, const char *);
+static void	watch_repo(struct daemon *, const struct served_repo *);
 
 static void
 on_signal(int sig)
@@ -189,6 +208,64 @@ watch_queue(struct daemon *dm)
 	dm->ino = -1;
 }
 
+/* Make dir and its missing parents, private. */
+static int
+make_dirs(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+	int rc = 0;
+
+	for (s = p + 1; rc == 0 && (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+/* [daemon] state, else systemd's StateDirectory=, else the XDG state
+ * directory of the daemon's user. */
+static char *
+state_path(void)
+{
+	const char *s;
+
+	if ((s = getenv("STATE_DIRECTORY")) != NULL && s[0] == '/')
+		return xstrndup(s, strcspn(s, ":"));
+	if ((s = getenv("XDG_STATE_HOME")) != NULL && s[0] == '/')
+		return xasprintf("%s/dotgit-deploy", s);
+	if ((s = getenv("HOME")) != NULL && s[0] == '/')
+		return xasprintf("%s/.local/state/dotgit-deploy", s);
+	return NULL;
+}
+
+/* The ledger lives where only the daemon writes: the spool is shared. */
+static int
+open_state(struct daemon *dm, struct error *err)
+{
+	struct stat st;
+
+	if ((dm->state = state_path()) == NULL)
+		return error_set(err, EXIT_USAGE, "no directory for the "
+		    "daemon's state: set [daemon] state = DIR");
+	if (make_dirs(dm->state) < 0 || stat(dm->state, &st) < 0)
+		return error_set(err, EXIT_FAIL, "cannot create state "
+		    "directory '%s': %s", dm->state, strerror(errno));
+	if (st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+		error_set(err, EXIT_USAGE, "state directory '%s' is not the "
+		    "daemon's alone (owner uid %ld, mode %04o)", dm->state,
+		    (long)st.st_uid, (unsigned)(st.st_mode & 07777));
+		error_hint(err, "it holds what was deployed: make it owned by "
+		    "the daemon's user and not writable by group or others");
+		return -1;
+	}
+	return ledger_open(&dm->ledger, dm->state, NULL, err);
+}
+
 static int
 setup(struct daemon *dm, struct error *err)
 {
@@ -199,7 +276,7 @@ setup(struct daemon *dm, struct error *err)
 	if (check_config(cfg, err) < 0 ||
 	    queue_open(&dm->queue, cfg->queue_dir, err) < 0 ||
 	    queue_lock(dm->queue, err) < 0 ||
-	    ledger_open(&dm->ledger, cfg->queue_dir, err) < 0 ||
+	    open_state(dm, err) < 0 ||
 	    queue_recover(dm->queue, &moved, err) < 0)
 		return -1;
 	if (moved > 0)
@@ -209,6 +286,7 @@ setup(struct daemon *dm, struct error *err)
 	worker_init(&dm->worker, cfg, dm->ledger, 0, 0);
 	worker_set_cancel(dm->worker, &stop_flag);
 	ratelimit_init(&dm->rl, cfg->plan_rpm);
+	served_scan(&dm->served, cfg);
 	install_signals(dm);
 	return 0;
 }
@@ -219,6 +297,8 @@ teardown(struct daemon *dm)
 	worker_free(dm->worker);
 	ledger_free(dm->ledger);
 	queue_free(dm->queue);
+	served_release(&dm->served);
+	free(dm->state);
 	if (dm->ino >= 0)
 		close(dm->ino);
 	sigprocmask(SIG_UNBLOCK, &dm->sigs, NULL);
@@ -237,9 +317,10 @@ daemon_run(struct ctx *ctx, struct error *err)
 		teardown(&dm);
 		return -1;
 	}
-	log_info("started: queue '%s', %d requests/min, %zu repository "
-	    "pattern%s", ctx->config->queue_dir, ctx->config->plan_rpm,
-	    ctx->config->nrepos, ctx->config->nrepos == 1 ? "" : "s");
+	log_info("started: queue '%s', state '%s', %d requests/min, %zu "
+	    "repositor%s served", ctx->config->queue_dir, dm.state,
+	    ctx->config->plan_rpm, dm.served.n, dm.served.n == 1 ? "y" :
+	    "ies");
 	notify("READY=1");
 	loop(&dm);
 	notify("STOPPING=1");
@@ -262,6 +343,10 @@ loop(struct daemon *dm)
 			dm->next_watch = ratelimit_now() +
 			    dm->ctx->config->poll_interval;
 		}
+		if (now >= dm->next_prune) {
+			prune(dm);
+			dm->next_prune = now + DAEMON_PRUNE_EVERY;
+		}
 		wake = run_queue(dm);
 		if (wake <= 0 || stop_flag)
 			continue;
@@ -271,6 +356,21 @@ loop(struct daemon *dm)
 			limit = dm->next_watch - now;
 		wait_events(dm, wake < limit ? wake : limit);
 	}
+}
+
+/* Forget request keys older than DAEMON_KEEP_KEYS. */
+static void
+prune(struct daemon *dm)
+{
+	struct error err;
+	size_t n = 0;
+
+	error_clear(&err);
+	if (ledger_prune(dm->ledger, DAEMON_KEEP_KEYS, &n, &err) < 0)
+		log_warnx("%s", err.msg);
+	else if (n > 0)
+		log_verbose("ledger: %zu request record%s older than %d days "
+		    "removed", n, n == 1 ? "" : "s", DAEMON_KEEP_KEYS / 86400);
 }
 
 static void
@@ -329,29 +429,55 @@ key_block(struct keys *k, const struct job *job)
 }
 
 /*
- * One pass over the pending jobs, in arrival order: send what is due.
- * Returns the seconds until something is due (0: look again now).
+ * One pass over the pending jobs, in arrival order: plan each claim,
+ * coalesce, send what is due. Returns the seconds until something is due
+ * (0: look again now).
  */
 static double
 run_queue(struct daemon *dm)
 {
-	struct keys blocked = { NULL, 0 };
-	double wake = 1e9, now;
-	struct job *jobs = NULL, *job;
+	struct pending *pend;
+	struct job *jobs = NULL;
 	struct error err;
 	size_t n = 0, i;
-	int worked = 0;
+	double wake;
 
 	error_clear(&err);
 	if (queue_list(dm->queue, QUEUE_NEW, &jobs, &n, &err) < 0) {
 		log_error("reading the queue: %s", err.msg);
 		return dm->ctx->config->poll_interval;
 	}
-	if (dm->ctx->config->coalesce)
-		coalesce(dm, jobs, n);
+	pend = xcalloc(n + 1, sizeof(*pend));
+	dm->rescanned = 0;
 	for (i = 0; i < n && !stop_flag && !reload_flag; i++) {
-		job = &jobs[i];
-		if (job->queue_state != QUEUE_NEW || key_blocked(&blocked, job))
+		pend[i].claim = &jobs[i];
+		job_bound(&jobs[i], (long long)ratelimit_now());
+		settle(dm, &pend[i]);
+	}
+	if (dm->ctx->config->coalesce)
+		coalesce(dm, pend, n);
+	wake = send_due(dm, pend, n);
+	for (i = 0; i < n; i++)
+		plan_release(&pend[i].plan);
+	free(pend);
+	queue_jobs_free(jobs, n);
+	return wake;
+}
+
+/* Send the live jobs that are due, in order; per (project, environment)
+ * one at a time and strictly in order. */
+static double
+send_due(struct daemon *dm, struct pending *pend, size_t n)
+{
+	struct keys blocked = { NULL, 0 };
+	double wake = 1e9, now;
+	struct job *job;
+	size_t i;
+	int worked = 0;
+
+	for (i = 0; i < n && !stop_flag && !reload_flag; i++) {
+		job = &pend[i].plan.job;
+		if (!pend[i].live || key_blocked(&blocked, job))
 			continue;
 		now = ratelimit_now();
 		if ((double)job->next_attempt > now) {
@@ -362,7 +488,7 @@ run_queue(struct daemon *dm)
 		}
 		if (pace(dm) < 0)
 			break;
-		if (process(dm, job) < 0)		/* keep the order */
+		if (process(dm, &pend[i]) < 0)		/* keep the order */
 			key_block(&blocked, job);
 		else
 			worked = 1;
@@ -370,47 +496,147 @@ run_queue(struct daemon *dm)
 			key_block(&blocked, job);
 	}
 	free(blocked.v);
-	queue_jobs_free(jobs, n);
 	return worked || stop_flag || reload_flag ? 0 : wake;
 }
 
-/* The newest pending job for the same (project, environment, ref) after
- * jobs[i], or NULL. */
-static struct job *
-newer(struct job *jobs, size_t n, size_t i)
+/* The job refused: to bad/ with the reason, never sent. */
+static void
+refuse(struct daemon *dm, struct job *claim, const char *reason)
 {
-	size_t j;
+	struct error err;
+	char *label = job_label(claim), *why = log_escape(reason, 400);
 
-	for (j = n; j-- > i + 1;)
-		if (jobs[j].queue_state == QUEUE_NEW &&
-		    same_key(&jobs[i], &jobs[j]) &&
-		    strcmp(jobs[i].ref, jobs[j].ref) == 0)
-			return &jobs[j];
+	error_clear(&err);
+	log_warnx("%s: refused: %s", label, why);
+	if (queue_refuse(dm->queue, claim, reason, &err) < 0)
+		log_error("%s: %s", label, err.msg);
+	free(why);
+	free(label);
+}
+
+/* The job is settled without a request: to done/ with the reason. */
+static void
+close_claim(struct daemon *dm, struct job *claim, const char *reason)
+{
+	struct error err;
+	char *label = job_label(claim);
+	int r;
+
+	error_clear(&err);
+	log_info("%s: %.7s not deployed: %s", label, claim->new, reason);
+	if ((r = queue_take(dm->queue, claim, &err)) == 0)
+		finish(dm, claim, NULL, reason);
+	else if (r < 0)
+		log_error("%s: %s", label, err.msg);
+	free(label);
+}
+
+/* Why the daemon does not take a claim from this repository, or NULL. */
+static const char *
+not_served(struct daemon *dm, const struct job *claim,
+    const struct served_repo **out)
+{
+	const struct served_repo *sr;
+
+	if ((sr = served_find(&dm->served, claim->repo)) == NULL &&
+	    !dm->rescanned) {
+		dm->rescanned = 1;	/* a repository added since */
+		served_scan(&dm->served, dm->ctx->config);
+		sr = served_find(&dm->served, claim->repo);
+	}
+	*out = sr;
+	if (sr == NULL)
+		return "the repository is not one this daemon serves "
+		    "([daemon] repos)";
+	if (claim->source == JOB_MANUAL)
+		return "manual deploys are not taken from the queue";
+	if (claim->source == JOB_PUSH && !sr->hooked)
+		return "the repository is followed by polling, not by its "
+		    "hook (its post-receive is not dotgit-deploy): the "
+		    "repository watcher deploys its pushes";
+	if (claim->source == JOB_WATCH && sr->hooked)
+		return "the repository is followed by its hook, not by "
+		    "polling";
 	return NULL;
 }
 
+/* Plan a claim with the configuration and the repository: it goes on
+ * (p->live), or it is settled here: skipped, refused or failed. */
 static void
-coalesce(struct daemon *dm, struct job *jobs, size_t n)
+settle(struct daemon *dm, struct pending *p)
 {
-	struct job *by;
+	const struct served_repo *sr;
+	struct job *claim = p->claim;
+	struct repo *repo;
+	struct error err;
+	const char *why;
+
+	error_clear(&err);
+	if ((why = not_served(dm, claim, &sr)) != NULL) {
+		refuse(dm, claim, why);
+		return;
+	}
+	p->cfg = dm->ctx->config;
+	if (worker_repo(dm->worker, sr->git_dir, &repo, &err) < 0) {
+		if (queue_take(dm->queue, claim, &err) == 0)
+			fail(dm, claim, sr->git_dir, err.msg);
+		return;
+	}
+	plan_claim(&p->plan, p->cfg, repo, claim);
+	if (p->plan.verdict == PLAN_DEPLOY)
+		p->live = 1;
+	else if (p->plan.verdict == PLAN_SKIP)
+		close_claim(dm, claim, p->plan.reason);
+	else
+		refuse(dm, claim, p->plan.reason);
+}
+
+/* The newest live job for the same (project, environment, repository,
+ * ref) after pend[i], or NULL. */
+static struct pending *
+newer(struct pending *pend, size_t n, size_t i)
+{
+	const struct job *a = &pend[i].plan.job, *b;
+	size_t j;
+
+	for (j = n; j-- > i + 1;) {
+		b = &pend[j].plan.job;
+		if (pend[j].live && same_key(a, b) &&
+		    strcmp(a->ref, b->ref) == 0 &&
+		    strcmp(a->repo, b->repo) == 0)
+			return &pend[j];
+	}
+	return NULL;
+}
+
+/*
+ * Only jobs that would deploy are live here (a skipped one was settled
+ * already), so a newer skipped push never cancels an older one that
+ * deploys.
+ */
+static void
+coalesce(struct daemon *dm, struct pending *pend, size_t n)
+{
+	struct pending *by;
+	struct job *job;
 	struct error err;
 	char *label;
 	size_t i;
 	int r;
 
 	for (i = 0; i < n; i++) {
-		if (jobs[i].queue_state != QUEUE_NEW ||
-		    (by = newer(jobs, n, i)) == NULL)
+		if (!pend[i].live || (by = newer(pend, n, i)) == NULL)
 			continue;
+		job = &pend[i].plan.job;
 		error_clear(&err);
-		label = job_label(&jobs[i]);
-		if ((r = queue_supersede(dm->queue, &jobs[i], by->id,
+		label = job_label(job);
+		if ((r = queue_supersede(dm->queue, job, by->plan.job.id,
 		    &err)) < 0)
 			log_error("%s: %s", label, err.msg);
 		else if (r == 0)
 			log_info("%s: %.7s superseded by job %s (%.7s)", label,
-			    jobs[i].commit, by->id, by->commit);
-		jobs[i].queue_state = QUEUE_DONE;
+			    job->commit, by->plan.job.id, by->plan.job.commit);
+		pend[i].live = 0;
 		free(label);
 	}
 }
@@ -430,38 +656,11 @@ pace(struct daemon *dm)
 	return stop_flag || reload_flag ? -1 : 0;
 }
 
-/*
- * A job the hook planned without reading objects: peel its commit and
- * honor [skip deploy] now, and save the final commit and key before
- * anything is sent. -1 when the job was settled here (skipped, failed).
- */
-static int
-verify(struct daemon *dm, struct job *job)
-{
-	struct worker_result res;
-	struct error err;
-	char *label;
-
-	if (!job->verify)
-		return 0;
-	if (worker_verify(dm->worker, job, &res) < 0) {
-		conclude(dm, job, &res);
-		worker_result_release(&res);
-		return -1;
-	}
-	error_clear(&err);
-	if (queue_update(dm->queue, job, &err) < 0) {
-		label = job_label(job);
-		log_warnx("%s: %s", label, err.msg);
-		free(label);
-	}
-	return 0;
-}
-
 /* Take, send and settle one job: 0, or -1 if it could not be taken. */
 static int
-process(struct daemon *dm, struct job *job)
+process(struct daemon *dm, struct pending *p)
 {
+	struct job *job = &p->plan.job;
 	struct worker_result res;
 	struct error err;
 	double t0;
@@ -474,9 +673,8 @@ process(struct daemon *dm, struct job *job)
 		job->queue_state = QUEUE_NONE;	/* gone: dropped, taken */
 		return r < 0 ? -1 : 0;
 	}
-	if (verify(dm, job) < 0)
-		return 0;
 	t0 = ratelimit_now();
+	worker_set_config(dm->worker, p->cfg);
 	sigprocmask(SIG_UNBLOCK, &dm->sigs, NULL);
 	worker_send(dm->worker, job, 0, &res);
 	sigprocmask(SIG_BLOCK, &dm->sigs, NULL);
@@ -673,6 +871,7 @@ reload(struct daemon *dm)
 	dm->ctx->config = cfg;
 	config_release(old);
 	free(old);
+	served_scan(&dm->served, cfg);
 	dm->next_watch = 0;
 	log_info("configuration reloaded from '%s'", cfg->file);
 	notify("READY=1");
@@ -686,59 +885,34 @@ keep:
 static void
 watch_repos(struct daemon *dm)
 {
-	const struct config *cfg = dm->ctx->config;
-	glob_t g;
-	size_t i, j;
-	int r;
+	size_t i;
 
-	for (i = 0; i < cfg->nrepos && !stop_flag; i++) {
-		memset(&g, 0, sizeof(g));
-		r = glob(cfg->repos[i], GLOB_ONLYDIR, NULL, &g);
-		if (r == 0)
-			for (j = 0; j < g.gl_pathc && !stop_flag; j++)
-				watch_repo(dm, g.gl_pathv[j]);
-		else if (r == GLOB_NOMATCH)
-			log_debug("no repository matches '%s'",
-			    cfg->repos[i]);
-		else
-			log_warnx("cannot expand '%s'", cfg->repos[i]);
-		globfree(&g);
-	}
+	served_scan(&dm->served, dm->ctx->config);
+	for (i = 0; i < dm->served.n && !stop_flag; i++)
+		watch_repo(dm, &dm->served.v[i]);
 }
 
-/* 1 if the repository opened from path is path itself (not a parent). */
+/* Plan a moved ref like a push and queue it: 0, or -1 to try again. The
+ * request id comes from the change itself (repository, ref, old, new and
+ * how many changes of the ref were seen): queued again after a crash, it
+ * is the same request. */
 static int
-is_repo_itself(struct repo *repo, const char *path)
+queue_ref(struct daemon *dm, const struct served_repo *sr, struct repo *repo,
+    const char *old, unsigned long long gen, const struct repo_ref *ref)
 {
-	char *real = realpath(path, NULL);
-	const char *dirs[2] = { repo_git_dir(repo), repo_workdir(repo) };
-	size_t len, i;
-	int same = 0;
-
-	for (i = 0; real != NULL && i < 2 && !same; i++) {
-		if (dirs[i] == NULL)
-			continue;
-		len = strlen(dirs[i]);
-		while (len > 1 && dirs[i][len - 1] == '/')
-			len--;
-		same = strlen(real) == len && strncmp(real, dirs[i], len) == 0;
-	}
-	free(real);
-	return same;
-}
-
-/* Plan a moved ref like a push and queue it: 0, or -1 to try again. */
-static int
-queue_ref(struct daemon *dm, struct repo *repo, const char *old,
-    const struct repo_ref *ref)
-{
-	struct push_options opts = { 0 };
+	struct push_options opts;
 	struct ref_update up;
 	struct error err;
 	struct plan p;
-	char *label = log_escape(ref->name, LABEL_MAX);
+	char *label = log_escape(ref->name, LABEL_MAX), *text;
 	int rc = 0;
 
+	memset(&opts, 0, sizeof(opts));
+	opts.source = JOB_WATCH;
+	text = xasprintf("watch\n%s\n%s\n%s\n%s\n%llu", sr->git_dir,
+	    ref->name, old, ref->oid, gen);
+	job_request_derive(opts.request, text);
+	free(text);
 	memset(&up, 0, sizeof(up));
 	memcpy(up.old, old, OID_HEXSZ + 1);
 	memcpy(up.new, ref->oid, OID_HEXSZ + 1);
@@ -746,19 +920,19 @@ queue_ref(struct daemon *dm, struct repo *repo, const char *old,
 	plan_update(&p, dm->ctx->config, repo, &up, &opts, 0);
 	error_clear(&err);
 	if (p.verdict == PLAN_DEPLOY) {
+		free(p.job.repo);
+		p.job.repo = xstrdup(sr->git_dir);
 		if ((rc = queue_put(dm->queue, &p.job, &err)) < 0)
-			log_error("%s: %s: %s", repo_git_dir(repo), label,
-			    err.msg);
+			log_error("%s: %s: %s", sr->git_dir, label, err.msg);
 		else
 			log_info("%s: %s moved to %.7s: %s -> %s: queued (job "
-			    "%s)", repo_git_dir(repo), label, p.job.commit,
+			    "%s)", sr->git_dir, label, p.job.commit,
 			    p.job.branch, p.job.environment, p.job.id);
 	} else if (p.verdict == PLAN_ERROR)
-		log_warnx("%s: %s: not deployed: %s", repo_git_dir(repo),
-		    label, p.reason);
-	else
-		log_verbose("%s: %s: %s", repo_git_dir(repo), label,
+		log_warnx("%s: %s: not deployed: %s", sr->git_dir, label,
 		    p.reason);
+	else
+		log_verbose("%s: %s: %s", sr->git_dir, label, p.reason);
 	plan_release(&p);
 	free(label);
 	return rc;
@@ -766,69 +940,79 @@ queue_ref(struct daemon *dm, struct repo *repo, const char *old,
 
 /* Compare the refs with what the ledger saw last; queue what moved. */
 static void
-watch_refs(struct daemon *dm, struct repo *repo, struct repo_ref *refs,
-    size_t n, int known)
+watch_refs(struct daemon *dm, const struct served_repo *sr,
+    struct repo *repo, struct repo_ref *refs, size_t n, int known)
 {
-	const char *gd = repo_git_dir(repo);
+	const char *gd = sr->git_dir;
 	char last[OID_HEXSZ + 1];
+	unsigned long long gen;
 	struct error err;
 	size_t i;
 	int r;
 
 	for (i = 0; i < n; i++) {
 		error_clear(&err);
-		r = ledger_last_seen(dm->ledger, gd, refs[i].name, last, &err);
+		r = ledger_last_seen(dm->ledger, gd, refs[i].name, last, &gen,
+		    &err);
 		if (r < 0 || (r == 0 && strcmp(last, refs[i].oid) == 0)) {
 			if (r < 0)
 				log_error("%s: %s", gd, err.msg);
 			continue;
 		}
-		if (known && queue_ref(dm, repo, r == 0 ? last : ZERO_OID,
-		    &refs[i]) < 0)
+		if (known && queue_ref(dm, sr, repo, r == 0 ? last : ZERO_OID,
+		    gen + 1, &refs[i]) < 0)
 			continue;
 		if (ledger_set_last_seen(dm->ledger, gd, refs[i].name,
-		    refs[i].oid, &err) < 0)
+		    refs[i].oid, gen + 1, &err) < 0)
 			log_error("%s: %s", gd, err.msg);
 	}
 }
 
+/* A repository followed by its hook is not polled; should it be polled
+ * again one day, it starts afresh (records, deploys nothing at once). */
 static void
-watch_repo(struct daemon *dm, const char *path)
+unwatch(struct daemon *dm, const struct served_repo *sr)
+{
+	if (ledger_forget_seen(dm->ledger, sr->git_dir, SEEN_MARK) == 0)
+		log_info("'%s' is followed by its hook: not polled",
+		    sr->git_dir);
+}
+
+static void
+watch_repo(struct daemon *dm, const struct served_repo *sr)
 {
 	char mark[OID_HEXSZ + 1];
+	unsigned long long gen;
 	struct repo_ref *refs = NULL;
 	struct repo *repo = NULL;
 	struct error err;
 	size_t n = 0;
 	int known;
 
-	error_clear(&err);
-	if (repo_open(&repo, path, &err) < 0 || !is_repo_itself(repo, path)) {
-		log_debug("'%s' is not a repository: %s", path,
-		    err.msg[0] ? err.msg : "inside another one");
-		repo_free(repo);
+	if (sr->hooked) {
+		unwatch(dm, sr);
 		return;
 	}
-	if (repo_list_refs(&refs, &n, repo, &err) < 0 ||
-	    (known = ledger_last_seen(dm->ledger, repo_git_dir(repo),
-	    SEEN_MARK, mark, &err)) < 0) {
+	error_clear(&err);
+	if (worker_repo(dm->worker, sr->git_dir, &repo, &err) < 0 ||
+	    repo_list_refs(&refs, &n, repo, &err) < 0 ||
+	    (known = ledger_last_seen(dm->ledger, sr->git_dir, SEEN_MARK,
+	    mark, &gen, &err)) < 0) {
 		log_error("%s", err.msg);
 		goto out;
 	}
 	known = known == 0;
-	watch_refs(dm, repo, refs, n, known);
-	log_debug("looked at '%s': %zu branches and tags", repo_git_dir(repo),
-	    n);
+	watch_refs(dm, sr, repo, refs, n, known);
+	log_debug("looked at '%s': %zu branches and tags", sr->git_dir, n);
 	if (!known) {
-		if (ledger_set_last_seen(dm->ledger, repo_git_dir(repo),
-		    SEEN_MARK, ZERO_OID, &err) < 0)
+		if (ledger_set_last_seen(dm->ledger, sr->git_dir, SEEN_MARK,
+		    ZERO_OID, 0, &err) < 0)
 			log_error("%s", err.msg);
 		else
 			log_info("watching '%s': %zu branches and tags "
 			    "recorded; they deploy when they move",
-			    repo_git_dir(repo), n);
+			    sr->git_dir, n);
 	}
 out:
 	repo_refs_free(refs, n);
-	repo_free(repo);
 }

@@ -9,6 +9,10 @@
  * this ceiling, capped (seconds). */
 #define DAEMON_BACKOFF_BASE	1.0
 #define DAEMON_BACKOFF_CAP	300.0
+/* Request records (the ledger's idem/) are kept this long, in seconds:
+ * far longer than any retry, or replay after a crash, can take. */
+#define DAEMON_KEEP_KEYS	(30 * 86400)
+#define DAEMON_PRUNE_EVERY	86400.0
 
 /*
  * Run in the foreground until SIGTERM or SIGINT (then 0). ctx->config is

@@ -88,6 +88,9 @@ deliver_job(struct deliver *d, struct job *job, struct api_deployment *dep,
 	*outcome = NULL;
 	if (dep != NULL)
 		memset(dep, 0, sizeof(*dep));
+	if (!job_request_valid(job->request))
+		return error_set(err, EXIT_FAIL, "internal error: a job "
+		    "without a request id");
 	if (d->queue_mode)
 		return to_queue(d, job, outcome, err);
 	rc = to_api(d, job, dep != NULL ? dep : &local, outcome, err);
@@ -126,17 +129,34 @@ to_queue(struct deliver *d, struct job *job, char **outcome,
 	return 0;
 }
 
+/*
+ * The record of what this repository deployed, for path filters and
+ * dedupe in direct mode: <common git dir>dotgit-deploy/ledger/, written
+ * by whoever may write the repository (the daemon keeps its own).
+ */
+static void
+open_state(struct deliver *d)
+{
+	struct error err;
+	char *dir;
+
+	if (d->repo == NULL)
+		return;
+	error_clear(&err);
+	dir = xasprintf("%s%s", repo_common_dir(d->repo), DELIVER_STATE_DIR);
+	if (ledger_open(&d->ledger, dir, repo_common_dir(d->repo),
+	    &err) < 0)
+		log_warnx("deploying without this repository's record of "
+		    "deployments: %s", err.msg);
+	free(dir);
+}
+
 static void
 open_worker(struct deliver *d)
 {
-	struct error err;
-
 	if (d->worker != NULL)
 		return;
-	error_clear(&err);
-	if (d->cfg->queue_dir != NULL &&
-	    ledger_open(&d->ledger, d->cfg->queue_dir, &err) < 0)
-		log_warnx("deploying without the ledger: %s", err.msg);
+	open_state(d);
 	worker_init(&d->worker, d->cfg, d->ledger, d->budget, -1);
 	worker_set_repo(d->worker, d->repo);
 }

@@ -33,6 +33,7 @@
 	X(git_diff_tree_to_tree) \
 	X(git_error_clear) \
 	X(git_error_last) \
+	X(git_graph_descendant_of) \
 	X(git_libgit2_init) \
 	X(git_libgit2_shutdown) \
 	X(git_object_free) \
@@ -41,6 +42,7 @@
 	X(git_object_short_id) \
 	X(git_object_type) \
 	X(git_object_type2string) \
+	X(git_oid_equal) \
 	X(git_oid_fromstr) \
 	X(git_oid_tostr) \
 	X(git_reference_free) \
@@ -108,6 +110,7 @@ int	dl_git2_load(struct error *);
 #define git_diff_tree_to_tree		(*dl_git2.git_diff_tree_to_tree)
 #define git_error_clear			(*dl_git2.git_error_clear)
 #define git_error_last			(*dl_git2.git_error_last)
+#define git_graph_descendant_of		(*dl_git2.git_graph_descendant_of)
 #define git_libgit2_init		(*dl_git2.git_libgit2_init)
 #define git_libgit2_shutdown		(*dl_git2.git_libgit2_shutdown)
 #define git_object_free			(*dl_git2.git_object_free)
@@ -116,6 +119,7 @@ int	dl_git2_load(struct error *);
 #define git_object_short_id		(*dl_git2.git_object_short_id)
 #define git_object_type			(*dl_git2.git_object_type)
 #define git_object_type2string		(*dl_git2.git_object_type2string)
+#define git_oid_equal			(*dl_git2.git_oid_equal)
 #define git_oid_fromstr			(*dl_git2.git_oid_fromstr)
 #define git_oid_tostr			(*dl_git2.git_oid_tostr)
 #define git_reference_free		(*dl_git2.git_reference_free)

@@ -1,4 +1,5 @@
-/* job.c -- deployment jobs: identity and their queue-file JSON form */
+/* job.c -- deployment jobs: identity, bounds and their queue-file form */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,73 @@
 #include "xmalloc.h"
 
 _Static_assert(IDEM_KEY_HEXSZ == HASH_SHA256_HEXSZ, "idem key is sha256");
+
+#define JOB_VERSION	2
+
+static const char *const source_names[] = { "push", "watch", "manual" };
+
+const char *
+job_source_name(enum job_source s)
+{
+	return (unsigned)s < 3 ? source_names[s] : "?";
+}
+
+static int
+source_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, source_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void
+to_hex(char *out, const unsigned char *bytes, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[bytes[i] >> 4];
+		out[2 * i + 1] = hex[bytes[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void
+job_request_random(char out[JOB_REQUEST_HEXSZ + 1])
+{
+	unsigned char r[JOB_REQUEST_HEXSZ / 2];
+
+	arc4random_buf(r, sizeof(r));
+	to_hex(out, r, sizeof(r));
+}
+
+void
+job_request_derive(char out[JOB_REQUEST_HEXSZ + 1], const char *text)
+{
+	char h[HASH_SHA256_HEXSZ + 1];
+
+	hash_sha256_hex(h, text, strlen(text));
+	memcpy(out, h, JOB_REQUEST_HEXSZ);
+	out[JOB_REQUEST_HEXSZ] = '\0';
+}
+
+static int
+lower_hex(const char *s, size_t want)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == want && s[n] == '\0';
+}
+
+int
+job_request_valid(const char *s)
+{
+	return lower_hex(s, JOB_REQUEST_HEXSZ);
+}
 
 static int
 var_cmp(const void *a, const void *b)
@@ -27,8 +95,8 @@ job_set_idem_key(struct job *job)
 	vars_merge(&sorted, &job->env_vars);
 	if (sorted.n > 1)
 		qsort(sorted.v, sorted.n, sizeof(*sorted.v), var_cmp);
-	in = xasprintf("%s\n%s\n%s", job->project, job->environment,
-	    job->commit);
+	in = xasprintf("dotgit-deploy request\n%s\n%s\n%s\n%s", job->request,
+	    job->project, job->environment, job->commit);
 	for (i = 0; i < sorted.n; i++) {
 		next = xasprintf("%s\n%s=%s", in, sorted.v[i].name,
 		    sorted.v[i].value);
@@ -46,49 +114,87 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-void
-job_copy(struct job *dst, const struct job *src)
+static char **
+strv_copy(char *const *v, size_t n)
+{
+	char **out;
+	size_t i;
+
+	if (n == 0)
+		return NULL;
+	out = xcalloc(n, sizeof(*out));
+	for (i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+static void
+strv_free(char **v, size_t n)
 {
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+job_copy(struct job *dst, const struct job *src)
+{
 	*dst = *src;
 	dst->id = dup_or_null(src->id);
-	dst->project = dup_or_null(src->project);
 	dst->repo = dup_or_null(src->repo);
 	dst->ref = dup_or_null(src->ref);
+	dst->options = strv_copy(src->options, src->noptions);
+	dst->project = dup_or_null(src->project);
 	dst->branch = dup_or_null(src->branch);
 	dst->environment = dup_or_null(src->environment);
 	dst->last_error = dup_or_null(src->last_error);
 	dst->deployment_id = dup_or_null(src->deployment_id);
 	memset(&dst->env_vars, 0, sizeof(dst->env_vars));
 	vars_merge(&dst->env_vars, &src->env_vars);
-	dst->paths = NULL;
-	if (src->npaths > 0) {
-		dst->paths = xcalloc(src->npaths, sizeof(*dst->paths));
-		for (i = 0; i < src->npaths; i++)
-			dst->paths[i] = xstrdup(src->paths[i]);
-	}
+	dst->paths = strv_copy(src->paths, src->npaths);
 }
 
 void
 job_release(struct job *job)
 {
-	size_t i;
-
 	free(job->id);
-	free(job->project);
 	free(job->repo);
 	free(job->ref);
+	strv_free(job->options, job->noptions);
+	free(job->project);
 	free(job->branch);
 	free(job->environment);
 	free(job->last_error);
 	free(job->deployment_id);
 	vars_release(&job->env_vars);
-	for (i = 0; i < job->npaths; i++)
-		free(job->paths[i]);
-	free(job->paths);
+	strv_free(job->paths, job->npaths);
 	memset(job, 0, sizeof(*job));
 }
+
+int
+job_bound(struct job *job, long long now)
+{
+	int changed = 0;
+
+	if (job->attempts > JOB_ATTEMPTS_MAX || job->attempts < 0) {
+		job->attempts = JOB_ATTEMPTS_MAX;
+		changed = 1;
+	}
+	if (job->planned_at > now) {
+		job->planned_at = now;
+		changed = 1;
+	}
+	if (job->next_attempt < 0 || (job->next_attempt > now &&
+	    job->next_attempt - now > JOB_DEFER_MAX)) {
+		job->next_attempt = 0;
+		changed = 1;
+	}
+	return changed;
+}
+
+/* JSON out. */
 
 static json_t *
 jstr(const char *s)
@@ -96,34 +202,40 @@ jstr(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+static json_t *
+jstrv(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static json_t *
+jvars(const struct vars *vs)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		if (json_object_set_new(o, vs->v[i].name,
+		    json_string(vs->v[i].value)) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
 /*
  * json_string() refuses invalid UTF-8 (a ref name may hold any byte but
  * NUL) and json_object_set_new() refuses a NULL value, so every failure
  * lands in the return value: nothing is silently dropped.
  */
-static int
-job_vars_to_json(json_t *root, const struct job *job)
-{
-	json_t *env, *paths;
-	size_t i;
-	int rc = 0;
-
-	env = json_object();
-	for (i = 0; i < job->env_vars.n; i++)
-		if (json_object_set_new(env, job->env_vars.v[i].name,
-		    json_string(job->env_vars.v[i].value)) < 0)
-			rc = -1;
-	paths = json_array();
-	for (i = 0; i < job->npaths; i++)
-		if (json_array_append_new(paths,
-		    json_string(job->paths[i])) < 0)
-			rc = -1;
-	if (json_object_set_new(root, "env_vars", env) < 0 ||
-	    json_object_set_new(root, "paths", paths) < 0)
-		rc = -1;
-	return rc;
-}
-
 char *
 job_to_json(const struct job *job)
 {
@@ -136,130 +248,218 @@ job_to_json(const struct job *job)
 	if (json_object_set_new(root, (k), (v)) < 0)	\
 		rc = -1;				\
 } while (0)
-	SET("version", json_integer(1));
-	SET("project", jstr(job->project));
-	SET("project_is_name", json_boolean(job->project_is_name));
+	SET("version", json_integer(JOB_VERSION));
+	SET("source", json_string(job_source_name(job->source)));
+	SET("request", json_string(job->request));
 	SET("repo", jstr(job->repo));
 	SET("ref", jstr(job->ref));
+	SET("old", json_string(job->old));
+	SET("new", json_string(job->new));
+	SET("options", jstrv(job->options, job->noptions));
+	SET("planned_at", json_integer(job->planned_at));
+	SET("project", jstr(job->project));
+	SET("project_is_name", json_boolean(job->project_is_name));
 	SET("branch", jstr(job->branch));
 	SET("environment", jstr(job->environment));
 	SET("commit", json_string(job->commit));
+	SET("env_vars", jvars(&job->env_vars));
+	SET("paths", jstrv(job->paths, job->npaths));
 	SET("idempotency_key", json_string(job->idem_key));
-	SET("planned_at", json_integer(job->planned_at));
 	SET("attempts", json_integer(job->attempts));
 	SET("next_attempt", json_integer(job->next_attempt));
 	SET("last_error", jstr(job->last_error));
 	SET("deployment_id", jstr(job->deployment_id));
-	if (job->verify)	/* only then: other files stay as they were */
-		SET("verify", json_true());
 #undef SET
-	if (job_vars_to_json(root, job) < 0)
-		rc = -1;
 	if (rc == 0)
 		out = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(root);
 	return out;
 }
 
+/* JSON in. */
+
 static int
 copy_str(char **out, json_t *v)
 {
-	if (json_is_null(v) || v == NULL) {
-		*out = NULL;
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
 		return 0;
-	}
-	if (!json_is_string(v))
+	if (!json_is_string(v) || json_string_length(v) > JOB_STRING_MAX)
 		return -1;
 	*out = xstrdup(json_string_value(v));
 	return 0;
 }
 
 static int
-job_vars_from_json(struct job *job, json_t *env, json_t *paths)
+copy_strv(char ***out, size_t *n, json_t *a, size_t max)
 {
-	const char *name;
 	json_t *v;
 	size_t i;
 
-	json_object_foreach(env, name, v) {
-		if (!json_is_string(v) || !vars_name_valid(name))
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(a) || json_array_size(a) > max)
+		return -1;
+	if (json_array_size(a) > 0)
+		*out = xcalloc(json_array_size(a), sizeof(**out));
+	json_array_foreach(a, i, v) {
+		if (copy_str(&(*out)[i], v) < 0 || (*out)[i] == NULL)
 			return -1;
-		vars_set(&job->env_vars, name, json_string_value(v));
-	}
-	job->npaths = json_array_size(paths);
-	if (job->npaths > 0)
-		job->paths = xcalloc(job->npaths, sizeof(*job->paths));
-	json_array_foreach(paths, i, v) {
-		if (!json_is_string(v))
-			return -1;
-		job->paths[i] = xstrdup(json_string_value(v));
+		*n = i + 1;
 	}
 	return 0;
 }
 
 static int
-key_valid(const char *key)
+copy_vars(struct vars *vs, json_t *env)
 {
-	size_t n = strspn(key, "0123456789abcdef");
+	const char *name;
+	json_t *v;
 
-	return n == IDEM_KEY_HEXSZ && key[n] == '\0';
+	if (!json_is_object(env) || json_object_size(env) > JOB_OPTIONS_MAX)
+		return -1;
+	json_object_foreach(env, name, v) {
+		if (!json_is_string(v) || !vars_name_valid(name) ||
+		    json_string_length(v) > JOB_STRING_MAX)
+			return -1;
+		vars_set(vs, name, json_string_value(v));
+	}
+	return 0;
+}
+
+static int
+copy_oid(char out[OID_HEXSZ + 1], const char *s)
+{
+	if (!lower_hex(s, OID_HEXSZ))
+		return -1;
+	memcpy(out, s, OID_HEXSZ + 1);
+	return 0;
+}
+
+/* The fields both versions share: the plan and the worker state. */
+struct fields {
+	json_t		*project, *branch, *envn, *env, *paths, *last, *dep;
+	json_t		*repo, *ref;
+	const char	*commit, *key;
+	int		 isname, attempts;
+	json_int_t	 planned, next;
+};
+
+static int
+fill_common(struct job *out, const struct fields *f)
+{
+	out->project_is_name = f->isname;
+	out->attempts = f->attempts;
+	out->planned_at = f->planned;
+	out->next_attempt = f->next;
+	if (f->attempts < 0 || copy_oid(out->commit, f->commit) < 0 ||
+	    (*f->key != '\0' && !lower_hex(f->key, IDEM_KEY_HEXSZ)) ||
+	    copy_str(&out->repo, f->repo) < 0 || out->repo == NULL ||
+	    copy_str(&out->ref, f->ref) < 0 || out->ref == NULL ||
+	    copy_str(&out->project, f->project) < 0 || out->project == NULL ||
+	    copy_str(&out->branch, f->branch) < 0 || out->branch == NULL ||
+	    copy_str(&out->environment, f->envn) < 0 ||
+	    out->environment == NULL ||
+	    copy_str(&out->last_error, f->last) < 0 ||
+	    copy_str(&out->deployment_id, f->dep) < 0 ||
+	    copy_vars(&out->env_vars, f->env) < 0 ||
+	    copy_strv(&out->paths, &out->npaths, f->paths,
+	    JOB_OPTIONS_MAX) < 0)
+		return -1;
+	memcpy(out->idem_key, f->key, strlen(f->key) + 1);
+	return 0;
+}
+
+static int
+parse_v2(struct job *out, json_t *root, json_error_t *jerr)
+{
+	struct fields f;
+	const char *source, *request, *old, *new;
+	json_t *options;
+	int src, version;
+
+	if (json_unpack_ex(root, jerr, JSON_STRICT,
+	    "{s:i, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:I, s:o, s:b, s:o, "
+	    "s:o, s:s, s:o, s:o, s:s, s:i, s:I, s:o, s:o}",
+	    "version", &version, "source", &source, "request", &request,
+	    "repo", &f.repo, "ref", &f.ref, "old", &old, "new", &new,
+	    "options", &options, "planned_at", &f.planned,
+	    "project", &f.project, "project_is_name", &f.isname,
+	    "branch", &f.branch, "environment", &f.envn,
+	    "commit", &f.commit, "env_vars", &f.env, "paths", &f.paths,
+	    "idempotency_key", &f.key, "attempts", &f.attempts,
+	    "next_attempt", &f.next, "last_error", &f.last,
+	    "deployment_id", &f.dep) < 0)
+		return -1;
+	snprintf(jerr->text, sizeof(jerr->text), "bad source, request, old "
+	    "or new id, options, or a field's type");
+	if ((src = source_from_name(source)) < 0 ||
+	    !job_request_valid(request) || copy_oid(out->old, old) < 0 ||
+	    copy_oid(out->new, new) < 0 ||
+	    copy_strv(&out->options, &out->noptions, options,
+	    JOB_OPTIONS_MAX) < 0 || fill_common(out, &f) < 0)
+		return -1;
+	out->source = (enum job_source)src;
+	memcpy(out->request, request, JOB_REQUEST_HEXSZ + 1);
+	return 0;
+}
+
+/* A version 1 file (before claims): its pushed id is "commit", its
+ * request is named by its key, and it carries no push options. */
+static int
+parse_v1(struct job *out, json_t *root, json_error_t *jerr)
+{
+	struct fields f;
+	int version, verify = 0;
+
+	if (json_unpack_ex(root, jerr, JSON_STRICT,
+	    "{s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:I, "
+	    "s:i, s:I, s:o, s:o, s?b}",
+	    "version", &version, "project", &f.project, "project_is_name",
+	    &f.isname, "repo", &f.repo, "ref", &f.ref, "branch", &f.branch,
+	    "environment", &f.envn, "commit", &f.commit, "env_vars", &f.env,
+	    "paths", &f.paths, "idempotency_key", &f.key, "planned_at",
+	    &f.planned, "attempts", &f.attempts, "next_attempt", &f.next,
+	    "last_error", &f.last, "deployment_id", &f.dep, "verify",
+	    &verify) < 0)
+		return -1;
+	snprintf(jerr->text, sizeof(jerr->text), "bad commit, key, or a "
+	    "field's type");
+	if (!lower_hex(f.key, IDEM_KEY_HEXSZ) || fill_common(out, &f) < 0)
+		return -1;
+	out->source = JOB_PUSH;
+	memcpy(out->request, f.key, JOB_REQUEST_HEXSZ);
+	out->request[JOB_REQUEST_HEXSZ] = '\0';
+	memset(out->old, '0', OID_HEXSZ);
+	memcpy(out->new, out->commit, OID_HEXSZ + 1);
+	out->idem_key[0] = '\0';
+	return 0;
 }
 
 int
 job_from_json(struct job *out, const char *text, struct error *err)
 {
-	json_t *root, *project, *repo, *ref, *branch, *envn, *env, *paths;
-	json_t *last, *dep;
-	const char *commit, *key;
-	json_int_t planned, next;
 	json_error_t jerr;
-	int version, isname, attempts, verify = 0, rc = -1;
+	json_t *root;
+	int version = 0, rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
 		return error_set(err, EXIT_FAIL, "not JSON: line %d: %s",
 		    jerr.line, jerr.text);
-	if (json_unpack_ex(root, &jerr, JSON_STRICT,
-	    "{s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:I, "
-	    "s:i, s:I, s:o, s:o, s?b}",
-	    "version", &version, "project", &project, "project_is_name",
-	    &isname, "repo", &repo, "ref", &ref, "branch", &branch,
-	    "environment", &envn, "commit", &commit, "env_vars", &env,
-	    "paths", &paths, "idempotency_key", &key, "planned_at", &planned,
-	    "attempts", &attempts, "next_attempt", &next, "last_error", &last,
-	    "deployment_id", &dep, "verify", &verify) < 0) {
-		error_set(err, EXIT_FAIL, "not a job: %s", jerr.text);
-		goto out;
+	(void)json_unpack(root, "{s:i}", "version", &version);
+	if (version == JOB_VERSION)
+		rc = parse_v2(out, root, &jerr);
+	else if (version == 1)
+		rc = parse_v1(out, root, &jerr);
+	else {
+		rc = -1;
+		snprintf(jerr.text, sizeof(jerr.text), "unknown version");
 	}
-	if (version != 1 || !json_is_object(env) || !json_is_array(paths) ||
-	    !repo_oid_valid(commit) || !key_valid(key) || attempts < 0) {
-		error_set(err, EXIT_FAIL, "not a job: bad version, commit, "
-		    "key, attempts or field type");
-		goto out;
-	}
-	out->project_is_name = isname;
-	out->verify = verify;
-	memcpy(out->commit, commit, OID_HEXSZ + 1);
-	memcpy(out->idem_key, key, IDEM_KEY_HEXSZ + 1);
-	out->planned_at = planned;
-	out->attempts = attempts;
-	out->next_attempt = next;
-	if (copy_str(&out->project, project) < 0 || out->project == NULL ||
-	    copy_str(&out->repo, repo) < 0 || copy_str(&out->ref, ref) < 0 ||
-	    copy_str(&out->branch, branch) < 0 || out->branch == NULL ||
-	    copy_str(&out->environment, envn) < 0 ||
-	    out->environment == NULL ||
-	    copy_str(&out->last_error, last) < 0 ||
-	    copy_str(&out->deployment_id, dep) < 0 ||
-	    job_vars_from_json(out, env, paths) < 0) {
-		error_set(err, EXIT_FAIL, "not a job: a field has the wrong "
-		    "type");
-		goto out;
-	}
-	rc = 0;
-out:
 	json_decref(root);
-	if (rc < 0)
+	if (rc < 0) {
 		job_release(out);
-	return rc;
+		return error_set(err, EXIT_FAIL, "not a job: %s", jerr.text);
+	}
+	return 0;
 }

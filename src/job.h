@@ -1,4 +1,4 @@
-/* job.h -- one deployment request, as planned and as queued */
+/* job.h -- one deployment request: what was claimed, what was planned */
 #ifndef DD_JOB_H
 #define DD_JOB_H
 
@@ -8,14 +8,50 @@
 #include "repo.h"
 #include "vars.h"
 
-#define IDEM_KEY_HEXSZ 64
+#define IDEM_KEY_HEXSZ		64
+#define JOB_REQUEST_HEXSZ	32	/* 128 bits */
+#define JOB_OPTIONS_MAX		100	/* push options a job may carry */
+#define JOB_STRING_MAX		4096	/* bytes of any one string in it */
 
+/* How the request came about. */
+enum job_source {
+	JOB_PUSH,		/* a push: post-receive, or the client hooks */
+	JOB_WATCH,		/* the daemon saw a ref move (no hook) */
+	JOB_MANUAL,		/* a person ran `dotgit-deploy deploy` */
+};
+
+/*
+ * A job has two halves. The claim says what happened: a ref of a
+ * repository moved from `old` to `new` (as pushed: `new` may be an
+ * annotated tag), with these push options, and `request` names that one
+ * deploy request -- made once (random for a push or a `deploy` run,
+ * derived from the ref's history for a watched change), stored with the
+ * job, the same in every retry. The plan is what the configuration and
+ * the repository make of the claim: project, environment, the commit
+ * (peeled), env vars, path filter, and the Idempotency-Key.
+ *
+ * A job file in the spool is only a claim: the daemon plans it again
+ * from its own configuration and the repository (plan_claim) and
+ * believes nothing else in it. The planned fields are written to the
+ * file for people reading the queue.
+ */
 struct job {
 	char		*id;		/* queue file name; NULL until queued */
+
+	/* the claim */
+	enum job_source	 source;
+	char		 request[JOB_REQUEST_HEXSZ + 1];
+	char		*repo;		/* its git dir, absolute, ending '/' */
+	char		*ref;		/* full ref: refs/heads/main */
+	char		 old[OID_HEXSZ + 1];
+	char		 new[OID_HEXSZ + 1];
+	char		**options;	/* "deploy.*" push options, as given */
+	size_t		 noptions;
+	long long	 planned_at;	/* Unix seconds */
+
+	/* the plan */
 	char		*project;	/* project id, or name to look up */
 	int		 project_is_name;
-	char		*repo;		/* its git dir (for path filters) */
-	char		*ref;		/* full ref: refs/heads/main */
 	char		*branch;	/* "branch" sent: branch or tag name */
 	char		*environment;
 	char		 commit[OID_HEXSZ + 1];
@@ -23,15 +59,6 @@ struct job {
 	char		**paths;	/* path filter, judged before sending */
 	size_t		 npaths;
 	char		 idem_key[IDEM_KEY_HEXSZ + 1];
-	long long	 planned_at;	/* Unix seconds */
-	/*
-	 * Planned without reading objects (the hook in queue mode): commit
-	 * is the pushed id, maybe an annotated tag's, and idem_key is made
-	 * from it. Before sending, the worker peels it to its commit, honors
-	 * [skip deploy] and makes the key again (worker_verify). Saved as
-	 * "verify": true; a file without it is an old one: 0.
-	 */
-	int		 verify;
 
 	/* worker state, kept in the queue file */
 	int		 attempts;
@@ -43,17 +70,40 @@ struct job {
 	int		 queue_state;
 };
 
-/* idem_key = hex sha256 of "project\nenvironment\ncommit" followed by
- * "\nNAME=VALUE" for each env var in name order: what gets deployed. A
- * branch and a tag on one commit share it; other env vars do not. */
+/* A new random request id (a push, a `deploy` run). */
+void	job_request_random(char out[JOB_REQUEST_HEXSZ + 1]);
+/* A request id derived from text (a watched change: the same change seen
+ * again after a crash is the same request). */
+void	job_request_derive(char out[JOB_REQUEST_HEXSZ + 1], const char *text);
+int	job_request_valid(const char *);
+
+/*
+ * idem_key = hex sha256 of the request id, project, environment, commit
+ * and each env var "NAME=VALUE" in name order: one deploy request of one
+ * thing. Every retry of the request sends the same key; a later push of
+ * the same commit is another request, so another key, and deploys; a
+ * branch and a tag on one commit in one push share it (deployed once).
+ */
 void	job_set_idem_key(struct job *);
 void	job_copy(struct job *dst, const struct job *src);
 void	job_release(struct job *);
+const char *job_source_name(enum job_source);
+
+/*
+ * Bounds on what a job file says about time and tries, whoever wrote
+ * it: attempts at most JOB_ATTEMPTS_MAX; a planned_at in the future is
+ * now; a next_attempt more than JOB_DEFER_MAX seconds away is now (the
+ * daemon never defers that long). Returns 1 if anything was changed.
+ */
+#define JOB_ATTEMPTS_MAX	100000
+#define JOB_DEFER_MAX		3600
+int	job_bound(struct job *, long long now);
 
 /* The job as one JSON document (no secrets, no id, no queue_state);
  * allocated. NULL if a string is not valid UTF-8 (JSON cannot hold it). */
 char	*job_to_json(const struct job *);
-/* Parse a queue file's contents; strict: unknown or missing fields fail. */
+/* Parse a queue file's contents; strict: unknown or missing fields fail.
+ * Version 1 files (before claims) are read as claims. */
 int	job_from_json(struct job *out, const char *text, struct error *);
 
 #endif

@@ -45,26 +45,46 @@ static int	 put(struct ledger *, int, const char *, const char *,
 static int	 get(struct ledger *, int, const char *, char *, size_t,
 		    struct error *);
 static int	 get_commit(struct ledger *, int, const char *,
-		    char [OID_HEXSZ + 1], struct error *);
+		    char [OID_HEXSZ + 1], unsigned long long *, struct error *);
 static int	 set_commit(struct ledger *, int, const char *,
-		    const char *, struct error *);
+		    const char *, unsigned long long, struct error *);
+
+/* Make dir if missing: private, or with the permissions of `like`. */
+static int
+make_dir(const char *dir, const char *like)
+{
+	int fd;
+
+	if (like != NULL)
+		fd = fsio_open_dir(dir, NULL, like, NULL);
+	else {
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return -1;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
 
 int
-ledger_open(struct ledger **out, const char *dir, struct error *err)
+ledger_open(struct ledger **out, const char *dir, const char *like,
+    struct error *err)
 {
 	struct ledger *l;
-	const char *failed;
-	int i, fd;
+	const char *failed = dir;
+	int i;
 
 	*out = NULL;
 	l = xcalloc(1, sizeof(*l));
 	for (i = 0; i < NSUBS; i++)
 		l->fd[i] = -1;
 	l->root = xasprintf("%s/ledger", dir);
-	/* DIR/ledger/ and below take DIR's permissions (a shared spool) */
-	if ((fd = fsio_open_dir(l->root, dir, dir, &failed)) < 0)
+	/* DIR/ledger/ and below take DIR's permissions */
+	if (make_dir(dir, like) < 0 || (failed = l->root,
+	    make_dir(l->root, dir)) < 0)
 		goto fail;
-	close(fd);
 	for (i = 0; i < NSUBS; i++) {
 		l->paths[i] = xasprintf("%s/%s", l->root, sub_names[i]);
 		if ((l->fd[i] = fsio_open_dir(l->paths[i], NULL, dir,
@@ -341,20 +361,30 @@ ledger_prune(struct ledger *l, long long max_age, size_t *removed,
 	return rc;
 }
 
+/* "<commit>" or "<commit> <generation>"; 0 read, 1 none or corrupt. */
 static int
 get_commit(struct ledger *l, int sub, const char *name,
-    char out[OID_HEXSZ + 1], struct error *err)
+    char out[OID_HEXSZ + 1], unsigned long long *gen, struct error *err)
 {
-	char rec[RECORD_MAX];
+	char rec[RECORD_MAX], *end;
 	int r;
 
 	out[0] = '\0';
+	*gen = 0;
 	if ((r = get(l, sub, name, rec, sizeof(rec), err)) < 0)
 		return -1;
 	if (r == 1)
 		return 1;
+	if (r == 0 && rec[OID_HEXSZ] == ' ') {
+		rec[OID_HEXSZ] = '\0';
+		errno = 0;
+		*gen = strtoull(rec + OID_HEXSZ + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || end == rec + OID_HEXSZ + 1)
+			r = 2;
+	}
 	if (r == 2 || !repo_oid_valid(rec)) {
 		corrupt(l, sub, name, "none");
+		*gen = 0;
 		return 1;
 	}
 	memcpy(out, rec, OID_HEXSZ + 1);
@@ -363,9 +393,9 @@ get_commit(struct ledger *l, int sub, const char *name,
 
 static int
 set_commit(struct ledger *l, int sub, const char *name, const char *commit,
-    struct error *err)
+    unsigned long long gen, struct error *err)
 {
-	char rec[OID_HEXSZ + 2];
+	char rec[OID_HEXSZ + 32];
 	char *e;
 
 	if (!repo_oid_valid(commit)) {
@@ -374,7 +404,10 @@ set_commit(struct ledger *l, int sub, const char *name, const char *commit,
 		free(e);
 		return -1;
 	}
-	snprintf(rec, sizeof(rec), "%s\n", commit);
+	if (gen > 0)
+		snprintf(rec, sizeof(rec), "%s %llu\n", commit, gen);
+	else
+		snprintf(rec, sizeof(rec), "%s\n", commit);
 	return put(l, sub, name, rec, err);
 }
 
@@ -383,9 +416,10 @@ ledger_last_deployed(struct ledger *l, const char *project,
     const char *environment, char out[OID_HEXSZ + 1], struct error *err)
 {
 	char name[HASH_SHA256_HEXSZ + 1];
+	unsigned long long gen;
 
 	pair_name(name, project, environment);
-	return get_commit(l, SUB_DEPLOYED, name, out, err);
+	return get_commit(l, SUB_DEPLOYED, name, out, &gen, err);
 }
 
 int
@@ -395,25 +429,36 @@ ledger_set_last_deployed(struct ledger *l, const char *project,
 	char name[HASH_SHA256_HEXSZ + 1];
 
 	pair_name(name, project, environment);
-	return set_commit(l, SUB_DEPLOYED, name, commit, err);
+	return set_commit(l, SUB_DEPLOYED, name, commit, 0, err);
 }
 
 int
 ledger_last_seen(struct ledger *l, const char *repo, const char *ref,
-    char out[OID_HEXSZ + 1], struct error *err)
+    char out[OID_HEXSZ + 1], unsigned long long *gen, struct error *err)
 {
 	char name[HASH_SHA256_HEXSZ + 1];
 
 	pair_name(name, repo, ref);
-	return get_commit(l, SUB_SEEN, name, out, err);
+	return get_commit(l, SUB_SEEN, name, out, gen, err);
 }
 
 int
 ledger_set_last_seen(struct ledger *l, const char *repo, const char *ref,
-    const char *commit, struct error *err)
+    const char *commit, unsigned long long gen, struct error *err)
 {
 	char name[HASH_SHA256_HEXSZ + 1];
 
 	pair_name(name, repo, ref);
-	return set_commit(l, SUB_SEEN, name, commit, err);
+	return set_commit(l, SUB_SEEN, name, commit, gen, err);
+}
+
+int
+ledger_forget_seen(struct ledger *l, const char *repo, const char *ref)
+{
+	char name[HASH_SHA256_HEXSZ + 1];
+
+	pair_name(name, repo, ref);
+	if (unlinkat(l->fd[SUB_SEEN], name, 0) < 0)
+		return errno == ENOENT ? 1 : -1;
+	return 0;
 }

@@ -6,11 +6,12 @@
 #include "repo.h"
 
 /*
- * Files under DIR/ledger/ (DIR is the queue directory), each written to
+ * Files under DIR/ledger/, each written to
  * tmp/, fsynced and renamed into place (then the directory fsynced):
  *   idem/<key>        "intent <unix>\n" or "sent <unix> <deployment id>\n"
  *   deployed/<hash>   "<commit>\n": last commit deployed to (project, env)
- *   seen/<hash>       "<commit>\n": last head seen for (repo, ref)
+ *   seen/<hash>       "<commit> <generation>\n": last head seen for
+ *                     (repo, ref) by the repository watcher
  * <key> is the idempotency key itself when it is 64 lowercase hex digits
  * (job->idem_key always is), else its sha256; <hash> is the sha256 of the
  * two strings joined by a NUL byte, so any string makes a safe name.
@@ -30,8 +31,15 @@ enum ledger_state {
 
 struct ledger;
 
-/* Open DIR/ledger/, creating DIR (not its parents) and what is below. */
-int	ledger_open(struct ledger **out, const char *dir, struct error *);
+/*
+ * Where it lives: the daemon's private state directory ([daemon] state),
+ * or a repository's <common git dir>dotgit-deploy/ for the hooks in
+ * direct mode and `deploy`. Open DIR/ledger/, creating DIR (not its
+ * parents: with the permissions of `like`, or 0700 when NULL) and what is
+ * below (with DIR's permissions).
+ */
+int	ledger_open(struct ledger **out, const char *dir, const char *like,
+	    struct error *);
 void	ledger_free(struct ledger *);
 
 /*
@@ -60,11 +68,19 @@ int	ledger_last_deployed(struct ledger *, const char *project,
 	    const char *environment, char out[OID_HEXSZ + 1], struct error *);
 int	ledger_set_last_deployed(struct ledger *, const char *project,
 	    const char *environment, const char *commit, struct error *);
-/* Last head seen by the repository watcher for (repo, ref): 0 found,
- * 1 none. */
+/*
+ * Last head seen by the repository watcher for (repo, ref), and how many
+ * changes of it were seen (the generation: a change seen again after a
+ * crash has the same one, so the same request id): 0 found, 1 none
+ * (*gen 0).
+ */
 int	ledger_last_seen(struct ledger *, const char *repo, const char *ref,
-	    char out[OID_HEXSZ + 1], struct error *);
+	    char out[OID_HEXSZ + 1], unsigned long long *gen, struct error *);
 int	ledger_set_last_seen(struct ledger *, const char *repo,
-	    const char *ref, const char *commit, struct error *);
+	    const char *ref, const char *commit, unsigned long long gen,
+	    struct error *);
+/* Remove the record: 0, 1 if there was none, -1 (errno). */
+int	ledger_forget_seen(struct ledger *, const char *repo,
+	    const char *ref);
 
 #endif

@@ -33,38 +33,75 @@ set_invalid(struct push_options *opts, const char *opt, const char *why)
 }
 
 void
+plan_push_options_init(struct push_options *opts, enum job_source source)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->source = source;
+	job_request_random(opts->request);
+}
+
+/* Keep the option as given: a queued job carries it to the daemon. */
+static void
+keep_raw(struct push_options *opts, const char *opt, unsigned kind)
+{
+	opts->used |= kind;
+	if (opts->nraw == JOB_OPTIONS_MAX || strlen(opt) > JOB_STRING_MAX) {
+		set_invalid(opts, opt, "too many or too long push options");
+		return;
+	}
+	opts->raw = xreallocarray(opts->raw, opts->nraw + 1,
+	    sizeof(*opts->raw));
+	opts->raw[opts->nraw++] = xstrdup(opt);
+}
+
+static void
+env_option(struct push_options *opts, const char *opt)
+{
+	struct error err;
+
+	error_clear(&err);
+	if (vars_set_assignment(&opts->env, opt + 11, &err) < 0)
+		set_invalid(opts, opt, "expected deploy.env.NAME=VALUE with "
+		    "NAME of letters, digits and _");
+}
+
+static void
+environment_option(struct push_options *opts, const char *opt)
+{
+	const char *v = opt + 19;
+
+	if (config_env_index(v) < 0) {
+		set_invalid(opts, opt, "use production, staging or preview");
+		return;
+	}
+	free(opts->environment);
+	opts->environment = xstrdup(v);
+}
+
+void
 plan_push_option(struct push_options *opts, const char *opt)
 {
-	const char *v;
-
 	if (strncmp(opt, "deploy.", 7) != 0)
 		return;
-	if (strcmp(opt, "deploy.skip") == 0)
+	if (strcmp(opt, "deploy.skip") == 0) {
+		keep_raw(opts, opt, PLAN_OPT_SKIP);
 		opts->skip_all = 1;
-	else if (strcmp(opt, "deploy.verbose") == 0)
+	} else if (strcmp(opt, "deploy.verbose") == 0) {
+		keep_raw(opts, opt, PLAN_OPT_VERBOSE);
 		opts->verbose = 1;
-	else if (strncmp(opt, "deploy.skip=", 12) == 0) {
+	} else if (strncmp(opt, "deploy.skip=", 12) == 0) {
+		keep_raw(opts, opt, PLAN_OPT_SKIP);
 		if (opt[12] == '\0')
 			set_invalid(opts, opt, "name a branch or tag");
 		opts->skip = xreallocarray(opts->skip, opts->nskip + 1,
 		    sizeof(*opts->skip));
 		opts->skip[opts->nskip++] = xstrdup(opt + 12);
 	} else if (strncmp(opt, "deploy.environment=", 19) == 0) {
-		v = opt + 19;
-		if (config_env_index(v) < 0)
-			set_invalid(opts, opt, "use production, staging or "
-			    "preview");
-		else {
-			free(opts->environment);
-			opts->environment = xstrdup(v);
-		}
+		keep_raw(opts, opt, PLAN_OPT_ENVIRONMENT);
+		environment_option(opts, opt);
 	} else if (strncmp(opt, "deploy.env.", 11) == 0) {
-		struct error err;
-
-		error_clear(&err);
-		if (vars_set_assignment(&opts->env, opt + 11, &err) < 0)
-			set_invalid(opts, opt, "expected deploy.env.NAME=VALUE "
-			    "with NAME of letters, digits and _");
+		keep_raw(opts, opt, PLAN_OPT_ENV);
+		env_option(opts, opt);
 	} else
 		set_invalid(opts, opt, "known options are deploy.skip, "
 		    "deploy.skip=REF, deploy.env.NAME=VALUE, "
@@ -100,6 +137,9 @@ plan_push_options_release(struct push_options *opts)
 	for (i = 0; i < opts->nskip; i++)
 		free(opts->skip[i]);
 	free(opts->skip);
+	for (i = 0; i < opts->nraw; i++)
+		free(opts->raw[i]);
+	free(opts->raw);
 	vars_release(&opts->env);
 	free(opts->environment);
 	free(opts->invalid);
@@ -147,29 +187,44 @@ verdict(struct plan *p, enum plan_verdict v, const char *fmt, ...)
 	va_end(ap);
 }
 
+static char **
+strv_dup(char *const *v, size_t n)
+{
+	char **out = n > 0 ? xcalloc(n, sizeof(*out)) : NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+/* The claim (what happened) and the plan (what it means), not peeled. */
 static void
 fill_job(struct job *job, const struct config *cfg, const char *git_dir,
     const struct ref_update *up, const char *name, const char *env,
     const struct push_options *opts, const struct rule *rule)
 {
-	size_t i;
-
+	job->source = opts->source;
+	memcpy(job->request, opts->request, sizeof(job->request));
+	job->repo = git_dir != NULL ? xstrdup(git_dir) : NULL;
+	job->ref = xstrdup(up->ref);
+	memcpy(job->old, up->old, sizeof(job->old));
+	memcpy(job->new, up->new, sizeof(job->new));
+	job->options = strv_dup(opts->raw, opts->nraw);
+	job->noptions = opts->nraw;
+	job->planned_at = (long long)time(NULL);
 	job->project_is_name = cfg->project_id == NULL;
 	job->project = xstrdup(job->project_is_name ? cfg->project_name :
 	    cfg->project_id);
-	job->repo = git_dir != NULL ? xstrdup(git_dir) : NULL;
-	job->ref = xstrdup(up->ref);
 	job->branch = xstrdup(name);
 	job->environment = xstrdup(env);
 	vars_merge(&job->env_vars, &cfg->env_vars[config_env_index(env)]);
 	vars_merge(&job->env_vars, &opts->env);
 	if (rule != NULL && rule->npaths > 0) {
-		job->paths = xcalloc(rule->npaths, sizeof(*job->paths));
-		for (i = 0; i < rule->npaths; i++)
-			job->paths[i] = xstrdup(rule->paths[i]);
+		job->paths = strv_dup(rule->paths, rule->npaths);
 		job->npaths = rule->npaths;
 	}
-	job->planned_at = (long long)time(NULL);
+	memcpy(job->commit, up->new, sizeof(job->commit));
 	job_set_idem_key(job);
 }
 
@@ -231,10 +286,36 @@ plan_map(struct plan *p, const struct config *cfg, const char *git_dir,
 		return;
 	env = opts->environment != NULL ? opts->environment :
 	    p->rule->environment;
-	memcpy(p->job.commit, up->new, sizeof(up->new));
-	p->job.verify = 1;
 	fill_job(&p->job, cfg, git_dir, up, name, env, opts, p->rule);
 	p->verdict = PLAN_DEPLOY;
+}
+
+/*
+ * The pushed id peeled to its commit (REPO_NOTFOUND when the object is
+ * not there), and the key made from it; *skip (allocated) when the
+ * commit message says [skip deploy].
+ */
+static int
+peel(struct job *job, struct repo *repo, char **skip, struct error *err)
+{
+	char commit[OID_HEXSZ + 1], *msg = NULL;
+	int r;
+
+	*skip = NULL;
+	if ((r = repo_peel_commit(commit, repo, job->new, err)) < 0) {
+		if (r == REPO_NOTFOUND)
+			error_set(err, EXIT_FAIL, "the pushed object %s is "
+			    "not in '%s'", job->new, repo_git_dir(repo));
+		return r;
+	}
+	if (repo_commit_message(&msg, repo, commit, err) < 0)
+		return -1;
+	if (has_skip_marker(msg))
+		*skip = xstrdup(SKIP_REASON);
+	free(msg);
+	memcpy(job->commit, commit, sizeof(commit));
+	job_set_idem_key(job);
+	return 0;
 }
 
 void
@@ -246,12 +327,10 @@ plan_update(struct plan *p, const struct config *cfg, struct repo *repo,
 	char *skip = NULL;
 
 	plan_map(p, cfg, repo_git_dir(repo), up, opts, flags);
-	if (p->verdict != PLAN_DEPLOY)
-		return;
+	if (p->verdict != PLAN_DEPLOY || (flags & PLAN_EXPLICIT))
+		return;		/* explicit: resolved by the caller */
 	error_clear(&err);
-	if (flags & PLAN_EXPLICIT)	/* resolved by the caller */
-		p->job.verify = 0;
-	else if (plan_verify(&p->job, repo, &skip, &err) < 0)
+	if (peel(&p->job, repo, &skip, &err) < 0)
 		verdict(p, PLAN_ERROR, "%s", err.msg);
 	else if (skip != NULL)
 		verdict(p, PLAN_SKIP, "%s", skip);
@@ -266,29 +345,78 @@ plan_update_deferred(struct plan *p, const struct config *cfg,
 	plan_map(p, cfg, git_dir, up, opts, 0);
 }
 
-int
-plan_verify(struct job *job, struct repo *repo, char **skip,
-    struct error *err)
+/* The options a claim carries, as a push would have given them. */
+static void
+claim_options(struct push_options *opts, const struct job *claim)
 {
-	char commit[OID_HEXSZ + 1], *msg = NULL;
-	int r;
+	size_t i;
 
-	*skip = NULL;
-	if ((r = repo_peel_commit(commit, repo, job->commit, err)) < 0) {
-		if (r == REPO_NOTFOUND)
-			error_set(err, EXIT_FAIL, "the pushed object %s is "
-			    "not in '%s'", job->commit, repo_git_dir(repo));
-		return r;
+	memset(opts, 0, sizeof(*opts));
+	opts->source = claim->source;
+	memcpy(opts->request, claim->request, sizeof(opts->request));
+	for (i = 0; i < claim->noptions; i++) {
+		if (strncmp(claim->options[i], "deploy.", 7) != 0)
+			set_invalid(opts, claim->options[i], "not a deploy.* "
+			    "option");
+		plan_push_option(opts, claim->options[i]);
 	}
-	if (repo_commit_message(&msg, repo, commit, err) < 0)
-		return -1;
-	if (has_skip_marker(msg))
-		*skip = xstrdup(SKIP_REASON);
-	free(msg);
-	memcpy(job->commit, commit, sizeof(commit));
-	job->verify = 0;
-	job_set_idem_key(job);
-	return 0;
+}
+
+/* The ref must still hold what the claim says was pushed. */
+static void
+check_held(struct plan *p, struct repo *repo, const struct job *claim)
+{
+	struct error err;
+	char *ref = log_escape(claim->ref, 200);
+	int held = 0, r;
+
+	error_clear(&err);
+	r = repo_ref_holds(&held, repo, claim->ref, claim->new, &err);
+	if (r == REPO_NOTFOUND)	/* the object was found: the ref */
+		verdict(p, PLAN_SKIP, "not deployed: %s no longer exists",
+		    ref);
+	else if (r < 0)
+		verdict(p, PLAN_ERROR, "%s", err.msg);
+	else if (!held)
+		verdict(p, PLAN_ERROR, "%s does not hold %.12s: the claim is "
+		    "refused", ref, claim->new);
+	free(ref);
+}
+
+/* What the queue keeps about a job, whoever plans it. */
+static void
+carry_state(struct job *job, const struct job *claim)
+{
+	job->id = claim->id != NULL ? xstrdup(claim->id) : NULL;
+	job->queue_state = claim->queue_state;
+	job->planned_at = claim->planned_at;
+	job->attempts = claim->attempts;
+	job->next_attempt = claim->next_attempt;
+	free(job->last_error);
+	job->last_error = claim->last_error != NULL ?
+	    xstrdup(claim->last_error) : NULL;
+	job->deployment_id = claim->deployment_id != NULL ?
+	    xstrdup(claim->deployment_id) : NULL;
+}
+
+void
+plan_claim(struct plan *p, const struct config *cfg, struct repo *repo,
+    const struct job *claim)
+{
+	struct push_options opts;
+	struct ref_update up;
+
+	claim_options(&opts, claim);
+	memset(&up, 0, sizeof(up));
+	memcpy(up.old, claim->old, sizeof(up.old));
+	memcpy(up.new, claim->new, sizeof(up.new));
+	up.ref = claim->ref;
+	plan_update(p, cfg, repo, &up, &opts, 0);
+	if (p->verdict == PLAN_DEPLOY)
+		check_held(p, repo, claim);
+	if (p->verdict == PLAN_DEPLOY)
+		carry_state(&p->job, claim);
+	plan_push_options_release(&opts);
 }
 
 void

@@ -17,8 +17,22 @@ struct ref_update {
 	char	*ref;
 };
 
-/* Per-push (git push -o) or per-command (--environment, --set) control. */
+/* Push options and the like, one kind per bit (what was used). */
+enum {
+	PLAN_OPT_SKIP = 1 << 0,		/* deploy.skip, deploy.skip=REF */
+	PLAN_OPT_VERBOSE = 1 << 1,	/* deploy.verbose */
+	PLAN_OPT_ENV = 1 << 2,		/* deploy.env.NAME=VALUE */
+	PLAN_OPT_ENVIRONMENT = 1 << 3,	/* deploy.environment=ENV */
+};
+
+/*
+ * Per-push (git push -o) or per-command (--environment, --set) control,
+ * and which request this is: one push, one `deploy` run, one watched
+ * change (plan_push_options_init makes a new random request id).
+ */
 struct push_options {
+	enum job_source	 source;
+	char		 request[JOB_REQUEST_HEXSZ + 1];
 	int		 skip_all;	/* deploy.skip */
 	char		**skip;		/* deploy.skip=BRANCH */
 	size_t		 nskip;
@@ -26,8 +40,13 @@ struct push_options {
 	char		*environment;	/* deploy.environment=ENV */
 	int		 verbose;	/* deploy.verbose: say why not too */
 	char		*invalid;	/* first invalid option, explained */
+	unsigned	 used;		/* PLAN_OPT_* of the options given */
+	char		**raw;		/* the deploy.* options as given */
+	size_t		 nraw;
 };
 
+/* Empty options for a new request from `source` (a random id). */
+void	plan_push_options_init(struct push_options *, enum job_source);
 /* Add one "deploy.*" push option; other namespaces are ignored. An invalid
  * deploy.* option is recorded in opts->invalid (the push then deploys
  * nothing, and says why). */
@@ -54,28 +73,32 @@ enum {
 				   allow --environment for unmapped refs */
 };
 
-/* Decide what one ref update means. Never fails: problems become
- * PLAN_ERROR with a reason. */
+/* Decide what one ref update means, for the request opts names. Never
+ * fails: problems become PLAN_ERROR with a reason. */
 void	plan_update(struct plan *out, const struct config *, struct repo *,
 	    const struct ref_update *, const struct push_options *, int flags);
 /*
  * The same without reading any object, for the hook in queue mode (no
  * repository opened): ref, options, rules and environment only. A
- * PLAN_DEPLOY job has commit = the pushed id, repo = git_dir (absolute,
- * with a trailing '/', like repo_git_dir) and verify set: plan_verify
- * settles it before it is sent.
+ * PLAN_DEPLOY job has commit = the pushed id (not peeled) and repo =
+ * git_dir (absolute, with a trailing '/', like repo_git_dir): the daemon
+ * plans the claim again before anything is sent (plan_claim).
  */
 void	plan_update_deferred(struct plan *out, const struct config *,
 	    const char *git_dir, const struct ref_update *,
 	    const struct push_options *);
 /*
- * Settle a job planned by plan_update_deferred, in the repository it came
- * from: commit = the pushed id peeled to its commit (REPO_NOTFOUND when
- * the object is not there), idem_key made from it, verify cleared. *skip
- * is set (allocated) when the commit message says [skip deploy]; NULL
- * otherwise.
+ * Plan a job read from the queue -- a claim that a ref moved -- with this
+ * configuration, in the repository it names (open: `repo`), believing
+ * only the claim: ref, old and new ids, push options (as the policy
+ * allows), request id and source. Besides what plan_update checks, the
+ * ref must still contain the pushed commit (a branch: at it or past it;
+ * a tag: at it): a claim about a commit the ref never had is an error.
+ * The worker state (id, attempts, times, last error, deployment id)
+ * is carried over to out->job.
  */
-int	plan_verify(struct job *, struct repo *, char **skip, struct error *);
+void	plan_claim(struct plan *out, const struct config *, struct repo *,
+	    const struct job *claim);
 void	plan_release(struct plan *);
 
 /* Parse one "<old> <new> <ref>" line (no newline); -1 with a reason. */

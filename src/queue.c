@@ -808,3 +808,23 @@ queue_recover(struct queue *q, size_t *moved, struct error *err)
 		return -1;
 	return clean_tmp(q, err);
 }
+
+int
+queue_refuse(struct queue *q, struct job *job, const char *reason,
+    struct error *err)
+{
+	int r;
+
+	if (want_state(job, ONLY(QUEUE_NEW) | ONLY(QUEUE_CUR), "refuse",
+	    err) < 0)
+		return -1;
+	if (job->queue_state == QUEUE_NEW &&
+	    (r = queue_take(q, job, err)) != 0)
+		return r;
+	free(job->last_error);
+	job->last_error = xstrdup(reason);
+	if (move(q, job, DIR_BAD, err) < 0)
+		return -1;
+	job->queue_state = QUEUE_NONE;
+	return 0;
+}

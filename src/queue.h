@@ -104,6 +104,12 @@ int	queue_fail(struct queue *, struct job *, const char *reason,
 int	queue_supersede(struct queue *, struct job *, const char *by_id,
 	    struct error *);
 
+/* new/ or cur/ -> bad/ with last_error = reason: a claim the daemon
+ * refused; it is never sent. A pending job is taken first: 1 if it is
+ * gone. */
+int	queue_refuse(struct queue *, struct job *, const char *reason,
+	    struct error *);
+
 /*
  * Take DIR/lock (flock, exclusive, not waiting) for as long as the queue
  * is open: the one daemon that may work the queue. Fails with "queue

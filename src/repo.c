@@ -695,6 +695,63 @@ repo_peel_commit(char out[OID_HEXSZ + 1], struct repo *r, const char *hex,
 	return 0;
 }
 
+/* The object a ref points at (symbolic refs resolved). */
+static int
+ref_target(git_oid *out, struct repo *r, const char *full,
+    struct error *err)
+{
+	git_reference *ref = NULL, *res = NULL;
+	char buf[ESCBUF];
+	int rc;
+
+	esc(buf, full);
+	if ((rc = git_reference_lookup(&ref, r->git, full)) == 0)
+		rc = git_reference_resolve(&res, ref);
+	if (rc == GIT_ENOTFOUND) {
+		error_set(err, EXIT_FAIL, "no ref '%s'", buf);
+		rc = REPO_NOTFOUND;
+	} else if (rc < 0)
+		rc = git_fail(err, "reading ref '%s'", buf);
+	else
+		*out = *git_reference_target(res);
+	git_reference_free(res);
+	git_reference_free(ref);
+	return rc;
+}
+
+int
+repo_ref_holds(int *out, struct repo *r, const char *fullref,
+    const char *hex, struct error *err)
+{
+	git_commit *pushed = NULL;
+	git_oid at, want;
+	int rc;
+
+	*out = 0;
+	if ((rc = ref_target(&at, r, fullref, err)) < 0)
+		return rc;
+	if (!repo_oid_valid(hex) || git_oid_fromstr(&want, hex) < 0)
+		return error_set(err, EXIT_FAIL, "invalid object id");
+	if (git_oid_equal(&at, &want) || strncmp(fullref, "refs/tags/",
+	    10) == 0) {
+		*out = git_oid_equal(&at, &want);
+		return 0;
+	}
+	if ((rc = lookup_commit(&pushed, r, hex, err)) < 0)
+		return rc;
+	if (git_oid_equal(&at, git_commit_id(pushed)))
+		*out = 1;
+	else if ((rc = git_graph_descendant_of(r->git, &at,
+	    git_commit_id(pushed))) < 0)
+		rc = git_fail(err, "reading the history of '%s'", fullref);
+	else {
+		*out = rc;
+		rc = 0;
+	}
+	git_commit_free(pushed);
+	return rc;
+}
+
 int
 repo_commit_message(char **out, struct repo *r, const char *hex,
     struct error *err)

@@ -87,6 +87,14 @@ int	repo_resolve(char out[OID_HEXSZ + 1], struct repo *, const char *rev,
  * not in the repository, an error for a tree or blob. */
 int	repo_peel_commit(char out[OID_HEXSZ + 1], struct repo *,
 	    const char *hex, struct error *);
+/*
+ * Whether the ref `fullref` (refs/heads/x, refs/tags/x) holds the pushed
+ * object `hex`: a tag must point at exactly that object; a branch at the
+ * commit it stands for or at a descendant of it. *out = 1 or 0.
+ * REPO_NOTFOUND (err filled) when the ref or the object does not exist.
+ */
+int	repo_ref_holds(int *out, struct repo *, const char *fullref,
+	    const char *hex, struct error *);
 /* Full commit message of a commit (or of the commit a tag id peels to);
  * allocated. */
 int	repo_commit_message(char **out, struct repo *, const char *hex,

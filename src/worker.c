@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "plan.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -36,8 +35,6 @@ struct worker {
 
 static int	open_api(struct worker *, struct error *);
 static int	resolve_project(struct worker *, struct job *,
-		    struct error *);
-static int	job_repo(struct worker *, const struct job *, struct repo **,
 		    struct error *);
 static int	filter(struct worker *, const struct job *, char **,
 		    struct error *);
@@ -75,6 +72,12 @@ worker_free(struct worker *w)
 	free(w->project_name);
 	free(w->project_id);
 	free(w);
+}
+
+void
+worker_set_config(struct worker *w, const struct config *cfg)
+{
+	w->cfg = cfg;
 }
 
 void
@@ -177,24 +180,23 @@ resolve_project(struct worker *w, struct job *job, struct error *err)
 	return 0;
 }
 
-/* The repository a job was planned from, opened once and kept. */
-static int
-job_repo(struct worker *w, const struct job *job, struct repo **out,
+int
+worker_repo(struct worker *w, const char *path, struct repo **out,
     struct error *err)
 {
 	struct cached_repo *c;
 	size_t i;
 
-	if (w->repo != NULL && (job->repo == NULL ||
-	    strcmp(job->repo, repo_git_dir(w->repo)) == 0)) {
+	if (w->repo != NULL && (path == NULL ||
+	    strcmp(path, repo_git_dir(w->repo)) == 0)) {
 		*out = w->repo;
 		return 0;
 	}
-	if (job->repo == NULL)
+	if (path == NULL)
 		return error_set(err, EXIT_FAIL, "the job names no "
-		    "repository to judge its path filter in");
+		    "repository");
 	for (i = 0; i < w->nrepos; i++)
-		if (strcmp(w->repos[i].path, job->repo) == 0) {
+		if (strcmp(w->repos[i].path, path) == 0) {
 			*out = w->repos[i].repo;
 			return 0;
 		}
@@ -206,9 +208,9 @@ job_repo(struct worker *w, const struct job *job, struct repo **out,
 		w->nrepos--;
 	}
 	c = &w->repos[w->nrepos];
-	if (repo_open(&c->repo, job->repo, err) < 0)
+	if (repo_open(&c->repo, path, err) < 0)
 		return -1;
-	c->path = xstrdup(job->repo);
+	c->path = xstrdup(path);
 	w->nrepos++;
 	*out = c->repo;
 	return 0;
@@ -246,13 +248,20 @@ filter(struct worker *w, const struct job *job, char **reason,
 	struct repo *repo = NULL;
 	int changed = 1, r;
 
-	if (job->npaths == 0 || w->ledger == NULL)
+	if (job->npaths == 0)
 		return 0;
+	if (w->ledger == NULL) {
+		label = log_escape(job->branch, 200);
+		log_warnx("%s: the path filter cannot be judged without the "
+		    "record of the last deployment: deploying", label);
+		free(label);
+		return 0;
+	}
 	r = ledger_last_deployed(w->ledger, job->project, job->environment,
 	    last, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;		/* 1: never deployed */
-	if (job_repo(w, job, &repo, err) < 0)
+	if (worker_repo(w, job->repo, &repo, err) < 0)
 		return -1;
 	r = repo_paths_changed(&changed, repo, last, job->commit,
 	    job->paths, job->npaths, err);
@@ -311,32 +320,6 @@ fail:
 	res->status = err->temporary ? WORKER_RETRY : WORKER_FAILED;
 }
 
-int
-worker_verify(struct worker *w, struct job *job, struct worker_result *res)
-{
-	struct repo *repo = NULL;
-	char *skip = NULL;
-
-	if (!job->verify)
-		return 0;
-	memset(res, 0, sizeof(*res));
-	error_clear(&res->err);
-	if (job->repo == NULL && w->repo == NULL)
-		error_set(&res->err, EXIT_FAIL, "the job names no repository "
-		    "to read its commit in");
-	if (res->err.msg[0] != '\0' ||
-	    job_repo(w, job, &repo, &res->err) < 0 ||
-	    plan_verify(job, repo, &skip, &res->err) < 0) {
-		res->status = WORKER_FAILED;
-		return -1;
-	}
-	if (skip == NULL)
-		return 0;
-	res->status = WORKER_SKIPPED;
-	res->reason = skip;
-	return -1;
-}
-
 void
 worker_send(struct worker *w, struct job *job, int flags,
     struct worker_result *res)
@@ -345,8 +328,6 @@ worker_send(struct worker *w, struct job *job, int flags,
 
 	memset(res, 0, sizeof(*res));
 	error_clear(&res->err);
-	if (worker_verify(w, job, res) < 0)
-		return;
 	before = w->api != NULL ? api_requests(w->api) : 0;
 	decide(w, job, flags, res);
 	if (w->api != NULL)

@@ -12,13 +12,14 @@
 #include "repo.h"
 
 /*
- * The one place a job becomes a deployment, shared by the daemon and the
- * hook in direct mode. For each job, in this order:
- *  0. a job planned without its objects (job->verify) is settled first
- *     (worker_verify);
+ * The one place a planned job becomes a deployment, shared by the daemon
+ * and the hooks in direct mode (and `deploy`, forced). For each job, in
+ * this order:
  *  1. a project name is turned into its id (looked up once, cached), and
  *     the idempotency key is made again from the id;
- *  2. ledger: a key already SENT is not sent again (WORKER_ALREADY);
+ *  2. ledger: a key already SENT is not sent again (WORKER_ALREADY): a
+ *     replay after a crash, or a branch and a tag on one commit in one
+ *     push;
  *  3. path filter (job->paths): deployed only if the paths changed
  *     between the last commit deployed to (project, environment) and
  *     job->commit; no previous deploy: deployed (WORKER_FILTERED if not);
@@ -27,8 +28,9 @@
  *     and SENT are recorded (in that order: a crash in between leaves
  *     INTENT, and sending again with the same key is answered with the
  *     first deployment).
- * Without a ledger (no queue configured) steps 2 and 4's records are
- * skipped and path filters always deploy.
+ * Without a ledger (its directory could not be opened) steps 2 and 4's
+ * records are skipped and a path filter cannot be judged: the job is
+ * deployed and a warning says why.
  */
 
 enum worker_status {
@@ -63,22 +65,20 @@ struct worker;
 void	worker_init(struct worker **out, const struct config *,
 	    struct ledger *, int budget, int retries);
 void	worker_free(struct worker *);
+/* The configuration for the next jobs (borrowed; the daemon plans each
+ * repository's jobs with that repository's configuration). */
+void	worker_set_config(struct worker *, const struct config *);
 /* An open repository for jobs planned from it (the hook's): borrowed. */
 void	worker_set_repo(struct worker *, struct repo *);
 /* A request in flight is abandoned soon after *flag becomes non-zero. */
 void	worker_set_cancel(struct worker *, volatile sig_atomic_t *flag);
+/* The repository at git dir `path`, opened once and kept (a few are
+ * cached); borrowed. */
+int	worker_repo(struct worker *, const char *path, struct repo **out,
+	    struct error *);
 
-/*
- * A job with job->verify set: open its repository (job->repo, kept open
- * for the next jobs), peel the pushed id to its commit and read the
- * message (plan_verify). 0: the job is ready to send (commit and key are
- * final, verify cleared; *out untouched). -1: *out says what became of
- * it: WORKER_SKIPPED with the reason, or WORKER_FAILED (the object or
- * the repository is gone). A job without verify: 0 at once.
- */
-int	worker_verify(struct worker *, struct job *, struct worker_result *out);
-/* Send one job (job->project may change from a name to its id; a verify
- * job is settled first). */
+/* Send one planned job (job->project may change from a name to its id,
+ * and the key with it). */
 void	worker_send(struct worker *, struct job *, int flags,
 	    struct worker_result *out);
 void	worker_result_release(struct worker_result *);

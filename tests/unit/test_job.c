@@ -13,11 +13,21 @@
 #include "xmalloc.h"
 
 #define C1 "0123456789abcdef0123456789abcdef01234567"
+#define C0 "fedcba9876543210fedcba9876543210fedcba98"
+#define RQ "00112233445566778899aabbccddeeff"
 
 static void
 sample(struct job *job)
 {
 	memset(job, 0, sizeof(*job));
+	job->source = JOB_PUSH;
+	memcpy(job->request, RQ, sizeof(job->request));
+	job->repo = xstrdup("/srv/git/app.git/");
+	memcpy(job->old, C0, sizeof(job->old));
+	memcpy(job->new, C1, sizeof(job->new));
+	job->options = xcalloc(1, sizeof(*job->options));
+	job->options[0] = xstrdup("deploy.env.A=1");
+	job->noptions = 1;
 	job->project = xstrdup("proj_8f2a9c");
 	job->ref = xstrdup("refs/tags/v1.0");
 	job->branch = xstrdup("v1.0");
@@ -41,7 +51,9 @@ test_idem_key(void **state)
 {
 	struct job job;
 	char hex[HASH_SHA256_HEXSZ + 1];
-	const char *in = "proj_8f2a9c\nproduction\n" C1 "\nA=1\nB=caf\xc3\xa9";
+	const char *in = "dotgit-deploy request\n" RQ "\nproj_8f2a9c\n"
+	    "production\n" C1 "\nA=1\nB=caf\xc3\xa9";
+	char before[IDEM_KEY_HEXSZ + 1];
 
 	(void)state;
 	sample(&job);
@@ -53,6 +65,12 @@ test_idem_key(void **state)
 	vars_set(&job.env_vars, "A", "1");
 	job_set_idem_key(&job);
 	assert_string_equal(job.idem_key, hex);
+	/* another request for the very same deploy: another key */
+	memcpy(before, job.idem_key, sizeof(before));
+	job_request_random(job.request);
+	assert_true(job_request_valid(job.request));
+	job_set_idem_key(&job);
+	assert_string_not_equal(job.idem_key, before);
 	hash_sha256_hex(hex, "abc", 3);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
@@ -73,7 +91,13 @@ test_round_trip(void **state)
 	assert_non_null(text);
 	assert_int_equal(job_from_json(&back, text, &err), 0);
 	assert_string_equal(back.project, job.project);
-	assert_null(back.repo);
+	assert_int_equal(back.source, JOB_PUSH);
+	assert_string_equal(back.request, RQ);
+	assert_string_equal(back.repo, "/srv/git/app.git/");
+	assert_string_equal(back.old, C0);
+	assert_string_equal(back.new, C1);
+	assert_int_equal(back.noptions, 1);
+	assert_string_equal(back.options[0], "deploy.env.A=1");
 	assert_string_equal(back.ref, job.ref);
 	assert_string_equal(back.commit, C1);
 	assert_string_equal(back.idem_key, job.idem_key);
@@ -132,7 +156,7 @@ test_strict_parsing(void **state)
 	error_clear(&err);
 	sample(&job);
 	text = job_to_json(&job);
-	bad = edit(text, "{", "{\"version\":1,");
+	bad = edit(text, "{", "{\"version\":2,");
 	assert_int_equal(job_from_json(&out, bad, &err), -1);
 	assert_non_null(strstr(err.msg, "not JSON"));
 	free(bad);
@@ -152,15 +176,24 @@ test_strict_parsing(void **state)
 	bad = edit(text, C1, "0123");
 	assert_int_equal(job_from_json(&out, bad, &err), -1);
 	free(bad);
+	bad = edit(text, RQ, "not-a-request");
+	assert_int_equal(job_from_json(&out, bad, &err), -1);
+	free(bad);
+	bad = edit(text, "\"push\"", "\"telepathy\"");
+	assert_int_equal(job_from_json(&out, bad, &err), -1);
+	free(bad);
+	bad = edit(text, "\"version\":2", "\"version\":3");
+	assert_int_equal(job_from_json(&out, bad, &err), -1);
+	assert_non_null(strstr(err.msg, "unknown version"));
+	free(bad);
 	free(text);
 	job_release(&job);
 }
 
-/* A job the hook planned without objects says so; older files (written
- * before "verify" existed) parse as verify = 0, and the field stays
- * strict. */
+/* A version 1 file (written before claims) is read as a claim: its
+ * pushed id is its commit, its request is named by its old key. */
 static void
-test_verify_field(void **state)
+test_version_1(void **state)
 {
 	static const char old[] = "{\"attempts\":0,\"branch\":\"main\","
 	    "\"commit\":\"" C1 "\",\"deployment_id\":null,\"env_vars\":{},"
@@ -169,37 +202,66 @@ test_verify_field(void **state)
 	    "\",\"last_error\":null,\"next_attempt\":0,\"paths\":[],"
 	    "\"planned_at\":1767225600,\"project\":\"p\","
 	    "\"project_is_name\":false,\"ref\":\"refs/heads/main\","
-	    "\"repo\":\"/srv/app.git/\",\"version\":1}";
-	struct job job, back;
+	    "\"repo\":\"/srv/app.git/\",\"verify\":true,\"version\":1}";
+	struct job back;
 	struct error err;
-	char *text, *bad;
 
 	(void)state;
 	error_clear(&err);
 	assert_int_equal(job_from_json(&back, old, &err), 0);
-	assert_int_equal(back.verify, 0);
 	assert_string_equal(back.repo, "/srv/app.git/");
+	assert_string_equal(back.new, C1);
+	assert_string_equal(back.old, "0000000000000000000000000000000000000000");
+	assert_string_equal(back.request, "ba7816bf8f01cfea414140de5dae2223");
+	assert_int_equal(back.noptions, 0);
+	assert_string_equal(back.idem_key, "");
 	job_release(&back);
+}
 
+/* Whoever wrote the file, its times and tries are bounded on read. */
+static void
+test_bounds(void **state)
+{
+	const long long now = 1767225600;
+	struct job job;
+
+	(void)state;
 	sample(&job);
-	text = job_to_json(&job);
-	assert_null(strstr(text, "verify"));	/* unchanged when not set */
-	free(text);
-	job.verify = 1;
-	text = job_to_json(&job);
-	assert_non_null(strstr(text, "\"verify\":true"));
-	assert_int_equal(job_from_json(&back, text, &err), 0);
-	assert_int_equal(back.verify, 1);
+	job.planned_at = now - 10;
+	job.next_attempt = now + 60;
+	assert_int_equal(job_bound(&job, now), 0);
+	job.next_attempt = 9223372036854775807LL;	/* parked forever */
+	job.planned_at = 9223372036854775807LL;
+	job.attempts = 2147483647;
+	assert_int_equal(job_bound(&job, now), 1);
+	assert_int_equal(job.next_attempt, 0);		/* due now */
+	assert_int_equal(job.planned_at, now);
+	assert_int_equal(job.attempts, JOB_ATTEMPTS_MAX);
+	job.next_attempt = -9223372036854775807LL - 1;
+	assert_int_equal(job_bound(&job, now), 1);
+	assert_int_equal(job.next_attempt, 0);
 	job_release(&job);
-	job_copy(&job, &back);
-	assert_int_equal(job.verify, 1);
-	job_release(&job);
-	job_release(&back);
-	bad = edit(text, "\"verify\":true", "\"verify\":\"yes\"");
-	assert_int_equal(job_from_json(&back, bad, &err), -1);
-	assert_non_null(strstr(err.msg, "not a job"));
-	free(bad);
-	free(text);
+}
+
+/* Request ids: random ones differ; a derived one is the same for the
+ * same change. */
+static void
+test_requests(void **state)
+{
+	char a[JOB_REQUEST_HEXSZ + 1], b[JOB_REQUEST_HEXSZ + 1];
+
+	(void)state;
+	job_request_random(a);
+	job_request_random(b);
+	assert_true(job_request_valid(a));
+	assert_string_not_equal(a, b);
+	job_request_derive(a, "watch\n/srv/a.git/\nrefs/heads/main\n1");
+	job_request_derive(b, "watch\n/srv/a.git/\nrefs/heads/main\n1");
+	assert_string_equal(a, b);
+	job_request_derive(b, "watch\n/srv/a.git/\nrefs/heads/main\n2");
+	assert_string_not_equal(a, b);
+	assert_false(job_request_valid("0011"));
+	assert_false(job_request_valid(RQ "00"));
 }
 
 int
@@ -210,7 +272,9 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_invalid_utf8_is_refused),
 		cmocka_unit_test(test_strict_parsing),
-		cmocka_unit_test(test_verify_field),
+		cmocka_unit_test(test_version_1),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_requests),
 	};
 
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);

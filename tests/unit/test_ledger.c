@@ -30,7 +30,7 @@ setup(void **state)
 
 	f->dir = unit_tmpdir();
 	error_clear(&f->err);
-	if (ledger_open(&f->l, f->dir, &f->err) < 0)
+	if (ledger_open(&f->l, f->dir, NULL, &f->err) < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -51,7 +51,7 @@ static void
 reopen(struct fixture *f)
 {
 	ledger_free(f->l);
-	assert_int_equal(ledger_open(&f->l, f->dir, &f->err), 0);
+	assert_int_equal(ledger_open(&f->l, f->dir, NULL, &f->err), 0);
 }
 
 static void
@@ -224,21 +224,37 @@ test_last_seen_odd_names(void **state)
 	char out[OID_HEXSZ + 1];
 	size_t i;
 
+	unsigned long long gen;
+
 	for (i = 0; i < 5; i++)
 		assert_int_equal(ledger_set_last_seen(f->l, "/srv/git/a b.git",
-		    refs[i], i % 2 ? C2 : C1, &f->err), 0);
+		    refs[i], i % 2 ? C2 : C1, i, &f->err), 0);
 	/* the pair is joined unambiguously: ("ab","c") is not ("a","bc") */
-	assert_int_equal(ledger_set_last_seen(f->l, "ab", "c", C1, &f->err),
-	    0);
-	assert_int_equal(ledger_last_seen(f->l, "a", "bc", out, &f->err), 1);
+	assert_int_equal(ledger_set_last_seen(f->l, "ab", "c", C1, 7,
+	    &f->err), 0);
+	assert_int_equal(ledger_last_seen(f->l, "a", "bc", out, &gen,
+	    &f->err), 1);
+	assert_int_equal(gen, 0);
 	reopen(f);
 	for (i = 0; i < 5; i++) {
 		assert_int_equal(ledger_last_seen(f->l, "/srv/git/a b.git",
-		    refs[i], out, &f->err), 0);
+		    refs[i], out, &gen, &f->err), 0);
 		assert_string_equal(out, i % 2 ? C2 : C1);
+		assert_int_equal(gen, i);
 	}
 	assert_int_equal(ledger_last_seen(f->l, "/srv/git/other.git",
-	    refs[0], out, &f->err), 1);
+	    refs[0], out, &gen, &f->err), 1);
+	/* generation 0 is written as records were before generations */
+	assert_int_equal(ledger_set_last_seen(f->l, "x", "y", C2, 0,
+	    &f->err), 0);
+	assert_int_equal(ledger_last_seen(f->l, "x", "y", out, &gen,
+	    &f->err), 0);
+	assert_string_equal(out, C2);
+	assert_int_equal(gen, 0);
+	assert_int_equal(ledger_forget_seen(f->l, "ab", "c"), 0);
+	assert_int_equal(ledger_forget_seen(f->l, "ab", "c"), 1);
+	assert_int_equal(ledger_last_seen(f->l, "ab", "c", out, &gen,
+	    &f->err), 1);
 	/* seen and deployed are apart */
 	assert_int_equal(ledger_last_deployed(f->l, "/srv/git/a b.git",
 	    refs[0], out, &f->err), 1);
@@ -270,25 +286,36 @@ test_prune_old_keys(void **state)
 	assert_int_equal(st, LEDGER_INTENT);
 }
 
+/* The daemon's state is private; a repository's takes the repository's
+ * permissions (a shared repository stays group-writable). */
 static void
-test_shared_spool_stays_group_writable(void **state)
+test_state_permissions(void **state)
 {
 	struct fixture *f = *state;
 	struct ledger *l;
 	struct stat st;
-	char *root = xasprintf("%s/shared", f->dir), *p;
+	char *priv = xasprintf("%s/state", f->dir);
+	char *repo = xasprintf("%s/repo.git", f->dir);
+	char *mine = xasprintf("%s/repo.git/dotgit-deploy", f->dir), *p;
 
-	assert_int_equal(mkdir(root, 0700), 0);
-	assert_int_equal(chmod(root, 02770), 0);
+	umask(022);
+	assert_int_equal(ledger_open(&l, priv, NULL, &f->err), 0);
+	ledger_free(l);
+	assert_int_equal(stat(priv, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(mkdir(repo, 0700), 0);
+	assert_int_equal(chmod(repo, 02770), 0);
 	umask(077);
-	assert_int_equal(ledger_open(&l, root, &f->err), 0);
+	assert_int_equal(ledger_open(&l, mine, repo, &f->err), 0);
 	umask(022);
 	ledger_free(l);
-	p = xasprintf("%s/ledger/idem", root);
+	p = xasprintf("%s/ledger/idem", mine);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 02770);
 	free(p);
-	free(root);
+	free(mine);
+	free(repo);
+	free(priv);
 }
 
 static void
@@ -298,7 +325,7 @@ test_open_failure(void **state)
 	struct ledger *l;
 	char *p = xasprintf("%s/missing/parent", f->dir);
 
-	assert_int_equal(ledger_open(&l, p, &f->err), -1);
+	assert_int_equal(ledger_open(&l, p, NULL, &f->err), -1);
 	assert_null(l);
 	assert_non_null(strstr(f->err.msg, "cannot open ledger directory '"));
 	assert_non_null(strstr(f->err.msg, "': No such file or directory"));
@@ -322,7 +349,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prune_old_keys,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_shared_spool_stays_group_writable, setup, teardown),
+		    test_state_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_failure,
 		    setup, teardown),
 	};

@@ -57,6 +57,9 @@ static void
 sample(struct job *job, const char *branch, const char *commit)
 {
 	memset(job, 0, sizeof(*job));
+	job_request_random(job->request);
+	memset(job->old, '0', OID_HEXSZ);
+	memcpy(job->new, commit, sizeof(job->new));
 	job->project = xstrdup("proj_8f2a9c");
 	job->repo = xstrdup("/srv/git/app.git");
 	job->ref = xasprintf("refs/heads/%s", branch);
@@ -105,8 +108,9 @@ test_put_writes_job_file(void **state)
 {
 	static const char *const keys[] = { "attempts", "branch", "commit",
 	    "deployment_id", "env_vars", "environment", "idempotency_key",
-	    "last_error", "next_attempt", "paths", "planned_at", "project",
-	    "project_is_name", "ref", "repo", "version" };
+	    "last_error", "new", "next_attempt", "old", "options", "paths",
+	    "planned_at", "project", "project_is_name", "ref", "repo",
+	    "request", "source", "version" };
 	struct fixture *f = *state;
 	struct job job;
 	struct stat st;
@@ -135,7 +139,7 @@ test_put_writes_job_file(void **state)
 	free(p);
 	root = json_loads(text, 0, NULL);
 	assert_non_null(root);
-	assert_int_equal(json_object_size(root), 16);
+	assert_int_equal(json_object_size(root), 21);
 	json_object_foreach(root, k, v)
 		assert_string_equal(k, keys[i++]);
 	assert_string_equal(json_string_value(json_object_get(root,

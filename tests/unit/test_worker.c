@@ -15,12 +15,14 @@
 #include "error.h"
 #include "job.h"
 #include "ledger.h"
+#include "plan.h"
 #include "log.h"
 #include "worker.h"
 #include "xmalloc.h"
 #include "unit_util.h"
 
 #define KEY	"gl_api_unit_test_key_0123"
+#define RQ	"00112233445566778899aabbccddeeff"
 
 struct fixture {
 	char		*dir;
@@ -71,11 +73,13 @@ setup(void **state)
 	text = xasprintf("[api]\nurl = https://127.0.0.1:1/v1\n"
 	    "[project]\nid = proj_unit\n"
 	    "[branch \"main\"]\nenvironment = production\npaths = web/\n"
+	    "[branch \"feature/**\"]\nenvironment = preview\n"
+	    "[tag \"v*\"]\nenvironment = production\npaths = web/\n"
 	    "[daemon]\nqueue = %s/queue\n", f->dir);
 	error_clear(&err);
 	if (config_load_string(&f->cfg, text, "t.ini", &err) < 0)
 		fail_msg("config: %s", err.msg);
-	if (ledger_open(&f->ledger, f->cfg.queue_dir, &err) < 0)
+	if (ledger_open(&f->ledger, f->cfg.queue_dir, NULL, &err) < 0)
 		fail_msg("ledger: %s", err.msg);
 	worker_init(&f->worker, &f->cfg, f->ledger, 0, 0);
 	free(text);
@@ -106,6 +110,7 @@ static void
 make_job(struct fixture *f, struct job *job, const char *commit)
 {
 	memset(job, 0, sizeof(*job));
+	memcpy(job->request, RQ, sizeof(job->request));
 	job->project = xstrdup("proj_unit");
 	job->repo = xasprintf("%s/.git/", f->repo);
 	job->ref = xstrdup("refs/heads/main");
@@ -263,70 +268,128 @@ test_no_key_is_a_permanent_failure(void **state)
 	job_release(&job);
 }
 
-/* A job planned without objects (the hook in queue mode): settled
- * before anything else, then judged on the final commit and key. */
+/* A claim read from the queue: `ref` moved to `new` in request RQ. */
 static void
-test_verify_peels_and_rekeys(void **state)
+make_claim(struct fixture *f, struct job *job, const char *ref,
+    const char *new)
+{
+	memset(job, 0, sizeof(*job));
+	job->source = JOB_PUSH;
+	memcpy(job->request, RQ, sizeof(job->request));
+	job->repo = xasprintf("%s/.git/", f->repo);
+	job->ref = xstrdup(ref);
+	memset(job->old, '0', OID_HEXSZ);
+	memcpy(job->new, new, OID_HEXSZ + 1);
+	/* what a forger would write: none of it is believed */
+	job->project = xstrdup("proj_someone_else");
+	job->branch = xstrdup("x");
+	job->environment = xstrdup("production");
+	vars_set(&job->env_vars, "NODE_OPTIONS", "--require ./evil.js");
+}
+
+static void
+plan_of(struct fixture *f, struct plan *p, const struct job *claim)
+{
+	struct repo *repo;
+	struct error err;
+
+	error_clear(&err);
+	assert_int_equal(worker_repo(f->worker, claim->repo, &repo, &err), 0);
+	plan_claim(p, &f->cfg, repo, claim);
+}
+
+/* The daemon plans a claim from its configuration and the repository:
+ * an annotated tag is peeled, and a branch and a tag on one commit in one
+ * request share the key (deployed once). */
+static void
+test_claim_planned_from_config(void **state)
 {
 	struct fixture *f = *state;
 	struct worker_result res;
-	struct job job, branch;
+	struct job cb, ct;
+	struct plan pb, pt;
 	char tag[OID_HEXSZ + 1];
 	struct error err;
 
 	GIT(f->repo, "tag", "-a", "v1", "-m", "release");
 	GITOUT(tag, f->repo, "rev-parse", "v1");
-	make_job(f, &branch, f->c[2]);
-	make_job(f, &job, tag);
-	job.verify = 1;
-	assert_string_not_equal(job.idem_key, branch.idem_key);
+	make_claim(f, &cb, "refs/heads/main", f->c[2]);
+	make_claim(f, &ct, "refs/tags/v1", tag);
+	plan_of(f, &pb, &cb);
+	plan_of(f, &pt, &ct);
+	assert_int_equal(pb.verdict, PLAN_DEPLOY);
+	assert_int_equal(pt.verdict, PLAN_DEPLOY);
+	assert_string_equal(pb.job.project, "proj_unit");
+	assert_int_equal(pb.job.env_vars.n, 0);
+	assert_string_equal(pt.job.commit, f->c[2]);
+	assert_string_equal(pt.job.new, tag);
+	assert_string_equal(pb.job.idem_key, pt.job.idem_key);
 	error_clear(&err);
-	assert_int_equal(ledger_sent(f->ledger, branch.idem_key, "dep_abc",
+	assert_int_equal(ledger_sent(f->ledger, pb.job.idem_key, "dep_abc",
 	    &err), 0);
-	assert_int_equal(worker_verify(f->worker, &job, &res), 0);
-	assert_string_equal(job.commit, f->c[2]);
-	assert_string_equal(job.idem_key, branch.idem_key);
-	assert_int_equal(job.verify, 0);
-	/* the ledger now knows it by its final key: not sent twice */
-	worker_send(f->worker, &job, 0, &res);
+	worker_send(f->worker, &pt.job, 0, &res);
 	assert_int_equal(res.status, WORKER_ALREADY);
 	assert_int_equal(res.requests, 0);
 	worker_result_release(&res);
-	job_release(&job);
-	job_release(&branch);
+	plan_release(&pb);
+	plan_release(&pt);
+	job_release(&cb);
+	job_release(&ct);
 }
 
+/* What a claim may not make the daemon do. */
 static void
-test_verify_skip_marker_and_missing_object(void **state)
+test_claim_refusals(void **state)
 {
 	struct fixture *f = *state;
-	struct worker_result res;
-	char head[OID_HEXSZ + 1];
-	struct job job;
+	char head[OID_HEXSZ + 1], side[OID_HEXSZ + 1];
+	struct job c;
+	struct plan p;
 
+	/* a commit main never had (pushed to a preview branch) */
+	GIT(f->repo, "checkout", "-q", "-b", "feature/x");
+	change(f, "web/evil.js", side);
+	GIT(f->repo, "checkout", "-q", "main");
+	make_claim(f, &c, "refs/heads/main", side);
+	plan_of(f, &p, &c);
+	assert_int_equal(p.verdict, PLAN_ERROR);
+	assert_non_null(strstr(p.reason, "main does not hold"));
+	plan_release(&p);
+	job_release(&c);
+	/* an older commit of main (a rollback) is fine */
+	make_claim(f, &c, "refs/heads/main", f->c[0]);
+	plan_of(f, &p, &c);
+	assert_int_equal(p.verdict, PLAN_DEPLOY);
+	plan_release(&p);
+	job_release(&c);
+	/* a ref that is gone */
+	make_claim(f, &c, "refs/heads/feature/gone", f->c[2]);
+	plan_of(f, &p, &c);
+	assert_int_equal(p.verdict, PLAN_SKIP);
+	assert_non_null(strstr(p.reason, "no longer exists"));
+	plan_release(&p);
+	job_release(&c);
+	/* an object that is not there */
+	make_claim(f, &c, "refs/heads/main",
+	    "1234567890abcdef1234567890abcdef12345678");
+	plan_of(f, &p, &c);
+	assert_int_equal(p.verdict, PLAN_ERROR);
+	assert_non_null(strstr(p.reason, "the pushed object "
+	    "1234567890abcdef1234567890abcdef12345678 is not in '"));
+	plan_release(&p);
+	job_release(&c);
+	/* [skip deploy] is honoured */
 	GIT(f->repo, "commit", "-q", "--allow-empty", "-m",
 	    "docs [skip deploy]");
 	GITOUT(head, f->repo, "rev-parse", "HEAD");
-	make_job(f, &job, head);
-	job.verify = 1;
-	worker_send(f->worker, &job, 0, &res);
-	assert_int_equal(res.status, WORKER_SKIPPED);
-	assert_string_equal(res.reason, "skipped: the commit message says "
+	make_claim(f, &c, "refs/heads/main", head);
+	plan_of(f, &p, &c);
+	assert_int_equal(p.verdict, PLAN_SKIP);
+	assert_string_equal(p.reason, "skipped: the commit message says "
 	    "[skip deploy]");
-	assert_int_equal(res.requests, 0);
 	assert_null(worker_api(f->worker));
-	worker_result_release(&res);
-	job_release(&job);
-
-	make_job(f, &job, "1234567890abcdef1234567890abcdef12345678");
-	job.verify = 1;
-	assert_int_equal(worker_verify(f->worker, &job, &res), -1);
-	assert_int_equal(res.status, WORKER_FAILED);
-	assert_non_null(strstr(res.err.msg, "the pushed object "
-	    "1234567890abcdef1234567890abcdef12345678 is not in '"));
-	assert_int_equal(job.verify, 1);
-	worker_result_release(&res);
-	job_release(&job);
+	plan_release(&p);
+	job_release(&c);
 }
 
 int
@@ -346,9 +409,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_no_key_is_a_permanent_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_verify_peels_and_rekeys, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_verify_skip_marker_and_missing_object, setup,
+		    test_claim_planned_from_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim_refusals, setup,
 		    teardown),
 	};
 
