@@ -523,7 +523,7 @@ close_claim(struct daemon *dm, struct job *claim, const char *reason)
 	int r;
 
 	error_clear(&err);
-	log_info("%s: %.7s not deployed: %s", label, claim->new, reason);
+	log_info("%s: %.7s not deployed: %s", label, claim->commit, reason);
 	if ((r = queue_take(dm->queue, claim, &err)) == 0)
 		finish(dm, claim, NULL, reason);
 	else if (r < 0)
@@ -583,6 +583,8 @@ settle(struct daemon *dm, struct pending *p)
 		return;
 	}
 	plan_claim(&p->plan, p->cfg, repo, claim);
+	if (p->plan.job.ref != NULL)	/* its file shows the plan */
+		claim = &p->plan.job;
 	if (p->plan.verdict == PLAN_DEPLOY)
 		p->live = 1;
 	else if (p->plan.verdict == PLAN_SKIP)

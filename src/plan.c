@@ -414,7 +414,7 @@ plan_claim(struct plan *p, const struct config *cfg, struct repo *repo,
 	plan_update(p, cfg, repo, &up, &opts, 0);
 	if (p->verdict == PLAN_DEPLOY)
 		check_held(p, repo, claim);
-	if (p->verdict == PLAN_DEPLOY)
+	if (p->job.ref != NULL)		/* planned, whatever the verdict */
 		carry_state(&p->job, claim);
 	plan_push_options_release(&opts);
 }

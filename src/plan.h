@@ -95,7 +95,8 @@ void	plan_update_deferred(struct plan *out, const struct config *,
  * ref must still contain the pushed commit (a branch: at it or past it;
  * a tag: at it): a claim about a commit the ref never had is an error.
  * The worker state (id, attempts, times, last error, deployment id)
- * is carried over to out->job.
+ * is carried over to out->job whenever it was planned (out->job.ref set),
+ * whatever the verdict.
  */
 void	plan_claim(struct plan *out, const struct config *, struct repo *,
 	    const struct job *claim);

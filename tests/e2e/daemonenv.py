@@ -16,9 +16,11 @@ from repos import RULES, commit, make_bare, make_repo, write
 
 def daemon_config(emu, key, queue, plan=100000, daemon="", hook="queue",
                   rules=RULES, url=None, ca=None, hook_timeout=3,
-                  project="id = proj_8f2a9c"):
-    """A configuration for the emulator with a queue; `daemon` adds lines
-    to [daemon]."""
+                  project="id = proj_8f2a9c", repos=None):
+    """A configuration for the emulator with a queue; `repos` is what the
+    daemon serves, `daemon` adds lines to [daemon]."""
+    if repos:
+        daemon = "repos = %s\n%s" % (repos, daemon)
     return ("[api]\nurl = %s\nca_file = %s\nkey_file = %s\nplan = %s\n"
             "timeout = 10\n\n[project]\n%s\n\n%s\n"
             "[hook]\nmode = %s\ntimeout = %d\n\n"
@@ -104,6 +106,7 @@ class Server:
 
     def write_config(self, hook_only=False, **kw):
         kw.setdefault("hook", "queue")
+        kw.setdefault("repos", self.bare)
         text = daemon_config(self.emu, self.key, self.queue, **kw)
         write(self.hook_ini, text)
         if not hook_only:

@@ -239,7 +239,8 @@ def test_sighup_bad_config_kept_good_config_applied(tmp_path, srv, emu):
     emu2 = emulator(tmp_path, "--plan", "100000", name="emu2")
     try:
         write(srv.daemon_ini, daemon_config(
-            emu2, srv.key, srv.queue, url=emu2.url, ca=emu2.ca))
+            emu2, srv.key, srv.queue, url=emu2.url, ca=emu2.ca,
+            repos=srv.bare))
         srv.daemon.signal(signal.SIGHUP)
         srv.daemon.wait_log("configuration reloaded from ")
         second = commit(srv.work, srv.env, msg="after reload")
@@ -327,19 +328,27 @@ def test_direct_mode_api_down_leaves_the_job_queued(srv, emu):
 
 
 def test_direct_mode_deploys_and_records_in_the_ledger(srv, emu):
+    """Direct mode keeps what it deployed in the repository's own
+    ledger; the hook run again by hand is a new request and deploys."""
     srv.write_config(hook="direct")
     r = srv.push("origin", "main")
     assert "remote: dotgit-deploy: main -> production: dep_" in r.stderr
     assert srv.jobs("new") == []
-    # the same update again (a re-run hook): the ledger says sent
+    ledger = os.path.join(srv.bare, "dotgit-deploy", "ledger")
+    [sent] = os.listdir(os.path.join(ledger, "idem"))
+    assert sent == emu.deployment_posts()[0]["idempotency_key"]
     head = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
+    [last] = os.listdir(os.path.join(ledger, "deployed"))
+    with open(os.path.join(ledger, "deployed", last)) as f:
+        assert f.read() == head + "\n"
     r = subprocess.run([BIN, "hook", "post-receive"], cwd=srv.bare,
                        input="%s %s refs/heads/main\n" % ("0" * 40, head),
                        env=dict(srv.env, GIT_DIR="."), capture_output=True,
                        text=True, timeout=30)
-    assert "main -> production: not deployed: already deployed as dep_" \
-        in r.stderr
-    assert len(emu.deployment_posts()) == 1
+    assert "main -> production: dep_" in r.stderr
+    posts = emu.deployment_posts()
+    assert len(posts) == 2 and posts[0]["idempotency_key"] != \
+        posts[1]["idempotency_key"]
 
 
 def test_proxy_html_200_is_not_a_deployment(srv, emu):

@@ -75,10 +75,24 @@ def test_deploy_wait_error_exits_1(tmp_path, env, tmp_path_factory):
         e.stop()
 
 
-def test_redeploy_of_same_commit_is_not_doubled(tmp_path, env, emu):
+def test_deploy_again_is_a_redeploy(tmp_path, env, emu):
+    """Like `vercel redeploy`: each run is a new deployment of the same
+    commit, and retries inside one run reuse its key."""
     repo, head = make_app(tmp_path, env, emu)
     r1 = run("-C", repo, "deploy", env=env)
     r2 = run("-C", repo, "deploy", env=env)
     assert r1.returncode == 0 and r2.returncode == 0
-    assert len(emu.created_deployments()) == 1
-    assert r1.stdout == r2.stdout
+    created = emu.created_deployments()
+    assert len(created) == 2
+    assert r1.stdout != r2.stdout
+    posts = emu.deployment_posts()
+    assert len({p["idempotency_key"] for p in posts}) == 2
+    assert all(p["body"]["commit_hash"] == head for p in posts)
+    # a retry within one run: the same key, one deployment
+    emu.set_faults(fail_first_post=1)
+    r3 = run("-C", repo, "deploy", env=env)
+    assert r3.returncode == 0, r3.stderr
+    posts = emu.deployment_posts()[2:]
+    assert [p["status"] for p in posts] == [500, 201]
+    assert posts[0]["idempotency_key"] == posts[1]["idempotency_key"]
+    assert len(emu.created_deployments()) == 3

@@ -53,14 +53,14 @@ def test_annotated_tag_deploys_the_peeled_commit(srv, emu):
     [job] = srv.jobs("new")
     assert queued_line("refs/tags/v1.0", "production", job) in r.stderr
     # the hook read no object: the job carries what was pushed
-    assert job["commit"] == tag and job["verify"] is True
+    assert job["new"] == tag and job["commit"] == tag
     assert emu.requests() == []
     srv.daemon.start()
     wait_until(lambda: srv.pending() == 0, 15)
     assert srv.daemon.stop() == 0
     assert created_bodies(emu) == {("v1.0", head): 1}
     [done] = srv.jobs("done")
-    assert done["commit"] == head and "verify" not in done
+    assert done["commit"] == head and done["new"] == tag
     assert done["deployment_id"].startswith("dep_")
 
 
@@ -165,16 +165,16 @@ def test_missing_commit_fails_with_a_clear_reason(srv, emu):
     [job] = srv.jobs("new")
     assert "main -> production: queued (job %s)" % job["id"] in r.stderr
     srv.daemon.start()
-    wait_until(lambda: len(srv.jobs("failed")) == 1, 15)
+    wait_until(lambda: len(srv.jobs("bad")) == 1, 15)
     assert srv.daemon.stop() == 0
-    [failed] = srv.jobs("failed")
+    [bad] = srv.jobs("bad")
     real = os.path.realpath(srv.bare)
-    assert failed["last_error"] == (
+    assert bad["last_error"] == (
         "the pushed object %s is not in '%s/'" % (missing, real))
     assert emu.requests() == []
 
 
-def test_queued_job_without_a_repository_fails(srv, emu):
+def test_queued_job_from_a_repository_not_served_is_refused(srv, emu):
     head = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
     srv.push("origin", "main")
     [job] = srv.jobs("new")
@@ -185,11 +185,13 @@ def test_queued_job_without_a_repository_fails(srv, emu):
     with open(path, "w") as f:
         json.dump(doc, f)
     srv.daemon.start()
-    wait_until(lambda: len(srv.jobs("failed")) == 1, 15)
+    wait_until(lambda: len(srv.jobs("bad")) == 1, 15)
     assert srv.daemon.stop() == 0
-    [failed] = srv.jobs("failed")
-    assert "gone.git" in failed["last_error"]
-    assert failed["commit"] == head
+    [bad] = srv.jobs("bad")
+    assert bad["last_error"] == ("the repository is not one this daemon "
+                                 "serves ([daemon] repos)")
+    assert bad["commit"] == head
+    assert "refused: the repository is not one" in srv.daemon.text()
     assert emu.requests() == []
 
 
