@@ -978,6 +978,9 @@ unwatch(struct daemon *dm, const struct served_repo *sr)
 	if (ledger_forget_seen(dm->ledger, sr->git_dir, SEEN_MARK) == 0)
 		log_info("'%s' is followed by its hook: not polled",
 		    sr->git_dir);
+	else
+		log_debug("not polling '%s': followed by its hook",
+		    sr->git_dir);
 }
 
 static void
