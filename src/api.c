@@ -122,6 +122,7 @@ static int		 load_json(json_t **, const char *, size_t,
 static int		 get_fields(void *, const struct field *, json_t *,
 			    const char *, struct error *);
 static void		 release_fields(void *, const struct field *);
+static char		*server_text(const char *, size_t);
 static char		*error_text(const char *, size_t, char **);
 static void		 join_details(json_t *, char *, size_t);
 static char		*utf8_clean(const char *);
@@ -1191,6 +1192,20 @@ api_parse_projects(struct api_project **out, size_t *n, long *total,
 
 /* Error replies. */
 
+/*
+ * A server string as we show it: the key redacted (a server may echo it),
+ * then escaped and cut to max bytes. In this order, a cut never leaves
+ * part of the key.
+ */
+static char *
+server_text(const char *s, size_t max)
+{
+	char *safe = log_redact(s), *out = log_escape(safe, max);
+
+	log_free_secret(safe);
+	return out;
+}
+
 static void
 join_details(json_t *details, char *out, size_t size)
 {
@@ -1207,9 +1222,9 @@ join_details(json_t *details, char *out, size_t size)
 		msg = json_object_get(d, "message");
 		if (!json_is_string(msg))
 			continue;
-		m = log_escape(json_string_value(msg), SHOW_MAX);
+		m = server_text(json_string_value(msg), SHOW_MAX);
 		f = json_is_string(field) ?
-		    log_escape(json_string_value(field), 64) : NULL;
+		    server_text(json_string_value(field), 64) : NULL;
 		w = snprintf(out + used, size - used, "%s%s%s%s",
 		    shown ? "; " : "", f ? f : "", f ? ": " : "", m);
 		used += w > 0 ? (size_t)w : 0;
@@ -1237,11 +1252,11 @@ error_text(const char *body, size_t len, char **details)
 		return NULL;
 	e = json_object_get(root, "error");
 	if (json_is_string(e))
-		msg = log_escape(json_string_value(e), SHOW_MAX);
+		msg = server_text(json_string_value(e), SHOW_MAX);
 	else if (json_is_object(e)) {
 		m = json_object_get(e, "message");
 		if (json_is_string(m) && json_string_length(m) > 0)
-			msg = log_escape(json_string_value(m), SHOW_MAX);
+			msg = server_text(json_string_value(m), SHOW_MAX);
 		d = json_object_get(e, "details");
 		if (json_is_array(d)) {
 			join_details(d, buf, sizeof(buf));

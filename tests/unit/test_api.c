@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "job.h"
+#include "log.h"
 #include "vars.h"
 #include "xmalloc.h"
 
@@ -415,6 +416,36 @@ test_error_hostile_text(void **state)
 	assert_int_equal(err.retry_after, -1);
 }
 
+/* The API echoes the key: redacted before the 200-byte cut. */
+static void
+test_error_echoes_key(void **state)
+{
+	static const char key[] = "gl_api_echoed_0123456789";
+	struct error err;
+	char body[1024], pad[256];
+	size_t at;
+
+	(void)state;
+	log_set_secret(key);
+	for (at = 170; at < 200; at += 3) {
+		memset(pad, 'x', at);
+		pad[at] = '\0';
+		snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s%s "
+		    "end\",\"details\":[{\"field\":\"%s\",\"message\":"
+		    "\"%s%s\"}]}}", pad, key, key, pad, key);
+		error_clear(&err);
+		api_parse_error(&err, 500, S(body));
+		assert_null(strstr(err.msg, "gl_api_"));
+		assert_non_null(strstr(err.msg, "x["));
+		error_clear(&err);
+		api_parse_error(&err, 422, S(body));
+		assert_null(strstr(err.msg, "gl_api_"));
+		assert_non_null(strstr(err.msg, "validation failed: "
+		    "[REDACTED]: xxx"));
+	}
+	log_set_secret(NULL);
+}
+
 static void
 make_job(struct job *job)
 {
@@ -604,6 +635,7 @@ main(void)
 		cmocka_unit_test(test_error_statuses),
 		cmocka_unit_test(test_error_validation),
 		cmocka_unit_test(test_error_hostile_text),
+		cmocka_unit_test(test_error_echoes_key),
 		cmocka_unit_test(test_deploy_body),
 		cmocka_unit_test(test_deploy_url),
 		cmocka_unit_test(test_output_json),
