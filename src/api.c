@@ -116,7 +116,9 @@ static int		 once(struct api *, const struct req *, long *,
 static int		 call(struct api *, const struct req *,
 			    struct error *);
 static long long	 backoff_ms(int);
-static long long	 rate_wait_ms(const struct api *);
+static void		 reply_wait(struct api *, int, long *,
+			    struct error *);
+static void		 say_retry(const char *, long long, int, int);
 static int		 load_json(json_t **, const char *, size_t,
 			    struct error *);
 static int		 get_fields(void *, const struct field *, json_t *,
@@ -358,7 +360,9 @@ header_number(CURL *h, const char *name)
 	v = strtoll(hd->value, &end, 10);
 	while (*end == ' ' || *end == '\t')
 		end++;
-	if (end != hd->value && *end == '\0' && errno == 0 && v >= 0)
+	/* Too large is LLONG_MAX (ERANGE): the caller clamps it. */
+	if (end != hd->value && *end == '\0' && v >= 0 &&
+	    (errno == 0 || (errno == ERANGE && v == LLONG_MAX)))
 		return v;
 	if (strcasecmp(name, "Retry-After") == 0 &&
 	    (v = (long long)curl_getdate(hd->value, NULL)) > 0) {
@@ -563,17 +567,79 @@ once(struct api *api, const struct req *rq, long *wait, struct error *err)
 		error_hint(err, "run 'dotgit-deploy projects' to list the "
 		    "project ids");
 	}
-	if (status == 429) {
-		*wait = (long)rate_wait_ms(api);
-		err->retry_after = (*wait + 999) / 1000;
-		error_hint(err, "try again in %ld s", err->retry_after);
-	} else if (err->temporary) {
-		*wait = api->rl.retry_after > 0 ? api->rl.retry_after * 1000L :
-		    0;
-		if (api->rl.retry_after >= 0)
-			err->retry_after = api->rl.retry_after;
-	}
+	if (status == 429 || err->temporary)
+		reply_wait(api, status == 429, wait, err);
 	return -1;
+}
+
+/*
+ * What a temporary failure's headers ask: *wait in ms (0: back off),
+ * err->retry_after in s; a long or clamped wait is said in the message.
+ */
+static void
+reply_wait(struct api *api, int rate_limited, long *wait, struct error *err)
+{
+	struct api_wait w;
+	char *old, *why, hint[sizeof(err->hint)];
+
+	api_wait_of(&w, &api->rl, (long long)time(NULL), rate_limited);
+	if (w.secs < 0 && rate_limited)
+		w.secs = RATE_WAIT_DEFAULT;
+	*wait = w.secs > 0 ? w.secs * 1000L : 0;
+	if (w.secs < 0)
+		return;
+	err->retry_after = w.secs;
+	if (w.source != NULL && (w.secs > API_WAIT_NOTICE ||
+	    w.asked > w.secs)) {
+		old = xstrdup(err->msg);
+		why = api_wait_text(&w);
+		memcpy(hint, err->hint, sizeof(hint));
+		error_temp(err, "%s; %s", old, why);
+		memcpy(err->hint, hint, sizeof(hint));
+		free(why);
+		free(old);
+	}
+	if (rate_limited)
+		error_hint(err, "try again in %ld s", w.secs);
+}
+
+static long
+clamp_wait(long long secs)
+{
+	return secs > API_WAIT_MAX ? API_WAIT_MAX : (long)secs;
+}
+
+void
+api_wait_of(struct api_wait *out, const struct api_ratelimit *rl,
+    long long now, int use_reset)
+{
+	long long left;
+
+	out->secs = -1;
+	out->asked = -1;
+	out->source = NULL;
+	if (rl->retry_after >= 0) {
+		out->asked = rl->retry_after;
+		out->source = "Retry-After";
+		out->secs = clamp_wait(out->asked);
+	} else if (use_reset && rl->reset > 0) {
+		if (__builtin_sub_overflow(rl->reset, now, &left))
+			left = now < 0 ? LLONG_MAX : 0;
+		out->asked = left > 0 ? left : 0;
+		out->source = "X-RateLimit-Reset";
+		/* a window already over: try again soon */
+		out->secs = left > 0 ? clamp_wait(left) : 1;
+	}
+}
+
+char *
+api_wait_text(const struct api_wait *w)
+{
+	if (w->asked > w->secs)
+		return xasprintf("the API asked to wait %lld s (%s), clamped "
+		    "to %ld s", w->asked, w->source, w->secs);
+	return xasprintf("the API asked to wait %lld s (%s)", w->asked,
+	    w->source);
 }
 
 static long long
@@ -589,18 +655,16 @@ backoff_ms(int attempt)
 	return (long long)arc4random_uniform((uint32_t)cap + 1);
 }
 
-static long long
-rate_wait_ms(const struct api *api)
+/* A wait of more than API_WAIT_NOTICE s is said at the default level. */
+static void
+say_retry(const char *why, long long ms, int attempt, int attempts)
 {
-	long long reset;
-
-	if (api->rl.retry_after >= 0)
-		return api->rl.retry_after * 1000LL;
-	if (api->rl.reset > 0) {
-		reset = api->rl.reset - (long long)time(NULL);
-		return (reset > 0 ? reset : 1) * 1000LL;
-	}
-	return RATE_WAIT_DEFAULT * 1000LL;
+	if (ms > API_WAIT_NOTICE * 1000LL)
+		log_warnx("%s; retrying in %lld s (attempt %d of %d)", why,
+		    (ms + 999) / 1000, attempt, attempts);
+	else
+		log_verbose("%s; retrying in %lld.%lld s (attempt %d of %d)",
+		    why, ms / 1000, ms % 1000 / 100, attempt, attempts);
 }
 
 /* Send rq, retrying what may succeed later, within the budget. */
@@ -623,9 +687,7 @@ call(struct api *api, const struct req *rq, struct error *err)
 		    MAX_WAIT_UNBOUNDED * 1000LL;
 		if (w >= limit)
 			return -1;
-		log_verbose("%s; retrying in %lld.%lld s (attempt %d of %d)",
-		    err->msg, w / 1000, w % 1000 / 100, attempt + 1,
-		    api->attempts);
+		say_retry(err->msg, w, attempt + 1, api->attempts);
 		sleep_ms(w);
 	}
 }

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,6 +448,64 @@ test_error_echoes_key(void **state)
 }
 
 static void
+check_wait(long retry_after, long long reset, long long now, int use_reset,
+    long secs, long long asked, const char *source)
+{
+	struct api_ratelimit rl = { -1, -1, reset, retry_after };
+	struct api_wait w;
+
+	api_wait_of(&w, &rl, now, use_reset);
+	assert_int_equal(w.secs, secs);
+	assert_int_equal(w.asked, asked);
+	if (source == NULL)
+		assert_null(w.source);
+	else
+		assert_string_equal(w.source, source);
+}
+
+#define NOW	1767225600LL
+
+static void
+test_wait_clamped(void **state)
+{
+	struct api_wait w;
+	char *s;
+
+	(void)state;
+	check_wait(-1, -1, NOW, 1, -1, -1, NULL);
+	check_wait(30, NOW + 5, NOW, 1, 30, 30, "Retry-After");
+	check_wait(0, -1, NOW, 0, 0, 0, "Retry-After");
+	check_wait(900, -1, NOW, 0, 900, 900, "Retry-After");
+	check_wait(901, -1, NOW, 0, 900, 901, "Retry-After");
+	check_wait(999999999, -1, NOW, 0, 900, 999999999, "Retry-After");
+	check_wait(LONG_MAX, -1, NOW, 0, 900, LONG_MAX, "Retry-After");
+	/* X-RateLimit-Reset only when asked to, at least 1 s */
+	check_wait(-1, NOW + 42, NOW, 0, -1, -1, NULL);
+	check_wait(-1, NOW + 42, NOW, 1, 42, 42, "X-RateLimit-Reset");
+	check_wait(-1, NOW - 42, NOW, 1, 1, 0, "X-RateLimit-Reset");
+	check_wait(-1, LLONG_MAX, NOW, 1, 900, LLONG_MAX - NOW,
+	    "X-RateLimit-Reset");
+	/* any clock: no overflow */
+	check_wait(-1, LLONG_MAX, LLONG_MIN, 1, 900, LLONG_MAX,
+	    "X-RateLimit-Reset");
+	check_wait(-1, LLONG_MAX, -1, 1, 900, LLONG_MAX, "X-RateLimit-Reset");
+	check_wait(-1, 1, LLONG_MAX, 1, 1, 0, "X-RateLimit-Reset");
+	w.secs = 900;
+	w.asked = 999999999;
+	w.source = "Retry-After";
+	s = api_wait_text(&w);
+	assert_string_equal(s, "the API asked to wait 999999999 s "
+	    "(Retry-After), clamped to 900 s");
+	free(s);
+	w.secs = w.asked = 120;
+	w.source = "X-RateLimit-Reset";
+	s = api_wait_text(&w);
+	assert_string_equal(s, "the API asked to wait 120 s "
+	    "(X-RateLimit-Reset)");
+	free(s);
+}
+
+static void
 make_job(struct job *job)
 {
 	memset(job, 0, sizeof(*job));
@@ -636,6 +695,7 @@ main(void)
 		cmocka_unit_test(test_error_validation),
 		cmocka_unit_test(test_error_hostile_text),
 		cmocka_unit_test(test_error_echoes_key),
+		cmocka_unit_test(test_wait_clamped),
 		cmocka_unit_test(test_deploy_body),
 		cmocka_unit_test(test_deploy_url),
 		cmocka_unit_test(test_output_json),
