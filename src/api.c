@@ -69,17 +69,28 @@ struct req {
 	long		*total;
 };
 
-/* A string field of a reply object and where it goes. */
+/*
+ * A string field of a reply object and where it goes. Every field is
+ * safe on a terminal once parsed, so that no printer (deliver.c's
+ * outcome, the daemon's log, status, projects) has to care: a token must
+ * be printable ASCII without blanks (or the reply is refused); in any
+ * other field control characters become U+FFFD.
+ */
 struct field {
 	const char	*name;
 	size_t		 off;
-	int		 required;
+	int		 flags;
 	size_t		 max;
 };
 
+#define F_REQUIRED	0x1	/* present and not empty */
+#define F_TOKEN		0x2	/* printable ASCII, no blank */
+
 static const struct field deployment_fields[] = {
-	{ "id", offsetof(struct api_deployment, id), 1, ID_MAX },
-	{ "status", offsetof(struct api_deployment, status), 1, ID_MAX },
+	{ "id", offsetof(struct api_deployment, id), F_REQUIRED | F_TOKEN,
+	    ID_MAX },
+	{ "status", offsetof(struct api_deployment, status), F_REQUIRED,
+	    ID_MAX },
 	{ "url", offsetof(struct api_deployment, url), 0, TEXT_MAX },
 	{ "started_at", offsetof(struct api_deployment, started_at), 0,
 	    ID_MAX },
@@ -92,8 +103,8 @@ static const struct field deployment_fields[] = {
 };
 
 static const struct field project_fields[] = {
-	{ "id", offsetof(struct api_project, id), 1, ID_MAX },
-	{ "name", offsetof(struct api_project, name), 1, TEXT_MAX },
+	{ "id", offsetof(struct api_project, id), F_REQUIRED, ID_MAX },
+	{ "name", offsetof(struct api_project, name), F_REQUIRED, TEXT_MAX },
 	{ "framework", offsetof(struct api_project, framework), 0, ID_MAX },
 	{ "created_at", offsetof(struct api_project, created_at), 0, ID_MAX },
 	{ NULL, 0, 0, 0 }
@@ -127,7 +138,7 @@ static void		 release_fields(void *, const struct field *);
 static char		*server_text(const char *, size_t);
 static char		*error_text(const char *, size_t, char **);
 static void		 join_details(json_t *, char *, size_t);
-static char		*utf8_clean(const char *);
+static char		*utf8_clean(const char *, int);
 static char		*escape_id(const char *);
 
 /* Time. */
@@ -960,19 +971,22 @@ api_wait_deployment(struct api *api, struct api_deployment *out,
 
 /* JSON out. */
 
-/* A copy of s that is valid UTF-8: bad bytes become U+FFFD. */
+/* A copy of s that is valid UTF-8: bad bytes, and with `controls` the
+ * control characters (C0, DEL, C1), become U+FFFD. */
 static char *
-utf8_clean(const char *s)
+utf8_clean(const char *s, int controls)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
 	size_t n;
 
 	while (*p != '\0') {
-		if ((n = utf8_len(p)) == 0) {
+		n = utf8_len(p);
+		if (n == 0 || (controls && ((n == 1 && (*p < 0x20 ||
+		    *p == 0x7f)) || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)))) {
 			memcpy(o, "\xef\xbf\xbd", 3);
 			o += 3;
-			p++;
+			p += n > 0 ? n : 1;
 			continue;
 		}
 		memcpy(o, p, n);
@@ -994,7 +1008,7 @@ jstr(const char *s)
 		return json_null();
 	if ((v = json_string(s)) != NULL)
 		return v;
-	c = utf8_clean(s);
+	c = utf8_clean(s, 0);
 	v = json_string(c);
 	free(c);
 	return v != NULL ? v : json_string("");
@@ -1093,6 +1107,7 @@ static int
 load_json(json_t **out, const char *body, size_t len, struct error *err)
 {
 	json_error_t jerr;
+	char *why;
 
 	*out = NULL;
 	if (body == NULL || len == 0)
@@ -1100,16 +1115,56 @@ load_json(json_t **out, const char *body, size_t len, struct error *err)
 		    "empty body");
 	*out = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 	    &jerr);
-	if (*out == NULL)
-		return error_temp(err, "unexpected reply from the API: not "
-		    "JSON (line %d column %d: %s)", jerr.line, jerr.column,
-		    jerr.text);
+	if (*out == NULL) {
+		why = log_escape(jerr.text, SHOW_MAX);
+		error_temp(err, "unexpected reply from the API: not JSON "
+		    "(line %d column %d: %s)", jerr.line, jerr.column, why);
+		free(why);
+		return -1;
+	}
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
 		return error_set(err, EXIT_FAIL, "unexpected reply from the "
 		    "API: not a JSON object");
 	}
+	return 0;
+}
+
+/* 1 if s is printable ASCII without blanks. */
+static int
+is_token(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s <= 0x20 || *s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* One string field: checked, and copied safe for a terminal. */
+static int
+get_field(char **out, const struct field *f, json_t *v, const char *where,
+    struct error *err)
+{
+	size_t len;
+
+	if (!json_is_string(v))
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: %s'%s' is not a string", where, f->name);
+	len = json_string_length(v);
+	if (len > f->max)
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: %s'%s' is too long (%zu bytes)", where, f->name,
+		    len);
+	if ((f->flags & F_REQUIRED) && len == 0)
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: %s'%s' is empty", where, f->name);
+	if ((f->flags & F_TOKEN) && (strlen(json_string_value(v)) != len ||
+	    !is_token(json_string_value(v))))
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: %s'%s' holds blanks or control characters", where,
+		    f->name);
+	*out = utf8_clean(json_string_value(v), 1);
 	return 0;
 }
 
@@ -1120,31 +1175,19 @@ get_fields(void *dst, const struct field *fields, json_t *obj,
 {
 	const struct field *f;
 	json_t *v;
-	size_t len;
 
 	for (f = fields; f->name != NULL; f++) {
 		v = json_object_get(obj, f->name);
 		if (v == NULL || json_is_null(v)) {
-			if (f->required)
+			if (f->flags & F_REQUIRED)
 				return error_set(err, EXIT_FAIL, "unexpected "
 				    "reply from the API: %sno '%s'", where,
 				    f->name);
 			continue;
 		}
-		if (!json_is_string(v))
-			return error_set(err, EXIT_FAIL, "unexpected reply "
-			    "from the API: %s'%s' is not a string", where,
-			    f->name);
-		len = json_string_length(v);
-		if (len > f->max)
-			return error_set(err, EXIT_FAIL, "unexpected reply "
-			    "from the API: %s'%s' is too long (%zu bytes)",
-			    where, f->name, len);
-		if (f->required && len == 0)
-			return error_set(err, EXIT_FAIL, "unexpected reply "
-			    "from the API: %s'%s' is empty", where, f->name);
-		*(char **)((char *)dst + f->off) =
-		    xstrdup(json_string_value(v));
+		if (get_field((char **)((char *)dst + f->off), f, v, where,
+		    err) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -15,6 +15,12 @@ struct api;
 #define API_PER_PAGE_MAX	100
 #define API_ATTEMPTS		5	/* default attempts per call */
 
+/*
+ * Reply fields, as parsed: every string is safe to print on a terminal
+ * or log as it is. A deployment id is a plain token (printable ASCII, no
+ * blank, at most 256 bytes; otherwise the reply is not a deployment); in
+ * every other field control characters (C0, DEL, C1) are U+FFFD.
+ */
 struct api_deployment {
 	char	*id;
 	char	*status;	/* queued, building, ready, error, canceled */

@@ -447,6 +447,57 @@ test_error_echoes_key(void **state)
 	log_set_secret(NULL);
 }
 
+/* Every field is safe on a terminal once parsed; a bad id is refused. */
+static void
+test_reply_terminal_safe(void **state)
+{
+	static const char *const bad_ids[] = {
+		"dep_\\u001b[31m", "dep x", "dep_\\u00e9", "dep_\\u0085", "",
+		"dep\\t", NULL
+	};
+	struct api_deployment d;
+	struct api_project *p;
+	struct error err;
+	char body[256];
+	size_t i, n;
+	long total;
+
+	(void)state;
+	assert_int_equal(parse_dep(&d, "{\"id\":\"dep_1\",\"status\":"
+	    "\"\\u001b[31mready\\u001b[0m\",\"url\":\"https://x/\\u001b]0;"
+	    "pwned\\u0007\\u009b2J\",\"branch\":\"caf\u00e9\\tx\\u007f\"}",
+	    &err), 0);
+	assert_string_equal(d.id, "dep_1");
+	assert_string_equal(d.status,
+	    "\xef\xbf\xbd[31mready\xef\xbf\xbd[0m");
+	assert_string_equal(d.url, "https://x/\xef\xbf\xbd]0;pwned"
+	    "\xef\xbf\xbd\xef\xbf\xbd" "2J");
+	assert_string_equal(d.branch, "caf\xc3\xa9\xef\xbf\xbd" "x"
+	    "\xef\xbf\xbd");
+	api_deployment_release(&d);
+	for (i = 0; bad_ids[i] != NULL; i++) {
+		snprintf(body, sizeof(body), "{\"id\":\"%s\",\"status\":"
+		    "\"ready\"}", bad_ids[i]);
+		assert_int_equal(parse_dep(&d, body, &err), -1);
+		assert_null(d.id);
+		assert_false(err.temporary);
+		assert_int_equal(strncmp(err.msg, "unexpected reply from the "
+		    "API: 'id' ", 34), 0);
+		assert_null(strchr(err.msg, 0x1b));
+	}
+	error_clear(&err);
+	assert_int_equal(api_parse_projects(&p, &n, &total, S("{\"data\":[{"
+	    "\"id\":\"p\\u001b\",\"name\":\"a\\u001b[2Jb\",\"framework\":"
+	    "\"\\u009b\"}]}"), &err), 0);
+	assert_string_equal(p[0].id, "p\xef\xbf\xbd");
+	assert_string_equal(p[0].name, "a\xef\xbf\xbd[2Jb");
+	assert_string_equal(p[0].framework, "\xef\xbf\xbd");
+	api_projects_free(p, n);
+	/* jansson's own message quotes the body: escaped */
+	assert_int_equal(parse_dep(&d, "{\"id\":\x1b[31m}", &err), -1);
+	assert_null(strchr(err.msg, 0x1b));
+}
+
 static void
 check_wait(long retry_after, long long reset, long long now, int use_reset,
     long secs, long long asked, const char *source)
@@ -696,6 +747,7 @@ main(void)
 		cmocka_unit_test(test_error_hostile_text),
 		cmocka_unit_test(test_error_echoes_key),
 		cmocka_unit_test(test_wait_clamped),
+		cmocka_unit_test(test_reply_terminal_safe),
 		cmocka_unit_test(test_deploy_body),
 		cmocka_unit_test(test_deploy_url),
 		cmocka_unit_test(test_output_json),
