@@ -145,7 +145,8 @@ log_escape(const char *s, size_t max)
 		n = utf8_len(p + i);
 		if (n == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
 			*o++ = (char)p[i++];
-		} else if (n > 1 && i + n <= shown) {
+		} else if (n > 1 && i + n <= shown && !(n == 2 &&
+		    p[i] == 0xc2 && p[i + 1] < 0xa0)) {	/* C1 */
 			memcpy(o, p + i, n);
 			o += n;
 			i += n;

@@ -40,9 +40,10 @@ void	log_info(const char *, ...) PRINTFLIKE(1, 2);
 void	log_verbose(const char *, ...) PRINTFLIKE(1, 2);
 void	log_debug(const char *, ...) PRINTFLIKE(1, 2);
 
-/* Copy of s safe for a terminal or syslog: control bytes, backslash and
- * invalid UTF-8 become \xNN. At most `max` input bytes are shown (0: all),
- * longer strings end in "...". Caller frees. */
+/* Copy of s safe for a terminal or syslog: control characters (C0, DEL
+ * and C1, U+0080..U+009F), backslash and invalid UTF-8 become \xNN. At
+ * most `max` input bytes are shown (0: all), longer strings end in "...".
+ * Caller frees. */
 char	*log_escape(const char *s, size_t max);
 
 #endif

@@ -179,10 +179,33 @@ test_log_lines_redacted_before_cut(void **state)
 	}
 }
 
+static void
+check_escape(const char *in, size_t max, const char *want)
+{
+	char *out = log_escape(in, max);
+
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void
+test_escape(void **state)
+{
+	(void)state;
+	check_escape("caf\xc3\xa9 ok", 0, "caf\xc3\xa9 ok");
+	check_escape("\x1b[31m\x07\\", 0, "\\x1b[31m\\x07\\x5c");
+	/* C1 controls: an 8-bit CSI is a terminal escape too */
+	check_escape("a\xc2\x9b" "2J\xc2\x85\xc2\xa0", 0,
+	    "a\\xc2\\x9b" "2J\\xc2\\x85\xc2\xa0");
+	check_escape("\xff", 0, "\\xff");
+	check_escape("abcdef", 3, "abc...");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape),
 		cmocka_unit_test_teardown(test_redact, teardown),
 		cmocka_unit_test_teardown(test_error_redacted_before_cut,
 		    teardown),
