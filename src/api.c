@@ -69,17 +69,28 @@ struct req {
 	long		*total;
 };
 
-/* A string field of a reply object and where it goes. */
+/*
+ * A string field of a reply object and where it goes. Every field is
+ * safe on a terminal once parsed, so that no printer (deliver.c's
+ * outcome, the daemon's log, status, projects) has to care: a token must
+ * be printable ASCII without blanks (or the reply is refused); in any
+ * other field control characters become U+FFFD.
+ */
 struct field {
 	const char	*name;
 	size_t		 off;
-	int		 required;
+	int		 flags;
 	size_t		 max;
 };
 
+#define F_REQUIRED	0x1	/* present and not empty */
+#define F_TOKEN		0x2	/* printable ASCII, no blank */
+
 static const struct field deployment_fields[] = {
-	{ "id", offsetof(struct api_deployment, id), 1, ID_MAX },
-	{ "status", offsetof(struct api_deployment, status), 1, ID_MAX },
+	{ "id", offsetof(struct api_deployment, id), F_REQUIRED | F_TOKEN,
+	    ID_MAX },
+	{ "status", offsetof(struct api_deployment, status), F_REQUIRED,
+	    ID_MAX },
 	{ "url", offsetof(struct api_deployment, url), 0, TEXT_MAX },
 	{ "started_at", offsetof(struct api_deployment, started_at), 0,
 	    ID_MAX },
@@ -92,8 +103,8 @@ static const struct field deployment_fields[] = {
 };
 
 static const struct field project_fields[] = {
-	{ "id", offsetof(struct api_project, id), 1, ID_MAX },
-	{ "name", offsetof(struct api_project, name), 1, TEXT_MAX },
+	{ "id", offsetof(struct api_project, id), F_REQUIRED, ID_MAX },
+	{ "name", offsetof(struct api_project, name), F_REQUIRED, TEXT_MAX },
 	{ "framework", offsetof(struct api_project, framework), 0, ID_MAX },
 	{ "created_at", offsetof(struct api_project, created_at), 0, ID_MAX },
 	{ NULL, 0, 0, 0 }
@@ -116,15 +127,18 @@ static int		 once(struct api *, const struct req *, long *,
 static int		 call(struct api *, const struct req *,
 			    struct error *);
 static long long	 backoff_ms(int);
-static long long	 rate_wait_ms(const struct api *);
+static void		 reply_wait(struct api *, int, long *,
+			    struct error *);
+static void		 say_retry(const char *, long long, int, int);
 static int		 load_json(json_t **, const char *, size_t,
 			    struct error *);
 static int		 get_fields(void *, const struct field *, json_t *,
 			    const char *, struct error *);
 static void		 release_fields(void *, const struct field *);
+static char		*server_text(const char *, size_t);
 static char		*error_text(const char *, size_t, char **);
 static void		 join_details(json_t *, char *, size_t);
-static char		*utf8_clean(const char *);
+static char		*utf8_clean(const char *, int);
 static char		*escape_id(const char *);
 
 /* Time. */
@@ -357,7 +371,9 @@ header_number(CURL *h, const char *name)
 	v = strtoll(hd->value, &end, 10);
 	while (*end == ' ' || *end == '\t')
 		end++;
-	if (end != hd->value && *end == '\0' && errno == 0 && v >= 0)
+	/* Too large is LLONG_MAX (ERANGE): the caller clamps it. */
+	if (end != hd->value && *end == '\0' && v >= 0 &&
+	    (errno == 0 || (errno == ERANGE && v == LLONG_MAX)))
 		return v;
 	if (strcasecmp(name, "Retry-After") == 0 &&
 	    (v = (long long)curl_getdate(hd->value, NULL)) > 0) {
@@ -562,17 +578,79 @@ once(struct api *api, const struct req *rq, long *wait, struct error *err)
 		error_hint(err, "run 'dotgit-deploy projects' to list the "
 		    "project ids");
 	}
-	if (status == 429) {
-		*wait = (long)rate_wait_ms(api);
-		err->retry_after = (*wait + 999) / 1000;
-		error_hint(err, "try again in %ld s", err->retry_after);
-	} else if (err->temporary) {
-		*wait = api->rl.retry_after > 0 ? api->rl.retry_after * 1000L :
-		    0;
-		if (api->rl.retry_after >= 0)
-			err->retry_after = api->rl.retry_after;
-	}
+	if (status == 429 || err->temporary)
+		reply_wait(api, status == 429, wait, err);
 	return -1;
+}
+
+/*
+ * What a temporary failure's headers ask: *wait in ms (0: back off),
+ * err->retry_after in s; a long or clamped wait is said in the message.
+ */
+static void
+reply_wait(struct api *api, int rate_limited, long *wait, struct error *err)
+{
+	struct api_wait w;
+	char *old, *why, hint[sizeof(err->hint)];
+
+	api_wait_of(&w, &api->rl, (long long)time(NULL), rate_limited);
+	if (w.secs < 0 && rate_limited)
+		w.secs = RATE_WAIT_DEFAULT;
+	*wait = w.secs > 0 ? w.secs * 1000L : 0;
+	if (w.secs < 0)
+		return;
+	err->retry_after = w.secs;
+	if (w.source != NULL && (w.secs > API_WAIT_NOTICE ||
+	    w.asked > w.secs)) {
+		old = xstrdup(err->msg);
+		why = api_wait_text(&w);
+		memcpy(hint, err->hint, sizeof(hint));
+		error_temp(err, "%s; %s", old, why);
+		memcpy(err->hint, hint, sizeof(hint));
+		free(why);
+		free(old);
+	}
+	if (rate_limited)
+		error_hint(err, "try again in %ld s", w.secs);
+}
+
+static long
+clamp_wait(long long secs)
+{
+	return secs > API_WAIT_MAX ? API_WAIT_MAX : (long)secs;
+}
+
+void
+api_wait_of(struct api_wait *out, const struct api_ratelimit *rl,
+    long long now, int use_reset)
+{
+	long long left;
+
+	out->secs = -1;
+	out->asked = -1;
+	out->source = NULL;
+	if (rl->retry_after >= 0) {
+		out->asked = rl->retry_after;
+		out->source = "Retry-After";
+		out->secs = clamp_wait(out->asked);
+	} else if (use_reset && rl->reset > 0) {
+		if (__builtin_sub_overflow(rl->reset, now, &left))
+			left = now < 0 ? LLONG_MAX : 0;
+		out->asked = left > 0 ? left : 0;
+		out->source = "X-RateLimit-Reset";
+		/* a window already over: try again soon */
+		out->secs = left > 0 ? clamp_wait(left) : 1;
+	}
+}
+
+char *
+api_wait_text(const struct api_wait *w)
+{
+	if (w->asked > w->secs)
+		return xasprintf("the API asked to wait %lld s (%s), clamped "
+		    "to %ld s", w->asked, w->source, w->secs);
+	return xasprintf("the API asked to wait %lld s (%s)", w->asked,
+	    w->source);
 }
 
 static long long
@@ -588,18 +666,16 @@ backoff_ms(int attempt)
 	return (long long)arc4random_uniform((uint32_t)cap + 1);
 }
 
-static long long
-rate_wait_ms(const struct api *api)
+/* A wait of more than API_WAIT_NOTICE s is said at the default level. */
+static void
+say_retry(const char *why, long long ms, int attempt, int attempts)
 {
-	long long reset;
-
-	if (api->rl.retry_after >= 0)
-		return api->rl.retry_after * 1000LL;
-	if (api->rl.reset > 0) {
-		reset = api->rl.reset - (long long)time(NULL);
-		return (reset > 0 ? reset : 1) * 1000LL;
-	}
-	return RATE_WAIT_DEFAULT * 1000LL;
+	if (ms > API_WAIT_NOTICE * 1000LL)
+		log_warnx("%s; retrying in %lld s (attempt %d of %d)", why,
+		    (ms + 999) / 1000, attempt, attempts);
+	else
+		log_verbose("%s; retrying in %lld.%lld s (attempt %d of %d)",
+		    why, ms / 1000, ms % 1000 / 100, attempt, attempts);
 }
 
 /* Send rq, retrying what may succeed later, within the budget. */
@@ -622,9 +698,7 @@ call(struct api *api, const struct req *rq, struct error *err)
 		    MAX_WAIT_UNBOUNDED * 1000LL;
 		if (w >= limit)
 			return -1;
-		log_verbose("%s; retrying in %lld.%lld s (attempt %d of %d)",
-		    err->msg, w / 1000, w % 1000 / 100, attempt + 1,
-		    api->attempts);
+		say_retry(err->msg, w, attempt + 1, api->attempts);
 		sleep_ms(w);
 	}
 }
@@ -897,19 +971,22 @@ api_wait_deployment(struct api *api, struct api_deployment *out,
 
 /* JSON out. */
 
-/* A copy of s that is valid UTF-8: bad bytes become U+FFFD. */
+/* A copy of s that is valid UTF-8: bad bytes, and with `controls` the
+ * control characters (C0, DEL, C1), become U+FFFD. */
 static char *
-utf8_clean(const char *s)
+utf8_clean(const char *s, int controls)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
 	size_t n;
 
 	while (*p != '\0') {
-		if ((n = utf8_len(p)) == 0) {
+		n = utf8_len(p);
+		if (n == 0 || (controls && ((n == 1 && (*p < 0x20 ||
+		    *p == 0x7f)) || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)))) {
 			memcpy(o, "\xef\xbf\xbd", 3);
 			o += 3;
-			p++;
+			p += n > 0 ? n : 1;
 			continue;
 		}
 		memcpy(o, p, n);
@@ -931,7 +1008,7 @@ jstr(const char *s)
 		return json_null();
 	if ((v = json_string(s)) != NULL)
 		return v;
-	c = utf8_clean(s);
+	c = utf8_clean(s, 0);
 	v = json_string(c);
 	free(c);
 	return v != NULL ? v : json_string("");
@@ -1030,6 +1107,7 @@ static int
 load_json(json_t **out, const char *body, size_t len, struct error *err)
 {
 	json_error_t jerr;
+	char *why;
 
 	*out = NULL;
 	if (body == NULL || len == 0)
@@ -1037,16 +1115,56 @@ load_json(json_t **out, const char *body, size_t len, struct error *err)
 		    "empty body");
 	*out = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 	    &jerr);
-	if (*out == NULL)
-		return error_temp(err, "unexpected reply from the API: not "
-		    "JSON (line %d column %d: %s)", jerr.line, jerr.column,
-		    jerr.text);
+	if (*out == NULL) {
+		why = log_escape(jerr.text, SHOW_MAX);
+		error_temp(err, "unexpected reply from the API: not JSON "
+		    "(line %d column %d: %s)", jerr.line, jerr.column, why);
+		free(why);
+		return -1;
+	}
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
 		return error_set(err, EXIT_FAIL, "unexpected reply from the "
 		    "API: not a JSON object");
 	}
+	return 0;
+}
+
+/* 1 if s is printable ASCII without blanks. */
+static int
+is_token(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s <= 0x20 || *s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* One string field: checked, and copied safe for a terminal. */
+static int
+get_field(char **out, const struct field *f, json_t *v, const char *where,
+    struct error *err)
+{
+	size_t len;
+
+	if (!json_is_string(v))
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: %s'%s' is not a string", where, f->name);
+	len = json_string_length(v);
+	if (len > f->max)
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: %s'%s' is too long (%zu bytes)", where, f->name,
+		    len);
+	if ((f->flags & F_REQUIRED) && len == 0)
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: %s'%s' is empty", where, f->name);
+	if ((f->flags & F_TOKEN) && (strlen(json_string_value(v)) != len ||
+	    !is_token(json_string_value(v))))
+		return error_set(err, EXIT_FAIL, "unexpected reply from the "
+		    "API: %s'%s' holds blanks or control characters", where,
+		    f->name);
+	*out = utf8_clean(json_string_value(v), 1);
 	return 0;
 }
 
@@ -1057,31 +1175,19 @@ get_fields(void *dst, const struct field *fields, json_t *obj,
 {
 	const struct field *f;
 	json_t *v;
-	size_t len;
 
 	for (f = fields; f->name != NULL; f++) {
 		v = json_object_get(obj, f->name);
 		if (v == NULL || json_is_null(v)) {
-			if (f->required)
+			if (f->flags & F_REQUIRED)
 				return error_set(err, EXIT_FAIL, "unexpected "
 				    "reply from the API: %sno '%s'", where,
 				    f->name);
 			continue;
 		}
-		if (!json_is_string(v))
-			return error_set(err, EXIT_FAIL, "unexpected reply "
-			    "from the API: %s'%s' is not a string", where,
-			    f->name);
-		len = json_string_length(v);
-		if (len > f->max)
-			return error_set(err, EXIT_FAIL, "unexpected reply "
-			    "from the API: %s'%s' is too long (%zu bytes)",
-			    where, f->name, len);
-		if (f->required && len == 0)
-			return error_set(err, EXIT_FAIL, "unexpected reply "
-			    "from the API: %s'%s' is empty", where, f->name);
-		*(char **)((char *)dst + f->off) =
-		    xstrdup(json_string_value(v));
+		if (get_field((char **)((char *)dst + f->off), f, v, where,
+		    err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -1191,6 +1297,20 @@ api_parse_projects(struct api_project **out, size_t *n, long *total,
 
 /* Error replies. */
 
+/*
+ * A server string as we show it: the key redacted (a server may echo it),
+ * then escaped and cut to max bytes. In this order, a cut never leaves
+ * part of the key.
+ */
+static char *
+server_text(const char *s, size_t max)
+{
+	char *safe = log_redact(s), *out = log_escape(safe, max);
+
+	log_free_secret(safe);
+	return out;
+}
+
 static void
 join_details(json_t *details, char *out, size_t size)
 {
@@ -1207,9 +1327,9 @@ join_details(json_t *details, char *out, size_t size)
 		msg = json_object_get(d, "message");
 		if (!json_is_string(msg))
 			continue;
-		m = log_escape(json_string_value(msg), SHOW_MAX);
+		m = server_text(json_string_value(msg), SHOW_MAX);
 		f = json_is_string(field) ?
-		    log_escape(json_string_value(field), 64) : NULL;
+		    server_text(json_string_value(field), 64) : NULL;
 		w = snprintf(out + used, size - used, "%s%s%s%s",
 		    shown ? "; " : "", f ? f : "", f ? ": " : "", m);
 		used += w > 0 ? (size_t)w : 0;
@@ -1237,11 +1357,11 @@ error_text(const char *body, size_t len, char **details)
 		return NULL;
 	e = json_object_get(root, "error");
 	if (json_is_string(e))
-		msg = log_escape(json_string_value(e), SHOW_MAX);
+		msg = server_text(json_string_value(e), SHOW_MAX);
 	else if (json_is_object(e)) {
 		m = json_object_get(e, "message");
 		if (json_is_string(m) && json_string_length(m) > 0)
-			msg = log_escape(json_string_value(m), SHOW_MAX);
+			msg = server_text(json_string_value(m), SHOW_MAX);
 		d = json_object_get(e, "details");
 		if (json_is_array(d)) {
 			join_details(d, buf, sizeof(buf));

@@ -15,6 +15,12 @@ struct api;
 #define API_PER_PAGE_MAX	100
 #define API_ATTEMPTS		5	/* default attempts per call */
 
+/*
+ * Reply fields, as parsed: every string is safe to print on a terminal
+ * or log as it is. A deployment id is a plain token (printable ASCII, no
+ * blank, at most 256 bytes; otherwise the reply is not a deployment); in
+ * every other field control characters (C0, DEL, C1) are U+FFFD.
+ */
 struct api_deployment {
 	char	*id;
 	char	*status;	/* queued, building, ready, error, canceled */
@@ -32,11 +38,29 @@ struct api_project {
 	char	*created_at;
 };
 
+/* The headers as received (a number too large is LONG_MAX/LLONG_MAX). */
 struct api_ratelimit {
 	long		 limit;		/* -1: header absent */
 	long		 remaining;	/* -1: header absent */
 	long long	 reset;		/* Unix seconds, -1: absent */
 	long		 retry_after;	/* seconds, -1: absent */
+};
+
+/*
+ * The longest a reply can make us wait, in seconds (15 minutes):
+ * Retry-After and the time left until X-RateLimit-Reset are clamped to
+ * it, so that one reply ("Retry-After: 999999999", by mistake or malice)
+ * cannot stop a daemon until it is restarted. A wait longer than
+ * API_WAIT_NOTICE seconds is logged at the default level with its reason.
+ */
+#define API_WAIT_MAX		900
+#define API_WAIT_NOTICE		60
+
+/* What a reply's headers ask us to wait. */
+struct api_wait {
+	long		 secs;		/* 0..API_WAIT_MAX; -1: none asked */
+	long long	 asked;		/* seconds asked, before the clamp */
+	const char	*source;	/* Retry-After, X-RateLimit-Reset */
 };
 
 /* One handle (one curl easy handle: keep-alive) per process. `key` is
@@ -47,6 +71,14 @@ int	api_open(struct api **out, const struct config *, const char *key,
 void	api_free(struct api *);
 /* Rate-limit headers of the last reply. */
 const struct api_ratelimit *api_last_ratelimit(const struct api *);
+/* The wait rl asks for at Unix time now: Retry-After, else (use_reset)
+ * the time until X-RateLimit-Reset, at least 1 s; clamped to
+ * API_WAIT_MAX. Pure, and without overflow for any values. */
+void	api_wait_of(struct api_wait *out, const struct api_ratelimit *rl,
+	    long long now, int use_reset);
+/* "the API asked to wait N s (Retry-After)", plus ", clamped to 900 s"
+ * when it was; allocated. */
+char	*api_wait_text(const struct api_wait *);
 /* Retries after the first attempt (default API_ATTEMPTS - 1): 0 sends
  * exactly once (the daemon does its own retrying). */
 void	api_set_retries(struct api *, int);

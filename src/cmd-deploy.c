@@ -153,6 +153,17 @@ print_dry_run(const struct config *cfg, const struct job *job, int json)
 	free(url);
 }
 
+/* The human line. The outcome's parts from the API are safe (api.c
+ * makes every reply field so); the branch is escaped here. */
+static void
+print_outcome(const struct job *job, const char *outcome)
+{
+	char *branch = log_escape(job->branch, 0);
+
+	printf("%s -> %s: %s\n", branch, job->environment, outcome);
+	free(branch);
+}
+
 static int
 send_job(const struct config *cfg, struct job *job,
     const struct deploy_args *a, struct error *err)
@@ -167,8 +178,7 @@ send_job(const struct config *cfg, struct job *job,
 	if (rc == 0 && a->json && !a->wait)
 		api_print_deployment(stdout, &dep);
 	else if (rc == 0 && !a->json)
-		printf("%s -> %s: %s\n", job->branch, job->environment,
-		    outcome);
+		print_outcome(job, outcome);
 	if (rc == 0 && a->wait) {
 		fflush(stdout);
 		rc = cmd_status_wait(deliver_api(d), dep.id, WAIT_TIMEOUT,

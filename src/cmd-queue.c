@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include "queue.h"
 #include "xmalloc.h"
 
+/* Older than this (10 years) is shown as ">10y": not a real age. */
+#define AGE_SHOWN_MAX	315360000
 /* How many done jobs the listing shows (the newest). */
 #define DONE_SHOWN	10
 #define NCOLS		8
@@ -76,11 +79,23 @@ parse(const struct command *cmd, int argc, char **argv, struct opts *o,
 	return 0;
 }
 
+/* Seconds from then to now, 0 for a time ahead: a job file may hold any
+ * 64-bit value, so without overflow. */
+static long long
+age_of(long long now, long long then)
+{
+	long long d;
+
+	if (__builtin_sub_overflow(now, then, &d))
+		return then < 0 ? LLONG_MAX : 0;
+	return d > 0 ? d : 0;
+}
+
 static char *
 fmt_age(long long secs)
 {
-	if (secs < 0)
-		secs = 0;
+	if (secs > AGE_SHOWN_MAX)
+		return xasprintf(">%dy", AGE_SHOWN_MAX / 31536000);
 	if (secs < 60)
 		return xasprintf("%llds", secs);
 	if (secs < 3600)
@@ -104,12 +119,12 @@ print_row(char *const cells[NCOLS], const int width[NCOLS])
 static void
 job_cells(char *cells[NCOLS], const struct job *job, long long now)
 {
-	cells[0] = xstrdup(job->id);
+	cells[0] = log_escape(job->id, 64);
 	cells[1] = xstrdup(queue_state_name(job->queue_state));
 	cells[2] = log_escape(job->branch, 60);
 	cells[3] = log_escape(job->environment, 32);
-	cells[4] = xstrdup(job->commit);
-	cells[5] = fmt_age(now - job->planned_at);
+	cells[4] = log_escape(job->commit, 64);
+	cells[5] = fmt_age(age_of(now, job->planned_at));
 	cells[6] = xasprintf("%d", job->attempts);
 	cells[7] = job->last_error != NULL ?
 	    log_escape(job->last_error, 200) : xstrdup("-");
@@ -153,7 +168,7 @@ static json_t *
 job_json(const struct job *job, long long now)
 {
 	json_t *o = json_object();
-	long long age = now - job->planned_at;
+	long long age = age_of(now, job->planned_at);
 
 	json_object_set_new(o, "id", json_string(job->id));
 	json_object_set_new(o, "state",
@@ -163,7 +178,7 @@ job_json(const struct job *job, long long now)
 	json_object_set_new(o, "ref", jstr(job->ref));
 	json_object_set_new(o, "environment", jstr(job->environment));
 	json_object_set_new(o, "commit", json_string(job->commit));
-	json_object_set_new(o, "age_seconds", json_integer(age > 0 ? age : 0));
+	json_object_set_new(o, "age_seconds", json_integer(age));
 	json_object_set_new(o, "attempts", json_integer(job->attempts));
 	json_object_set_new(o, "last_error", jstr(job->last_error));
 	json_object_set_new(o, "deployment_id", jstr(job->deployment_id));
@@ -208,6 +223,15 @@ trim_done(struct listing *l)
 	l->n[3] = DONE_SHOWN;
 }
 
+static void
+say_empty(const char *dir)
+{
+	char *shown = log_escape(dir, 0);
+
+	printf("queue '%s' is empty\n", shown);
+	free(shown);
+}
+
 static int
 list(struct queue *q, const char *dir, const struct opts *o,
     struct error *err)
@@ -227,7 +251,7 @@ list(struct queue *q, const char *dir, const struct opts *o,
 		rc = print_json(&l, err);
 	else {
 		if (total == 0)
-			printf("queue '%s' is empty\n", dir);
+			say_empty(dir);
 		else
 			print_table(&l, total);
 		rc = 0;
@@ -236,6 +260,15 @@ out:
 	for (s = 0; s < 4; s++)
 		queue_jobs_free(l.jobs[s], l.n[s]);
 	return rc;
+}
+
+static void
+say(const char *done, const char *id)
+{
+	char *shown = log_escape(id, 64);
+
+	printf("%s %s\n", done, shown);
+	free(shown);
 }
 
 static int
@@ -255,10 +288,10 @@ act(struct queue *q, const struct opts *o, struct error *err)
 		return -1;
 	if (strcmp(o->action, "retry") == 0) {
 		if ((rc = queue_retry(q, &job, err)) == 0)
-			printf("retrying %s\n", job.id);
+			say("retrying", job.id);
 	} else {
 		if ((rc = queue_drop(q, &job, err)) == 0)
-			printf("dropped %s\n", job.id);
+			say("dropped", job.id);
 	}
 	if (rc < 0 && job.queue_state == QUEUE_CUR)
 		error_hint(err, "the daemon is sending it now");

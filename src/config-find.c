@@ -1,4 +1,6 @@
 /* config-find.c -- where the configuration is; the API key */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -175,12 +177,27 @@ out:
 	return rc;
 }
 
+/* A process that holds the key never dumps core (it would be in the
+ * dump): not dumpable, and no core file. Not fatal when refused. */
+static void
+no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		log_debug("cannot make the process undumpable: %s",
+		    strerror(errno));
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		log_debug("cannot set RLIMIT_CORE to 0: %s", strerror(errno));
+}
+
 int
 config_read_key(char **out, const struct config *cfg, struct error *err)
 {
 	const char *env = getenv("DOTGIT_API_KEY");
 	char *key = NULL;
 
+	no_core_dumps();
 	*out = NULL;
 	if (env != NULL && *env != '\0') {
 		if (!key_valid(env))

@@ -686,15 +686,31 @@ process(struct daemon *dm, struct pending *p)
 	return 0;
 }
 
+/* s to pause after a 429 that says nothing about when to come back */
+#define RATE_WAIT_DEFAULT	10
+
+/* A long pause of every request is said at the default level. */
+static void
+say_pause(const struct api_wait *w)
+{
+	char *why = api_wait_text(w);
+
+	log_warnx("sending no request for %ld s: %s", w->secs, why);
+	free(why);
+}
+
 /* Count the requests made, and learn from the last reply's headers. */
 static void
 account(struct daemon *dm, const struct worker_result *res, double t0)
 {
 	const struct api_ratelimit *h;
 	struct api *api = worker_api(dm->worker);
-	double now = ratelimit_now(), wait;
+	double now = ratelimit_now();
+	struct api_wait w;
 	int i;
 
+	_Static_assert(API_WAIT_MAX == (int)RATELIMIT_BLOCK_MAX,
+	    "one longest wait");
 	for (i = 0; i < res->requests; i++)
 		ratelimit_take(&dm->rl, t0);
 	if (api == NULL || res->requests == 0 ||
@@ -708,10 +724,12 @@ account(struct daemon *dm, const struct worker_result *res, double t0)
 	 */
 	ratelimit_observe(&dm->rl, -1, h->remaining, h->reset, now);
 	if (res->err.http_status == 429 || h->retry_after > 0) {
-		wait = h->retry_after >= 0 ? (double)h->retry_after :
-		    h->reset > 0 && (double)h->reset > now ?
-		    (double)h->reset - now : 10.0;
-		ratelimit_retry_after(&dm->rl, wait, now);
+		api_wait_of(&w, h, (long long)now, 1);
+		if (w.secs < 0)
+			w.secs = RATE_WAIT_DEFAULT;
+		if (w.secs > API_WAIT_NOTICE)
+			say_pause(&w);
+		ratelimit_retry_after(&dm->rl, (double)w.secs, now);
 	}
 }
 
@@ -800,13 +818,28 @@ rand01(void)
 	return (double)arc4random() / (double)UINT32_MAX;
 }
 
-/* Whole seconds up (no libm for one ceil). */
+/* Whole seconds up (no libm for one ceil), saturated; NaN is 0. */
 static long long
 ceil_ll(double t)
 {
-	long long s = (long long)t;
+	long long s;
 
+	if (t != t)
+		return 0;
+	if (t >= 0x1p63)
+		return LLONG_MAX;
+	if (t <= -0x1p63)
+		return LLONG_MIN;
+	s = (long long)t;
 	return (double)s < t ? s + 1 : s;
+}
+
+/* When to stop retrying a job: in double, so that any planned_at (a job
+ * file may hold any 64-bit value) adds without overflow. */
+static double
+give_up_at(const struct job *job, const struct config *cfg)
+{
+	return (double)job->planned_at + (double)cfg->give_up_after;
 }
 
 /* Back off (or give up): next_attempt written to the job, into new/. */
@@ -814,17 +847,21 @@ static void
 retry_later(struct daemon *dm, struct job *job, const char *label,
     const struct error *why)
 {
-	const struct config *cfg = dm->ctx->config;
 	double now = ratelimit_now(), delay;
 	struct error err;
 	char *reason;
+	long wait;
 
-	job->attempts++;
+	if (job->attempts < INT_MAX)
+		job->attempts++;
 	delay = ratelimit_backoff(job->attempts, DAEMON_BACKOFF_BASE,
 	    DAEMON_BACKOFF_CAP, rand01());
-	if (why->retry_after > 0 && (double)why->retry_after > delay)
-		delay = (double)why->retry_after;
-	if (now + delay > (double)(job->planned_at + cfg->give_up_after)) {
+	/* what the API asked, already clamped by api.c: clamp anyway */
+	wait = why->retry_after > API_WAIT_MAX ? API_WAIT_MAX :
+	    why->retry_after;
+	if (wait > 0 && (double)wait > delay)
+		delay = (double)wait;
+	if (now + delay > give_up_at(job, dm->ctx->config)) {
 		reason = xasprintf("gave up after %d attempt%s: %s",
 		    job->attempts, job->attempts == 1 ? "" : "s", why->msg);
 		fail(dm, job, label, reason);
@@ -834,8 +871,8 @@ retry_later(struct daemon *dm, struct job *job, const char *label,
 	job->next_attempt = ceil_ll(now + delay);
 	free(job->last_error);
 	job->last_error = xstrdup(why->msg);
-	log_warnx("%s: %s; attempt %d in %.1f s", label, why->msg,
-	    job->attempts + 1, (double)job->next_attempt - now);
+	log_warnx("%s: %s; attempt %lld in %.1f s", label, why->msg,
+	    (long long)job->attempts + 1, (double)job->next_attempt - now);
 	error_clear(&err);
 	if (queue_defer(dm->queue, job, &err) < 0)
 		log_error("job %s: %s", job->id, err.msg);

@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "xmalloc.h"
 
 void
 error_clear(struct error *err)
@@ -13,17 +14,33 @@ error_clear(struct error *err)
 	err->retry_after = -1;
 }
 
+/*
+ * Copy text into dst (size bytes) with the key redacted first: a cut can
+ * never leave part of it, and a message stored from an error (a job's
+ * last_error) holds no key. Wipes text.
+ */
+static void
+put_text(char *dst, size_t size, char *text)
+{
+	char *safe = log_redact(text);
+
+	log_free_secret(text);
+	snprintf(dst, size, "%s", safe);
+	log_free_secret(safe);
+}
+
 static void
 error_vset(struct error *err, int exit, const char *fmt, va_list ap)
 {
 	int status = err->http_status;
 	long retry = err->retry_after;
+	char *text = xvasprintf(fmt, ap);
 
 	error_clear(err);
 	err->exit = exit;
 	err->http_status = status;
 	err->retry_after = retry;
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	put_text(err->msg, sizeof(err->msg), text);
 }
 
 int
@@ -52,21 +69,15 @@ error_temp(struct error *err, const char *fmt, ...)
 int
 error_wrap(struct error *err, const char *fmt, ...)
 {
-	char what[512], old[sizeof(err->msg)];
-	size_t n, room, len;
 	va_list ap;
+	char *what;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	what = xvasprintf(fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	n = strlen(what);
-	memcpy(err->msg, what, n);
-	memcpy(err->msg + n, ": ", 2);
-	room = sizeof(err->msg) - n - 3;
-	len = strnlen(old, room);
-	memcpy(err->msg + n + 2, old, len);
-	err->msg[n + 2 + len] = '\0';
+	put_text(err->msg, sizeof(err->msg), xasprintf("%s: %s", what,
+	    err->msg));
+	log_free_secret(what);
 	if (err->exit == 0)
 		err->exit = EXIT_FAIL;
 	return -1;
@@ -76,10 +87,12 @@ void
 error_hint(struct error *err, const char *fmt, ...)
 {
 	va_list ap;
+	char *text;
 
 	va_start(ap, fmt);
-	vsnprintf(err->hint, sizeof(err->hint), fmt, ap);
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
+	put_text(err->hint, sizeof(err->hint), text);
 }
 
 void

@@ -24,7 +24,9 @@ struct error {
 
 void	error_clear(struct error *);
 /* Fill err (exit status `exit`) and return -1, so callers can
- * `return error_set(err, EXIT_FAIL, "...")`. */
+ * `return error_set(err, EXIT_FAIL, "...")`. Every message and hint is
+ * formatted whole, has the key redacted (log_set_secret), then is cut to
+ * its buffer: it may be stored (a job's last_error) and shown anywhere. */
 int	error_set(struct error *, int exit, const char *, ...) PRINTFLIKE(3, 4);
 /* Same, marked temporary: a later retry may succeed. */
 int	error_temp(struct error *, const char *, ...) PRINTFLIKE(2, 3);

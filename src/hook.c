@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "child.h"
 #include "deliver.h"
 #include "fsio.h"
 #include "hook.h"
@@ -19,8 +20,6 @@
 #include "xmalloc.h"
 
 #define MAX_BAD_LINES_SHOWN 5
-
-extern char **environ;
 
 int
 hook_read_input(char **out, size_t *len, int fd, struct error *err)
@@ -78,7 +77,7 @@ spawn_chained(pid_t *pid, const char *path, char *const *args, int fd)
 {
 	posix_spawn_file_actions_t fa;
 	size_t n = 0;
-	char **argv;
+	char **argv, **env;
 	int rc;
 
 	while (args != NULL && args[n] != NULL)
@@ -87,10 +86,12 @@ spawn_chained(pid_t *pid, const char *path, char *const *args, int fd)
 	argv[0] = (char *)path;
 	if (n > 0)
 		memcpy(argv + 1, args, n * sizeof(*argv));
+	env = child_env(NULL, 0);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, 0);
-	rc = posix_spawn(pid, path, &fa, NULL, argv, environ);
+	rc = posix_spawn(pid, path, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
+	free(env);
 	free(argv);
 	return rc;
 }

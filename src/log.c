@@ -10,6 +10,9 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+/* Bytes of a message shown (after redaction). */
+#define SHOWN_MAX	4095
+
 static int	 level = LOG_LEVEL_NORMAL;
 static int	 to_syslog;
 static char	*secret;
@@ -35,44 +38,62 @@ log_level(void)
 void
 log_set_secret(const char *s)
 {
-	free(secret);
+	char *old = secret;
+
 	secret = (s != NULL && *s != '\0') ? xstrdup(s) : NULL;
+	log_free_secret(old);
 }
 
-/* Replace every occurrence of the secret in buf, in place. */
-static void
-redact(char *buf, size_t size)
+void
+log_free_secret(char *s)
 {
-	static const char mark[] = "[REDACTED]";
-	size_t slen, mlen = sizeof(mark) - 1;
-	char *p;
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+char *
+log_redact(const char *s)
+{
+	static const char mark[] = LOG_REDACTED;
+	const char *p, *q;
+	size_t slen, n = 0;
+	char *out, *o;
 
 	if (secret == NULL)
-		return;
+		return xstrdup(s);
 	slen = strlen(secret);
-	while ((p = strstr(buf, secret)) != NULL) {
-		size_t tail = strlen(p + slen) + 1;
-
-		if ((size_t)(p - buf) + mlen + tail > size)
-			tail = size - (size_t)(p - buf) - mlen;
-		memmove(p + mlen, p + slen, tail);
-		memcpy(p, mark, mlen);
-		buf[size - 1] = '\0';
+	for (p = s; (q = strstr(p, secret)) != NULL; p = q + slen)
+		n++;
+	if (n == 0)
+		return xstrdup(s);
+	out = o = xmalloc(strlen(s) + n * sizeof(mark) + 1);
+	for (p = s; (q = strstr(p, secret)) != NULL; p = q + slen) {
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		memcpy(o, mark, sizeof(mark) - 1);
+		o += sizeof(mark) - 1;
 	}
+	strcpy(o, p);
+	return out;
 }
 
+/* Format, redact, then cut to SHOWN_MAX bytes: the key is never split. */
 static void
 emit(int prio, const char *prefix, const char *fmt, va_list ap)
 {
-	char buf[4096];
+	char *raw, *line;
 	int saved = errno;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	redact(buf, sizeof(buf));
-	fprintf(stderr, "%s%s\n", prefix, buf);
+	raw = xvasprintf(fmt, ap);
+	line = log_redact(raw);
+	log_free_secret(raw);
+	fprintf(stderr, "%s%.*s\n", prefix, SHOWN_MAX, line);
 	fflush(stderr);
 	if (to_syslog)
-		syslog(prio, "%s", buf);
+		syslog(prio, "%.*s", SHOWN_MAX, line);
+	log_free_secret(line);
 	errno = saved;
 }
 
@@ -99,16 +120,17 @@ LOGFN(log_debug, LOG_LEVEL_DEBUG, LOG_DEBUG, "dotgit-deploy: debug: ")
 void
 log_warn(const char *fmt, ...)
 {
-	char buf[2048];
 	const char *why = strerror(errno);
 	va_list ap;
+	char *buf;
 
 	if (level < LOG_LEVEL_NORMAL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf = xvasprintf(fmt, ap);
 	va_end(ap);
 	log_warnx("%s: %s", buf, why);
+	log_free_secret(buf);
 }
 
 char *
@@ -123,7 +145,8 @@ log_escape(const char *s, size_t max)
 		n = utf8_len(p + i);
 		if (n == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
 			*o++ = (char)p[i++];
-		} else if (n > 1 && i + n <= shown) {
+		} else if (n > 1 && i + n <= shown && !(n == 2 &&
+		    p[i] == 0xc2 && p[i + 1] < 0xa0)) {	/* C1 */
 			memcpy(o, p + i, n);
 			o += n;
 			i += n;

@@ -13,8 +13,19 @@ enum log_level {
 
 void	log_init(int level, int use_syslog);
 int	log_level(void);
-/* Every later line has each occurrence of `secret` replaced; NULL clears. */
+/*
+ * The secret (the API key): from now on every log line and every struct
+ * error message has each occurrence replaced by LOG_REDACTED, before any
+ * cut, so a cut never leaves part of it. NULL clears. The old copy is
+ * wiped (explicit_bzero) when cleared or replaced.
+ */
 void	log_set_secret(const char *);
+#define LOG_REDACTED	"[REDACTED]"
+/* Copy of s with each occurrence of the secret replaced by LOG_REDACTED
+ * (a plain copy when none is set). Caller frees. */
+char	*log_redact(const char *s);
+/* explicit_bzero and free a string that may hold the secret. */
+void	log_free_secret(char *s);
 
 /* "dotgit-deploy: <msg>" -- always shown. */
 void	log_error(const char *, ...) PRINTFLIKE(1, 2);
@@ -29,9 +40,10 @@ void	log_info(const char *, ...) PRINTFLIKE(1, 2);
 void	log_verbose(const char *, ...) PRINTFLIKE(1, 2);
 void	log_debug(const char *, ...) PRINTFLIKE(1, 2);
 
-/* Copy of s safe for a terminal or syslog: control bytes, backslash and
- * invalid UTF-8 become \xNN. At most `max` input bytes are shown (0: all),
- * longer strings end in "...". Caller frees. */
+/* Copy of s safe for a terminal or syslog: control characters (C0, DEL
+ * and C1, U+0080..U+009F), backslash and invalid UTF-8 become \xNN. At
+ * most `max` input bytes are shown (0: all), longer strings end in "...".
+ * Caller frees. */
 char	*log_escape(const char *s, size_t max);
 
 #endif

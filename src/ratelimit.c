@@ -9,6 +9,15 @@ max2(double a, double b)
 	return a > b ? a : b;
 }
 
+/* x within [0, hi]; NaN is 0. */
+static double
+clamp(double x, double hi)
+{
+	if (!(x > 0))
+		return 0;
+	return x < hi ? x : hi;
+}
+
 double
 ratelimit_now(void)
 {
@@ -71,9 +80,9 @@ ratelimit_delay(const struct ratelimit *rl, double now)
 
 	if (t < 1)
 		d = (1 - t) / rl->rate;
-	d = max2(d, rl->blocked_until - now);
+	d = max2(d, clamp(rl->blocked_until - now, RATELIMIT_BLOCK_MAX));
 	if (rl->window_left == 0 && now < rl->window_end)
-		d = max2(d, rl->window_end - now);
+		d = max2(d, clamp(rl->window_end - now, RATELIMIT_WINDOW));
 	/* Unix time in a double is exact to ~0.2 us: after sleeping the
 	 * delay given, rounding must not ask for another sleep of a few
 	 * nanoseconds. 0.1 ms early is far inside RATELIMIT_SLACK. */
@@ -116,8 +125,7 @@ ratelimit_observe(struct ratelimit *rl, long limit, long remaining,
 void
 ratelimit_retry_after(struct ratelimit *rl, double secs, double now)
 {
-	if (secs < 0)
-		secs = 0;
+	secs = clamp(secs, RATELIMIT_BLOCK_MAX);
 	rl->blocked_until = max2(rl->blocked_until, now + secs);
 	rl->tokens = 0;
 	rl->last = now;
@@ -134,6 +142,8 @@ ratelimit_backoff(int attempt, double base, double cap, double rand01)
 		rand01 = 0;
 	if (rand01 > 1)
 		rand01 = 1;
+	if (!(base > 0))		/* negative or NaN */
+		return 0;
 	for (i = 1; i < attempt && ceiling < cap; i++)
 		ceiling *= 2;
 	if (ceiling > cap)

@@ -33,6 +33,10 @@
 #define RATELIMIT_BURST_MAX	10
 /* Delays shorter than this are 0 (seconds). */
 #define RATELIMIT_EPSILON	1e-4
+/* The longest Retry-After block, in seconds: API_WAIT_MAX (api.h). No
+ * delay is ever longer, whatever the inputs (a clock stepping back
+ * included). */
+#define RATELIMIT_BLOCK_MAX	900.0
 
 struct ratelimit {
 	int	 limit;		/* requests per minute in force */
@@ -59,7 +63,8 @@ void	ratelimit_take(struct ratelimit *, double now);
  * window ahead is taken as a window ahead (clock skew). */
 void	ratelimit_observe(struct ratelimit *, long limit, long remaining,
 	    long long reset_unix, double now);
-/* Retry-After: no request before now + secs. */
+/* Retry-After: no request before now + secs (at most
+ * RATELIMIT_BLOCK_MAX; negative or NaN is 0). */
 void	ratelimit_retry_after(struct ratelimit *, double secs, double now);
 
 /*

@@ -12,14 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "clock.h"
 #include "intent.h"
 #include "watch.h"
 #include "xmalloc.h"
 
 #define LS_REMOTE_MAX	(4u << 20)	/* bytes of ls-remote output read */
-
-extern char **environ;
 
 static void
 close_from(int lowest)
@@ -59,6 +58,7 @@ detach(char *const argv[], const char *log_path)
 		_exit(1);
 	close_from(3);
 	signal(SIGPIPE, SIG_DFL);
+	/* the one child that keeps DOTGIT_API_KEY: it deploys (child.h) */
 	execv(argv[0], argv);
 	_exit(127);
 }
@@ -125,32 +125,22 @@ watch_wait_exit(long pid, unsigned long long start, int max_seconds)
 	return rc;
 }
 
-/* Our environment without anything that could ask a person. */
+/* Our environment without anything that could ask a person, and
+ * without the key (child_env). */
 static char **
 quiet_env(void)
 {
 	static const char *const drop[] = {
-		"GIT_ASKPASS=", "SSH_ASKPASS=", "GIT_TERMINAL_PROMPT=",
-		"SSH_ASKPASS_REQUIRE=", NULL
+		"GIT_ASKPASS", "SSH_ASKPASS", "GIT_TERMINAL_PROMPT",
+		"SSH_ASKPASS_REQUIRE", NULL
 	};
-	size_t n = 0, i, k;
-	char **env;
+	char **env = child_env(drop, 2);
+	size_t k = 0;
 
-	while (environ[n] != NULL)
-		n++;
-	env = xcalloc(n + 3, sizeof(*env));
-	for (i = 0, k = 0; i < n; i++) {
-		size_t d;
-
-		for (d = 0; drop[d] != NULL; d++)
-			if (strncmp(environ[i], drop[d],
-			    strlen(drop[d])) == 0)
-				break;
-		if (drop[d] == NULL)
-			env[k++] = environ[i];
-	}
+	while (env[k] != NULL)
+		k++;
 	env[k++] = (char *)"GIT_TERMINAL_PROMPT=0";
-	env[k++] = (char *)"SSH_ASKPASS_REQUIRE=never";
+	env[k] = (char *)"SSH_ASKPASS_REQUIRE=never";
 	return env;
 }
 

@@ -81,3 +81,13 @@ xasprintf(const char *fmt, ...)
 		oom();
 	return p;
 }
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *p;
+
+	if (vasprintf(&p, fmt, ap) < 0)
+		oom();
+	return p;
+}

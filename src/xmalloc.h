@@ -2,6 +2,7 @@
 #ifndef DD_XMALLOC_H
 #define DD_XMALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -12,5 +13,6 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) PRINTFLIKE(1, 2);
+char	*xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
 
 #endif

@@ -54,7 +54,15 @@ def watchers(cwd=None):
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as f:
                 argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        try:
             where = os.readlink("/proc/%s/cwd" % pid)
+        except PermissionError:
+            # once it has read the key, the watcher is not dumpable and
+            # its cwd is hidden from other processes of its user: count
+            # it (waiting a little longer beats racing it)
+            where = os.path.realpath(str(cwd)) if cwd is not None else ""
         except OSError:
             continue
         if b"post-push" not in argv or b"hook" not in argv or \

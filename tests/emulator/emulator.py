@@ -213,6 +213,10 @@ class Faults:
         "fail_first_post": ("count", 0),
         "reject_first_post": ("count", 0),
         "lose_reply_first_post": ("count", 0),
+        "echo_key_first_post": ("count", 0),
+        "echo_key_status": ("errstatus", 500),
+        "echo_key_at": ("posint", 0),
+        "escapes": ("bool", False),
         "fail_rate": ("rate", 0.0),
         "reset_rate": ("rate", 0.0),
         "seed": ("int", 0),
@@ -246,6 +250,8 @@ class Faults:
                                                    or value >= 0):
             return value
         if kind == "posint" and isint and value >= 0:
+            return value
+        if kind == "errstatus" and isint and 400 <= value <= 599:
             return value
         if kind == "count_or_all" and (value is None
                                        or (isint and value >= 0)):
@@ -321,7 +327,8 @@ class Faults:
 
     def post_fault(self):
         """Faults of a deployment POST that passed auth and rate limit:
-        None, "fail_first_post" or "lose_reply_first_post"."""
+        None, "fail_first_post", "reject_first_post",
+        "lose_reply_first_post" or "echo_key_first_post"."""
         with self.lock:
             if self.values["fail_first_post"] > 0 and self._take(
                     "fail_first_post"):
@@ -332,6 +339,9 @@ class Faults:
             if self.values["lose_reply_first_post"] > 0 and self._take(
                     "lose_reply_first_post"):
                 return "lose_reply_first_post"
+            if self.values["echo_key_first_post"] > 0 and self._take(
+                    "echo_key_first_post"):
+                return "echo_key_first_post"
             return None
 
     def get(self, name):
@@ -450,6 +460,50 @@ def error_reply(code, message, details=None, headers=None):
     return Reply(code, {"error": e}, headers=headers)
 
 
+def echo_key_reply(faults, key, headers):
+    """An error that quotes the caller's key (a server echoing what it
+    got): in the message, `echo_key_at` bytes in, and in a detail."""
+    msg = "%s%s: not accepted here" % ("x" * faults.get("echo_key_at"),
+                                       key)
+    return error_reply(faults.get("echo_key_status"), msg, [
+        {"field": "authorization", "message": "bearer %s" % key}],
+        headers=headers)
+
+
+# Terminal escapes the --escapes fault puts around reply strings: a
+# colour (CSI), a window title (OSC ... BEL) and an 8-bit CSI (C1).
+ESCAPES = ("\x1b[31m", "\x1b[0m\x1b]0;pwned\x07\u009b2J")
+
+
+def dirty(s):
+    return ESCAPES[0] + s + ESCAPES[1] if isinstance(s, str) else s
+
+
+def add_escapes(body):
+    """The reply body with escapes in its human strings (ids stay)."""
+    try:
+        obj = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(obj, dict):
+        return body
+    err = obj.get("error")
+    if isinstance(err, dict):
+        err["message"] = dirty(err.get("message"))
+        for d in err.get("details") or []:
+            if isinstance(d, dict):
+                d["message"] = dirty(d.get("message"))
+    if "id" in obj and "status" in obj:
+        for k in ("status", "url", "started_at", "branch", "environment",
+                  "commit_hash"):
+            obj[k] = dirty(obj.get(k))
+    for p in obj.get("data") or []:
+        if isinstance(p, dict):
+            for k in ("name", "framework", "created_at"):
+                p[k] = dirty(p.get(k))
+    return (json.dumps(obj) + "\n").encode("utf-8")
+
+
 def validate_deploy(body):
     """Return the list of 422 details for a deployment request object."""
     details = []
@@ -519,6 +573,10 @@ class Emulator:
             "fail_first_post": args.fail_first_post,
             "reject_first_post": args.reject_first_post,
             "lose_reply_first_post": args.lose_reply_first_post,
+            "echo_key_first_post": args.echo_key_first_post,
+            "echo_key_status": args.echo_key_status,
+            "echo_key_at": args.echo_key_at,
+            "escapes": args.escapes,
             "fail_rate": args.fail_rate,
             "reset_rate": args.reset_rate,
             "seed": args.seed,
@@ -979,6 +1037,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                      "production, staging, preview"},
                     {"field": "commit_hash", "message": "Unknown commit"}],
                     headers=hdrs), False
+            if pf == "echo_key_first_post":
+                faults.append(pf)
+                emu.stats.add("faults_injected")
+                return echo_key_reply(emu.faults, key, hdrs), False
             reply = emu.create_deployment(
                 m_deploy.group(1), raw, rec,
                 self.headers.get("Idempotency-Key"))
@@ -1001,6 +1063,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def finish_reply(self, rec, faults, reply, slow):
         if slow:
             time.sleep(slow)
+        if self.server.emu.faults.get("escapes") and reply.body and \
+                reply.ctype == "application/json":
+            faults.append("escapes")
+            reply.body = add_escapes(reply.body)
         rec["status"] = reply.status
         rec["fault"] = "+".join(faults) or None
         self.server.emu.log_request(rec)
@@ -1079,6 +1145,13 @@ def nonneg_int(v):
     return n
 
 
+def error_status(v):
+    n = nonneg_int(v)
+    if not 400 <= n <= 599:
+        raise argparse.ArgumentTypeError("not an error status: %s" % v)
+    return n
+
+
 def nonneg_float(v):
     f = float(v)
     if f < 0 or f != f:
@@ -1121,6 +1194,10 @@ def parse_args(argv):
     p.add_argument("--fail-first-post", type=nonneg_int, default=0)
     p.add_argument("--reject-first-post", type=nonneg_int, default=0)
     p.add_argument("--lose-reply-first-post", type=nonneg_int, default=0)
+    p.add_argument("--echo-key-first-post", type=nonneg_int, default=0)
+    p.add_argument("--echo-key-status", type=error_status, default=500)
+    p.add_argument("--echo-key-at", type=nonneg_int, default=0)
+    p.add_argument("--escapes", action="store_true")
     p.add_argument("--fail-rate", type=rate_arg, default=0.0)
     p.add_argument("--reset-rate", type=rate_arg, default=0.0)
     p.add_argument("--seed", type=int, default=0)

@@ -4,12 +4,14 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "job.h"
+#include "log.h"
 #include "vars.h"
 #include "xmalloc.h"
 
@@ -415,6 +417,145 @@ test_error_hostile_text(void **state)
 	assert_int_equal(err.retry_after, -1);
 }
 
+/* The API echoes the key: redacted before the 200-byte cut. */
+static void
+test_error_echoes_key(void **state)
+{
+	static const char key[] = "gl_api_echoed_0123456789";
+	struct error err;
+	char body[1024], pad[256];
+	size_t at;
+
+	(void)state;
+	log_set_secret(key);
+	for (at = 170; at < 200; at += 3) {
+		memset(pad, 'x', at);
+		pad[at] = '\0';
+		snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s%s "
+		    "end\",\"details\":[{\"field\":\"%s\",\"message\":"
+		    "\"%s%s\"}]}}", pad, key, key, pad, key);
+		error_clear(&err);
+		api_parse_error(&err, 500, S(body));
+		assert_null(strstr(err.msg, "gl_api_"));
+		assert_non_null(strstr(err.msg, "x["));
+		error_clear(&err);
+		api_parse_error(&err, 422, S(body));
+		assert_null(strstr(err.msg, "gl_api_"));
+		assert_non_null(strstr(err.msg, "validation failed: "
+		    "[REDACTED]: xxx"));
+	}
+	log_set_secret(NULL);
+}
+
+/* Every field is safe on a terminal once parsed; a bad id is refused. */
+static void
+test_reply_terminal_safe(void **state)
+{
+	static const char *const bad_ids[] = {
+		"dep_\\u001b[31m", "dep x", "dep_\\u00e9", "dep_\\u0085", "",
+		"dep\\t", NULL
+	};
+	struct api_deployment d;
+	struct api_project *p;
+	struct error err;
+	char body[256];
+	size_t i, n;
+	long total;
+
+	(void)state;
+	assert_int_equal(parse_dep(&d, "{\"id\":\"dep_1\",\"status\":"
+	    "\"\\u001b[31mready\\u001b[0m\",\"url\":\"https://x/\\u001b]0;"
+	    "pwned\\u0007\\u009b2J\",\"branch\":\"caf\u00e9\\tx\\u007f\"}",
+	    &err), 0);
+	assert_string_equal(d.id, "dep_1");
+	assert_string_equal(d.status,
+	    "\xef\xbf\xbd[31mready\xef\xbf\xbd[0m");
+	assert_string_equal(d.url, "https://x/\xef\xbf\xbd]0;pwned"
+	    "\xef\xbf\xbd\xef\xbf\xbd" "2J");
+	assert_string_equal(d.branch, "caf\xc3\xa9\xef\xbf\xbd" "x"
+	    "\xef\xbf\xbd");
+	api_deployment_release(&d);
+	for (i = 0; bad_ids[i] != NULL; i++) {
+		snprintf(body, sizeof(body), "{\"id\":\"%s\",\"status\":"
+		    "\"ready\"}", bad_ids[i]);
+		assert_int_equal(parse_dep(&d, body, &err), -1);
+		assert_null(d.id);
+		assert_false(err.temporary);
+		assert_int_equal(strncmp(err.msg, "unexpected reply from the "
+		    "API: 'id' ", 34), 0);
+		assert_null(strchr(err.msg, 0x1b));
+	}
+	error_clear(&err);
+	assert_int_equal(api_parse_projects(&p, &n, &total, S("{\"data\":[{"
+	    "\"id\":\"p\\u001b\",\"name\":\"a\\u001b[2Jb\",\"framework\":"
+	    "\"\\u009b\"}]}"), &err), 0);
+	assert_string_equal(p[0].id, "p\xef\xbf\xbd");
+	assert_string_equal(p[0].name, "a\xef\xbf\xbd[2Jb");
+	assert_string_equal(p[0].framework, "\xef\xbf\xbd");
+	api_projects_free(p, n);
+	/* jansson's own message quotes the body: escaped */
+	assert_int_equal(parse_dep(&d, "{\"id\":\x1b[31m}", &err), -1);
+	assert_null(strchr(err.msg, 0x1b));
+}
+
+static void
+check_wait(long retry_after, long long reset, long long now, int use_reset,
+    long secs, long long asked, const char *source)
+{
+	struct api_ratelimit rl = { -1, -1, reset, retry_after };
+	struct api_wait w;
+
+	api_wait_of(&w, &rl, now, use_reset);
+	assert_int_equal(w.secs, secs);
+	assert_int_equal(w.asked, asked);
+	if (source == NULL)
+		assert_null(w.source);
+	else
+		assert_string_equal(w.source, source);
+}
+
+#define NOW	1767225600LL
+
+static void
+test_wait_clamped(void **state)
+{
+	struct api_wait w;
+	char *s;
+
+	(void)state;
+	check_wait(-1, -1, NOW, 1, -1, -1, NULL);
+	check_wait(30, NOW + 5, NOW, 1, 30, 30, "Retry-After");
+	check_wait(0, -1, NOW, 0, 0, 0, "Retry-After");
+	check_wait(900, -1, NOW, 0, 900, 900, "Retry-After");
+	check_wait(901, -1, NOW, 0, 900, 901, "Retry-After");
+	check_wait(999999999, -1, NOW, 0, 900, 999999999, "Retry-After");
+	check_wait(LONG_MAX, -1, NOW, 0, 900, LONG_MAX, "Retry-After");
+	/* X-RateLimit-Reset only when asked to, at least 1 s */
+	check_wait(-1, NOW + 42, NOW, 0, -1, -1, NULL);
+	check_wait(-1, NOW + 42, NOW, 1, 42, 42, "X-RateLimit-Reset");
+	check_wait(-1, NOW - 42, NOW, 1, 1, 0, "X-RateLimit-Reset");
+	check_wait(-1, LLONG_MAX, NOW, 1, 900, LLONG_MAX - NOW,
+	    "X-RateLimit-Reset");
+	/* any clock: no overflow */
+	check_wait(-1, LLONG_MAX, LLONG_MIN, 1, 900, LLONG_MAX,
+	    "X-RateLimit-Reset");
+	check_wait(-1, LLONG_MAX, -1, 1, 900, LLONG_MAX, "X-RateLimit-Reset");
+	check_wait(-1, 1, LLONG_MAX, 1, 1, 0, "X-RateLimit-Reset");
+	w.secs = 900;
+	w.asked = 999999999;
+	w.source = "Retry-After";
+	s = api_wait_text(&w);
+	assert_string_equal(s, "the API asked to wait 999999999 s "
+	    "(Retry-After), clamped to 900 s");
+	free(s);
+	w.secs = w.asked = 120;
+	w.source = "X-RateLimit-Reset";
+	s = api_wait_text(&w);
+	assert_string_equal(s, "the API asked to wait 120 s "
+	    "(X-RateLimit-Reset)");
+	free(s);
+}
+
 static void
 make_job(struct job *job)
 {
@@ -604,6 +745,9 @@ main(void)
 		cmocka_unit_test(test_error_statuses),
 		cmocka_unit_test(test_error_validation),
 		cmocka_unit_test(test_error_hostile_text),
+		cmocka_unit_test(test_error_echoes_key),
+		cmocka_unit_test(test_wait_clamped),
+		cmocka_unit_test(test_reply_terminal_safe),
 		cmocka_unit_test(test_deploy_body),
 		cmocka_unit_test(test_deploy_url),
 		cmocka_unit_test(test_output_json),

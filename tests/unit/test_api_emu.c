@@ -481,6 +481,37 @@ test_rate_limited(void **state)
 	assert_int_equal(emu_count(&e), 1);
 	api_free(api);
 	emu_stop(&e);
+
+	/* A wait of days is clamped to API_WAIT_MAX, and said. */
+	emu_start(&e, "--429-first", "1", "--retry-after", "999999999", NULL);
+	api = open_api(&e, KEY, 0);
+	assert_int_equal(api_list_projects(api, &p, &n, &total, 1, 20, &err),
+	    -1);
+	assert_string_equal(err.msg, "rate limit exceeded (429): Rate limit "
+	    "exceeded, retry after 999999999s; the API asked to wait "
+	    "999999999 s (Retry-After), clamped to 900 s");
+	assert_true(err.temporary);
+	assert_int_equal(err.http_status, 429);
+	assert_int_equal(err.retry_after, API_WAIT_MAX);
+	assert_string_equal(err.hint, "try again in 900 s");
+	assert_int_equal(api_last_ratelimit(api)->retry_after, 999999999);
+	assert_int_equal(emu_count(&e), 1);
+	api_free(api);
+	emu_stop(&e);
+
+	/* Past 64 bits, and only a reset far ahead: the same. */
+	emu_start(&e, "--429-first", "1", "--retry-after",
+	    "99999999999999999999", "--no-retry-after", NULL);
+	api = open_api(&e, KEY, 0);
+	assert_int_equal(api_list_projects(api, &p, &n, &total, 1, 20, &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "(X-RateLimit-Reset), clamped to "
+	    "900 s"));
+	assert_int_equal(err.retry_after, API_WAIT_MAX);
+	assert_int_equal(api_last_ratelimit(api)->retry_after, -1);
+	assert_int_equal(api_last_ratelimit(api)->reset, LLONG_MAX);
+	api_free(api);
+	emu_stop(&e);
 }
 
 static void

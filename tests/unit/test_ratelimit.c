@@ -225,6 +225,52 @@ test_backoff_bounds(void **state)
 	assert_float_equal(ratelimit_backoff(2, 2, 300, -1), 0, 0);
 }
 
+/* Any input: no overflow, no wait longer than RATELIMIT_BLOCK_MAX. */
+static void
+test_extreme_inputs(void **state)
+{
+	struct ratelimit rl;
+	double d;
+
+	(void)state;
+	ratelimit_init(&rl, 60);
+	ratelimit_retry_after(&rl, 1e300, T0);
+	assert_true(ratelimit_delay(&rl, T0) <= RATELIMIT_BLOCK_MAX);
+	assert_true(ratelimit_delay(&rl, T0) > RATELIMIT_BLOCK_MAX - 1);
+	ratelimit_init(&rl, 60);
+	ratelimit_retry_after(&rl, __builtin_inf(), T0);
+	assert_true(ratelimit_delay(&rl, T0) <= RATELIMIT_BLOCK_MAX);
+	ratelimit_init(&rl, 60);
+	ratelimit_retry_after(&rl, __builtin_nan(""), T0);
+	assert_true(ratelimit_delay(&rl, T0) < 2);
+	ratelimit_init(&rl, 60);
+	ratelimit_retry_after(&rl, -1e300, T0);
+	assert_true(ratelimit_delay(&rl, T0) < 2);
+	/* a clock that stepped back a day: still at most the block */
+	ratelimit_init(&rl, 60);
+	ratelimit_retry_after(&rl, 600, T0);
+	d = ratelimit_delay(&rl, T0 - 86400);
+	assert_true(d <= RATELIMIT_BLOCK_MAX && d >= 600);
+	/* headers from the far future or past */
+	ratelimit_init(&rl, 60);
+	ratelimit_observe(&rl, 9223372036854775807L, 0, 9223372036854775807LL,
+	    T0);
+	assert_true(ratelimit_delay(&rl, T0) <= RATELIMIT_WINDOW);
+	ratelimit_observe(&rl, -9223372036854775807L - 1,
+	    -9223372036854775807L - 1, -9223372036854775807LL - 1, T0);
+	assert_true(ratelimit_delay(&rl, T0) <= RATELIMIT_WINDOW);
+	assert_true(ratelimit_delay(&rl, 1e300) <= RATELIMIT_BLOCK_MAX);
+	assert_true(ratelimit_delay(&rl, -1e300) <= RATELIMIT_BLOCK_MAX);
+	/* backoff */
+	assert_true(ratelimit_backoff(2147483647, 1, 300, 1) == 300);
+	assert_true(ratelimit_backoff(-2147483647 - 1, 1, 300, 1) == 1);
+	assert_true(ratelimit_backoff(2147483647, -1, 300, 1) == 0);
+	assert_true(ratelimit_backoff(2147483647, __builtin_nan(""), 300,
+	    1) == 0);
+	assert_true(ratelimit_backoff(64, 1, __builtin_inf(), 1) > 1e18);
+	assert_true(ratelimit_backoff(64, 1, __builtin_nan(""), 1) == 1);
+}
+
 int
 main(void)
 {
@@ -237,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_remaining_counts_down),
 		cmocka_unit_test(test_lower_limit_adopted),
 		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_extreme_inputs),
 		cmocka_unit_test(test_clock_steps_back),
 		cmocka_unit_test(test_backoff_bounds),
 	};
