@@ -197,7 +197,8 @@ setup(struct daemon *dm, struct error *err)
 
 	dm->ino = -1;
 	if (check_config(cfg, err) < 0 ||
-	    queue_open(&dm->queue, cfg->queue_dir, err) < 0 ||
+	    queue_open(&dm->queue, cfg->queue_dir, QUEUE_OPEN_CREATE,
+	    err) < 0 ||
 	    queue_lock(dm->queue, err) < 0 ||
 	    ledger_open(&dm->ledger, cfg->queue_dir, err) < 0 ||
 	    queue_recover(dm->queue, &moved, err) < 0)
