@@ -254,7 +254,15 @@ def test_a_member_queues_and_the_daemon_sends(shared, env, emu):
     git("remote", "add", "origin", bare, cwd=work, env=env)
     chown_tree(work, MEMBER, MEMBER)
     daemon_ini = write(os.path.join(shared, "daemon.ini"), cfg)
-    init_spool(qdir, env, "--group", "nogroup")
+    # not (yet) in the spool's group
+    init_spool(qdir, env)
+    r = as_member(BIN, "queue", "--queue-dir", qdir, cwd=shared, env=menv)
+    assert (r.returncode, r.stderr) == (
+        1, "dotgit-deploy: cannot open queue directory '%s': Permission "
+        "denied\nhint: add this user to the group of '%s' (usermod -aG "
+        "GROUP USER)\n" % (qdir, qdir))
+    r = init_spool(qdir, env, "--group", "nogroup")
+    assert "queue: '%s/new': group root -> nogroup" % qdir in r.stderr
 
     r = as_member("git", "push", "origin", "main", cwd=work, env=menv)
     assert r.returncode == 0, r.stderr
