@@ -69,17 +69,20 @@ struct queue;
 #define QUEUE_OPEN_CREATE	0x1	/* make what is missing, fix modes */
 
 /*
- * Open DIR and check the layout above: a DIR writable by its group or
- * others, a subdirectory that is a link, not a directory, not DIR's
- * owner's, or with other modes than the layout's is refused with an error
- * naming it and what to run. Nothing is created: a missing DIR is "queue
- * directory '<DIR>' does not exist: nothing queued".
+ * Open DIR and check the layout above. Refused, with an error naming the
+ * path, what is wrong and what to run: a DIR writable by its group or
+ * others; a subdirectory that is a link or not a directory, that is not
+ * DIR's owner's, that others may write, or that its group may write
+ * (tmp/ and new/: without the sticky bit). Nothing is created: a missing
+ * DIR is "queue directory '<DIR>' does not exist: nothing queued".
  *
  * With QUEUE_OPEN_CREATE (the daemon, `queue init`), run as DIR's owner or
  * root: DIR (not its parents) and its subdirectories are made if missing,
  * and the modes (and the group, DIR's) of what is there are set to the
- * layout's, each change logged. What belongs to another user or is not a
- * directory is still refused, never taken over.
+ * layout's exactly, each change logged. DIR's mode is set first; below
+ * it nothing is made or changed unless every subdirectory there is a
+ * directory of DIR's owner: a link or another user's is refused, never
+ * taken over.
  */
 int	queue_open(struct queue **out, const char *dir, int flags,
 	    struct error *);
