@@ -97,6 +97,10 @@ def main():
               "[project]\nid = proj_8f2a9c\n"
               "[branch \"main\"]\nenvironment = production\n"
               % (emu.url, emu.ca, key))
+    # the daemon's part: hooks never make the spool
+    subprocess.run([BIN, "queue", "--queue-dir", os.path.join(base, "queue"),
+                    "init"], env=ENV, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     cases = [
         ("no hook", no_hook),
         ("empty shell hook", shell_hook),

@@ -1,8 +1,8 @@
 /* cmd-queue.c -- dotgit-deploy queue: list, retry and drop queued jobs */
-#include <sys/stat.h>
-
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +25,9 @@
 struct opts {
 	int		 json;
 	const char	*queue_dir;	/* --queue-dir, for tests/operators */
-	const char	*action;	/* NULL (list), "retry", "drop" */
+	const char	*action;	/* NULL (list), retry, drop, init */
 	const char	*id;
+	const char	*group;		/* init --group */
 };
 
 /* The jobs to show, in the order shown. */
@@ -39,12 +40,53 @@ static const enum queue_state shown[4] = {
 	QUEUE_CUR, QUEUE_NEW, QUEUE_FAILED, QUEUE_DONE
 };
 
+/* "--name VALUE" or "--name=VALUE" at argv[*i]: 1 taken, 0 not this
+ * option, -1 error. */
+static int
+opt_value(const char *name, int argc, char **argv, int *i,
+    const char **out, struct error *err)
+{
+	size_t len = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, len) != 0 || (a[len] != '\0' && a[len] != '='))
+		return 0;
+	if (a[len] == '=')
+		*out = a + len + 1;
+	else if (*i + 1 < argc)
+		*out = argv[++*i];
+	else
+		return error_set(err, EXIT_USAGE, "option '%s' needs %s",
+		    name, strcmp(name, "--group") == 0 ? "a group" :
+		    "a directory");
+	return 1;
+}
+
+/* The positional arguments: none, "retry ID", "drop ID" or "init". */
+static int
+parse_action(const struct command *cmd, const char **pos, int npos,
+    struct opts *o, struct error *err)
+{
+	if (npos == 0 && o->group == NULL)
+		return 0;
+	if (npos == 1 && strcmp(pos[0], "init") == 0 && !o->json) {
+		o->action = pos[0];
+		return 0;
+	}
+	if (npos != 2 || (strcmp(pos[0], "retry") != 0 &&
+	    strcmp(pos[0], "drop") != 0) || o->json || o->group != NULL)
+		return cmd_usage(cmd, err);
+	o->action = pos[0];
+	o->id = pos[1];
+	return 0;
+}
+
 static int
 parse(const struct command *cmd, int argc, char **argv, struct opts *o,
     struct error *err)
 {
 	const char *pos[3];
-	int i, npos = 0, dashdash = 0;
+	int i, r, npos = 0, dashdash = 0;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 1; i < argc; i++) {
@@ -58,25 +100,16 @@ parse(const struct command *cmd, int argc, char **argv, struct opts *o,
 			dashdash = 1;
 		else if (strcmp(a, "--json") == 0)
 			o->json = 1;
-		else if (strncmp(a, "--queue-dir=", 12) == 0)
-			o->queue_dir = a + 12;
-		else if (strcmp(a, "--queue-dir") == 0 && i + 1 < argc)
-			o->queue_dir = argv[++i];
-		else if (strcmp(a, "--queue-dir") == 0)
-			return error_set(err, EXIT_USAGE, "option "
-			    "'--queue-dir' needs a directory");
-		else
+		else if ((r = opt_value("--queue-dir", argc, argv, &i,
+		    &o->queue_dir, err)) != 0 || (r = opt_value("--group",
+		    argc, argv, &i, &o->group, err)) != 0) {
+			if (r < 0)
+				return -1;
+		} else
 			return error_set(err, EXIT_USAGE, "unknown option "
 			    "'%.64s' for 'queue'", a);
 	}
-	if (npos == 0)
-		return 0;
-	if (npos != 2 || (strcmp(pos[0], "retry") != 0 &&
-	    strcmp(pos[0], "drop") != 0) || o->json)
-		return cmd_usage(cmd, err);
-	o->action = pos[0];
-	o->id = pos[1];
-	return 0;
+	return parse_action(cmd, pos, npos, o, err);
 }
 
 /* Seconds from then to now, 0 for a time ahead: a job file may hold any
@@ -240,7 +273,7 @@ list(struct queue *q, const char *dir, const struct opts *o,
 	size_t s, total = 0;
 	int rc = -1;
 
-	for (s = 0; q != NULL && s < 4; s++) {
+	for (s = 0; s < 4; s++) {
 		if (queue_list(q, shown[s], &l.jobs[s], &l.n[s], err) < 0)
 			goto out;
 		if (shown[s] == QUEUE_DONE)
@@ -277,13 +310,6 @@ act(struct queue *q, const struct opts *o, struct error *err)
 	struct job job;
 	int rc;
 
-	if (q == NULL) {
-		char *e = log_escape(o->id, 64);
-
-		error_set(err, EXIT_FAIL, "no job '%s' in the queue", e);
-		free(e);
-		return -1;
-	}
 	if (queue_find(q, o->id, &job, err) < 0)
 		return -1;
 	if (strcmp(o->action, "retry") == 0) {
@@ -293,25 +319,71 @@ act(struct queue *q, const struct opts *o, struct error *err)
 		if ((rc = queue_drop(q, &job, err)) == 0)
 			say("dropped", job.id);
 	}
-	if (rc < 0 && job.queue_state == QUEUE_CUR)
-		error_hint(err, "the daemon is sending it now");
-	else if (rc < 0 && strcmp(o->action, "retry") == 0)
-		error_hint(err, "only failed jobs can be retried");
+	/* unless the queue said what to do */
+	if (rc < 0 && err->hint[0] == '\0') {
+		if (job.queue_state == QUEUE_CUR)
+			error_hint(err, "the daemon is sending it now");
+		else if (strcmp(o->action, "retry") == 0)
+			error_hint(err, "only failed jobs can be retried");
+	}
 	job_release(&job);
 	return rc;
 }
 
-/* The queue, or NULL if its directory does not exist yet: nothing in it
- * (listing must not create a spool at a mistyped path). */
+/* GROUP by name or number. */
 static int
-open_queue(struct queue **out, const char *dir, struct error *err)
+find_group(const char *name, gid_t *out, struct error *err)
 {
-	struct stat st;
+	struct group *gr;
+	char *end;
+	unsigned long n;
+	char *e;
 
-	*out = NULL;
-	if (stat(dir, &st) < 0 && errno == ENOENT)
+	if ((gr = getgrnam(name)) != NULL) {
+		*out = gr->gr_gid;
 		return 0;
-	return queue_open(out, dir, err);
+	}
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*name >= '0' && *name <= '9' && *end == '\0' && errno == 0 &&
+	    n < (unsigned long)(gid_t)-1) {
+		*out = (gid_t)n;
+		return 0;
+	}
+	e = log_escape(name, 64);
+	error_set(err, EXIT_USAGE, "unknown group '%s'", e);
+	free(e);
+	return -1;
+}
+
+/* queue init: make the spool or set its modes; say whose it is. */
+static int
+init(const char *dir, const struct opts *o, struct error *err)
+{
+	struct queue *q;
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid = (gid_t)-1;
+	uid_t uid;
+
+	if (o->group != NULL && find_group(o->group, &gid, err) < 0)
+		return -1;
+	if (queue_init(&q, dir, gid, err) < 0)
+		return -1;
+	queue_owner(q, &uid, &gid);
+	queue_free(q);
+	pw = getpwuid(uid);
+	gr = getgrgid(gid);
+	printf("queue '%s' is ready: owner ", dir);
+	if (pw != NULL)
+		printf("%s", pw->pw_name);
+	else
+		printf("%lu", (unsigned long)uid);
+	if (gr != NULL)
+		printf(", group %s\n", gr->gr_name);
+	else
+		printf(", group %lu\n", (unsigned long)gid);
+	return 0;
 }
 
 static int
@@ -338,9 +410,11 @@ cmd_queue_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 			goto out;
 		}
 	}
-	if (open_queue(&q, dir, err) < 0)
-		goto out;
-	rc = o.action == NULL ? list(q, dir, &o, err) : act(q, &o, err);
+	if (o.action != NULL && strcmp(o.action, "init") == 0)
+		rc = init(dir, &o, err);
+	else if (queue_open(&q, dir, 0, err) == 0)
+		rc = o.action == NULL ? list(q, dir, &o, err) :
+		    act(q, &o, err);
 out:
 	queue_free(q);
 	if (loaded)
@@ -351,8 +425,9 @@ out:
 /*
  * Not in the usage line: --queue-dir DIR reads that queue directory and no
  * configuration (for tests, and for operators looking at a spool).
+ * Nothing but init creates or changes the spool's directories.
  */
 const struct command cmd_queue_entry = {
-	"queue", "[--json] | retry ID | drop ID",
+	"queue", "[--json] | retry ID | drop ID | init [--group GROUP]",
 	"list and manage queued deploys", CMD_WANT_REPO, cmd_queue_exec
 };

@@ -274,7 +274,8 @@ setup(struct daemon *dm, struct error *err)
 
 	dm->ino = -1;
 	if (check_config(cfg, err) < 0 ||
-	    queue_open(&dm->queue, cfg->queue_dir, err) < 0 ||
+	    queue_open(&dm->queue, cfg->queue_dir, QUEUE_OPEN_CREATE,
+	    err) < 0 ||
 	    queue_lock(dm->queue, err) < 0 ||
 	    open_state(dm, err) < 0 ||
 	    queue_recover(dm->queue, &moved, err) < 0)

@@ -108,7 +108,7 @@ open_queue(struct deliver *d, struct error *err)
 			error_set(&d->queue_err, EXIT_USAGE, "[hook] mode = "
 			    "queue needs [daemon] queue = DIR");
 		else
-			queue_open(&d->queue, d->cfg->queue_dir,
+			queue_open(&d->queue, d->cfg->queue_dir, 0,
 			    &d->queue_err);
 	}
 	if (d->queue == NULL) {

@@ -1,4 +1,4 @@
-/* fsio.c -- write everything; open or make spool directories */
+/* fsio.c -- write everything; open or make (ledger) directories */
 #include <sys/stat.h>
 
 #include <errno.h>

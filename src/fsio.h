@@ -1,4 +1,4 @@
-/* fsio.h -- small file-system helpers shared by the spool and the ledger */
+/* fsio.h -- small file-system helpers */
 #ifndef DD_FSIO_H
 #define DD_FSIO_H
 
@@ -12,8 +12,9 @@ int	fsio_write_all(int fd, const void *buf, size_t len);
  * it is missing, and its parent too when `parent` is not NULL and also
  * missing. A directory made here gets the user and group permissions and
  * the set-group-id bit of `like` (none for others), or 0750 when `like` is
- * NULL, whatever the umask: a spool shared by the git users' hooks and the
- * daemon (2770, one group) stays writable by the group all the way down.
+ * NULL, whatever the umask. It follows links: for the ledger's own
+ * directories only; the spool, shared with the git users, is opened by
+ * queue_open without following any (queue.h).
  * Returns the fd, or -1 with errno set and *failed (may be NULL) naming
  * the path that failed (path or parent).
  */

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +25,37 @@ enum {
 	NDIRS
 };
 
-static const char *const dir_names[NDIRS] = {
-	"tmp", "new", "cur", "failed", "done", "bad"
+/* The modes of the layout (queue.h). */
+#define MODE_ROOT	02750
+#define MODE_DROP	03770	/* members drop files: tmp/ new/ */
+#define MODE_OWN	02750	/* the daemon's alone */
+
+static const struct {
+	const char	*name;
+	mode_t		 mode;
+} layout[NDIRS] = {
+	{ "tmp", MODE_DROP }, { "new", MODE_DROP }, { "cur", MODE_OWN },
+	{ "failed", MODE_OWN }, { "done", MODE_OWN }, { "bad", MODE_OWN },
 };
 
 static const char *const state_names[] = {
 	"none", "pending", "in-flight", "failed", "done"
 };
 
+#define HINT_START	"start the daemon (systemctl start dotgit-deploy) " \
+			"or run 'dotgit-deploy queue init' as its user"
+#define HINT_INIT	"run 'dotgit-deploy queue init' as the daemon's " \
+			"user (or root) to set the modes"
+
 struct queue {
 	char	*root;
 	char	*paths[NDIRS];
+	int	 rootfd;
 	int	 fd[NDIRS];
 	int	 lockfd;
+	int	 flags;
+	uid_t	 owner;			/* DIR's */
+	gid_t	 group;
 	long	 pid;
 };
 
@@ -72,22 +92,328 @@ sys_error(struct error *err, const char *what, const struct queue *q,
 	return -1;
 }
 
-/* Open DIR/sub, making it (and DIR) if missing: an existing spool costs
- * one open(2) per directory, the hook opens it on every push. */
-static int
-open_dir(struct queue *q, int i, struct error *err)
+/* "name" or "uid N": who a uid is, for messages. */
+static void
+user_name(char *buf, size_t size, uid_t uid)
 {
-	const char *failed;
+	struct passwd *pw = getpwuid(uid);
 
-	q->fd[i] = fsio_open_dir(q->paths[i], q->root, q->root, &failed);
-	if (q->fd[i] < 0)
-		return error_set(err, EXIT_FAIL, "cannot open queue "
-		    "directory '%s': %s", failed, strerror(errno));
+	if (pw != NULL)
+		snprintf(buf, size, "%s", pw->pw_name);
+	else
+		snprintf(buf, size, "uid %lu", (unsigned long)uid);
+}
+
+static void
+group_name(char *buf, size_t size, gid_t gid)
+{
+	struct group *gr = getgrgid(gid);
+
+	if (gr != NULL)
+		snprintf(buf, size, "%s", gr->gr_name);
+	else
+		snprintf(buf, size, "gid %lu", (unsigned long)gid);
+}
+
+/* The root or a subdirectory, by index (-1: the root). */
+static const char *
+dir_path(const struct queue *q, int i)
+{
+	return i < 0 ? q->root : q->paths[i];
+}
+
+/* Why DIR cannot be opened, as the error to show. */
+static int
+root_error(const struct queue *q, struct error *err)
+{
+	int saved = errno;
+
+	if (saved == ENOENT) {
+		error_set(err, EXIT_FAIL, "queue directory '%s' does not "
+		    "exist: nothing queued", q->root);
+		error_hint(err, HINT_START);
+		return -1;
+	}
+	error_set(err, EXIT_FAIL, "cannot open queue directory '%s': %s",
+	    q->root, strerror(saved));
+	if (saved == EACCES)
+		error_hint(err, "add this user to the group of '%s' "
+		    "(usermod -aG GROUP USER)", q->root);
+	return -1;
+}
+
+/* Why subdirectory i cannot be opened: what is there instead. */
+static int
+sub_error(const struct queue *q, int i, struct error *err)
+{
+	struct stat st;
+	int saved = errno;
+	const char *what = NULL;
+
+	if ((saved == ELOOP || saved == ENOTDIR) &&
+	    fstatat(q->rootfd, layout[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		what = S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    "not a directory";
+	if (what != NULL) {
+		error_set(err, EXIT_FAIL, "queue directory '%s' is %s: "
+		    "refusing to use it", q->paths[i], what);
+		error_hint(err, "someone replaced it: remove it, then run "
+		    "'dotgit-deploy queue init' as the daemon's user");
+	} else if (saved == ENOENT) {
+		error_set(err, EXIT_FAIL, "queue directory '%s' is missing",
+		    q->paths[i]);
+		error_hint(err, HINT_START);
+	} else
+		error_set(err, EXIT_FAIL, "cannot open queue directory "
+		    "'%s': %s", q->paths[i], strerror(saved));
+	return -1;
+}
+
+static int
+mode_error(const struct queue *q, int i, const struct stat *st,
+    const char *what, const char *why, struct error *err)
+{
+	error_set(err, EXIT_FAIL, "queue directory '%s' is %s (mode %04o): "
+	    "%s", dir_path(q, i), what, (unsigned int)(st->st_mode & 07777),
+	    why);
+	error_hint(err, HINT_INIT);
+	return -1;
+}
+
+/* DIR: not writable by group or others, or members could replace what
+ * is in it. */
+static int
+check_root(const struct queue *q, const struct stat *st, struct error *err)
+{
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return mode_error(q, -1, st, st->st_mode & S_IWOTH ?
+		    "writable by others" : "writable by its group",
+		    "members could replace its subdirectories", err);
 	return 0;
 }
 
-int
-queue_open(struct queue **out, const char *dir, struct error *err)
+/* Subdirectory i: DIR's owner's. */
+static int
+check_owner(const struct queue *q, int i, const struct stat *st,
+    struct error *err)
+{
+	char who[64], owner[64];
+
+	if (st->st_uid == q->owner)
+		return 0;
+	user_name(who, sizeof(who), st->st_uid);
+	user_name(owner, sizeof(owner), q->owner);
+	error_set(err, EXIT_FAIL, "queue directory '%s' belongs to user %s, "
+	    "not to %s, the owner of '%s'", q->paths[i], who, owner, q->root);
+	error_hint(err, "remove it (or chown -R %s it), then run "
+	    "'dotgit-deploy queue init' as the daemon's user", owner);
+	return -1;
+}
+
+/* Subdirectory i: tmp/ and new/ sticky if group-writable, the others
+ * not group-writable, none writable by others. */
+static int
+check_mode(const struct queue *q, int i, const struct stat *st,
+    struct error *err)
+{
+	mode_t m = st->st_mode;
+
+	if (m & S_IWOTH)
+		return mode_error(q, i, st, "writable by others", "anyone "
+		    "could change the queue", err);
+	if (layout[i].mode == MODE_DROP && (m & S_IWGRP) && !(m & S_ISVTX))
+		return mode_error(q, i, st, "group-writable without the "
+		    "sticky bit", "members could remove each other's jobs",
+		    err);
+	if (layout[i].mode != MODE_DROP && (m & S_IWGRP))
+		return mode_error(q, i, st, "writable by its group", "only "
+		    "the daemon may write there", err);
+	return 0;
+}
+
+/*
+ * Give directory fd (index i, -1 for DIR) group `gid` ((gid_t)-1: keep)
+ * and `mode`; *st is updated. Each change is logged, or the whole as
+ * "created" when `made`.
+ */
+static int
+fix_dir(const struct queue *q, int i, int fd, struct stat *st, gid_t gid,
+    mode_t mode, int made, struct error *err)
+{
+	char from[64], to[64];
+
+	if (gid != (gid_t)-1 && st->st_gid != gid) {
+		group_name(from, sizeof(from), st->st_gid);
+		group_name(to, sizeof(to), gid);
+		if (fchown(fd, (uid_t)-1, gid) < 0)
+			return error_set(err, EXIT_FAIL, "cannot give '%s' "
+			    "to group %s: %s", dir_path(q, i), to,
+			    strerror(errno));
+		if (!made)
+			log_info("queue: '%s': group %s -> %s",
+			    dir_path(q, i), from, to);
+	}
+	if ((st->st_mode & 07777) != mode) {
+		if (fchmod(fd, mode) < 0)
+			return error_set(err, EXIT_FAIL, "cannot set the mode "
+			    "of '%s': %s", dir_path(q, i), strerror(errno));
+		if (!made)
+			log_info("queue: '%s': mode %04o -> %04o",
+			    dir_path(q, i), (unsigned int)(st->st_mode & 07777),
+			    (unsigned int)mode);
+	}
+	if (fstat(fd, st) < 0)
+		return error_set(err, EXIT_FAIL, "cannot stat '%s': %s",
+		    dir_path(q, i), strerror(errno));
+	if (made)
+		log_info("queue: created '%s' (mode %04o)", dir_path(q, i),
+		    (unsigned int)(st->st_mode & 07777));
+	return 0;
+}
+
+/* QUEUE_OPEN_CREATE: only DIR's owner (the daemon's user) or root sets
+ * the spool up. */
+static int
+may_set_up(const struct queue *q, const struct stat *st, struct error *err)
+{
+	uid_t euid = geteuid();
+	char who[64], me[64];
+
+	if (st->st_uid == euid || euid == 0)
+		return 0;
+	user_name(who, sizeof(who), st->st_uid);
+	user_name(me, sizeof(me), euid);
+	error_set(err, EXIT_FAIL, "queue directory '%s' belongs to user %s, "
+	    "not to %s: only its owner (the daemon's user) or root may set "
+	    "it up", q->root, who, me);
+	error_hint(err, "run 'dotgit-deploy queue init' as %s, and the "
+	    "daemon as that user", who);
+	return -1;
+}
+
+/* Open DIR (making it with QUEUE_OPEN_CREATE); *made says so. */
+static int
+open_root(struct queue *q, struct stat *st, int *made, struct error *err)
+{
+	*made = 0;
+	if ((q->flags & QUEUE_OPEN_CREATE) && mkdir(q->root, 0700) == 0)
+		*made = 1;
+	else if ((q->flags & QUEUE_OPEN_CREATE) && errno != EEXIST)
+		return error_set(err, EXIT_FAIL, "cannot create queue "
+		    "directory '%s': %s", q->root, strerror(errno));
+	/* DIR itself comes from the configuration: a link there is the
+	 * administrator's */
+	if ((q->rootfd = open(q->root, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		return root_error(q, err);
+	if (fstat(q->rootfd, st) < 0)
+		return error_set(err, EXIT_FAIL, "cannot stat '%s': %s",
+		    q->root, strerror(errno));
+	q->owner = st->st_uid;
+	q->group = st->st_gid;
+	if ((q->flags & QUEUE_OPEN_CREATE) && may_set_up(q, st, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+open_sub_fd(const struct queue *q, int i)
+{
+	return openat(q->rootfd, layout[i].name, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Open subdirectory i and check whose it is; with QUEUE_OPEN_CREATE a
+ * missing one is left for make_sub (fd -1). */
+static int
+find_sub(struct queue *q, int i, struct stat *st, struct error *err)
+{
+	if ((q->fd[i] = open_sub_fd(q, i)) < 0) {
+		if (errno == ENOENT && (q->flags & QUEUE_OPEN_CREATE))
+			return 0;
+		return sub_error(q, i, err);
+	}
+	if (fstat(q->fd[i], st) < 0)
+		return error_set(err, EXIT_FAIL, "cannot stat '%s': %s",
+		    q->paths[i], strerror(errno));
+	return check_owner(q, i, st, err);
+}
+
+/* Make subdirectory i, DIR's owner's. */
+static int
+make_sub(struct queue *q, int i, struct stat *st, struct error *err)
+{
+	if (mkdirat(q->rootfd, layout[i].name, 0700) < 0 && errno != EEXIST)
+		return error_set(err, EXIT_FAIL, "cannot create queue "
+		    "directory '%s': %s", q->paths[i], strerror(errno));
+	if ((q->fd[i] = open_sub_fd(q, i)) < 0)
+		return sub_error(q, i, err);
+	if (fstat(q->fd[i], st) < 0)
+		return error_set(err, EXIT_FAIL, "cannot stat '%s': %s",
+		    q->paths[i], strerror(errno));
+	/* root making it in the spool of the daemon's user */
+	if (st->st_uid != q->owner && fchown(q->fd[i], q->owner,
+	    (gid_t)-1) < 0)
+		return error_set(err, EXIT_FAIL, "cannot give '%s' to the "
+		    "owner of '%s': %s", q->paths[i], q->root,
+		    strerror(errno));
+	st->st_uid = q->owner;
+	return 0;
+}
+
+/* QUEUE_OPEN_CREATE, once everything there passed find_sub: make what
+ * is missing, set the group and modes of the rest. */
+static int
+set_up(struct queue *q, struct stat *st, struct error *err)
+{
+	int i, fresh;
+
+	for (i = 0; i < NDIRS; i++) {
+		fresh = q->fd[i] < 0;
+		if ((fresh && make_sub(q, i, &st[i], err) < 0) ||
+		    fix_dir(q, i, q->fd[i], &st[i], q->group, layout[i].mode,
+		    fresh, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open and check everything, then (QUEUE_OPEN_CREATE) make and fix, then
+ * check the modes. Below DIR, a spool refused for a link or an owner is
+ * not touched; DIR itself is closed to members first (QUEUE_OPEN_CREATE),
+ * so that what they put there stays until it is removed.
+ */
+static int
+open_all(struct queue *q, gid_t gid, struct error *err)
+{
+	struct stat rst, st[NDIRS];
+	int i, made;
+
+	if (open_root(q, &rst, &made, err) < 0)
+		return -1;
+	if (q->flags & QUEUE_OPEN_CREATE) {
+		if (fix_dir(q, -1, q->rootfd, &rst, gid, MODE_ROOT, made,
+		    err) < 0)
+			return -1;
+		q->group = rst.st_gid;
+	}
+	for (i = 0; i < NDIRS; i++)
+		if (find_sub(q, i, &st[i], err) < 0)
+			return -1;
+	if ((q->flags & QUEUE_OPEN_CREATE) && set_up(q, st, err) < 0)
+		return -1;
+	if (check_root(q, &rst, err) < 0)
+		return -1;
+	for (i = 0; i < NDIRS; i++)
+		if (check_mode(q, i, &st[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+open_queue(struct queue **out, const char *dir, int flags, gid_t gid,
+    struct error *err)
 {
 	struct queue *q;
 	size_t len = strlen(dir);
@@ -97,21 +423,52 @@ queue_open(struct queue **out, const char *dir, struct error *err)
 	q = xcalloc(1, sizeof(*q));
 	for (i = 0; i < NDIRS; i++)
 		q->fd[i] = -1;
-	q->lockfd = -1;
+	q->rootfd = q->lockfd = -1;
+	q->flags = flags;
 	while (len > 1 && dir[len - 1] == '/')
 		len--;
 	q->root = xstrndup(dir, len);
 	q->pid = (long)getpid();
-	for (i = 0; i < NDIRS; i++) {
+	for (i = 0; i < NDIRS; i++)
 		q->paths[i] = xasprintf("%s/%s", strcmp(q->root, "/") == 0 ?
-		    "" : q->root, dir_names[i]);
-		if (open_dir(q, i, err) < 0) {
-			queue_free(q);
-			return -1;
-		}
+		    "" : q->root, layout[i].name);
+	if (open_all(q, gid, err) < 0) {
+		queue_free(q);
+		return -1;
 	}
 	*out = q;
 	return 0;
+}
+
+int
+queue_open(struct queue **out, const char *dir, int flags,
+    struct error *err)
+{
+	return open_queue(out, dir, flags, (gid_t)-1, err);
+}
+
+int
+queue_init(struct queue **out, const char *dir, gid_t group,
+    struct error *err)
+{
+	struct queue *q;
+
+	if (out != NULL)
+		*out = NULL;
+	if (open_queue(&q, dir, QUEUE_OPEN_CREATE, group, err) < 0)
+		return -1;
+	if (out != NULL)
+		*out = q;
+	else
+		queue_free(q);
+	return 0;
+}
+
+void
+queue_owner(const struct queue *q, uid_t *uid, gid_t *gid)
+{
+	*uid = q->owner;
+	*gid = q->group;
 }
 
 void
@@ -128,28 +485,47 @@ queue_free(struct queue *q)
 	}
 	if (q->lockfd >= 0)
 		close(q->lockfd);
+	if (q->rootfd >= 0)
+		close(q->rootfd);
 	free(q->root);
 	free(q);
+}
+
+/* DIR/lock: a regular file with one link, DIR's owner's or ours. */
+static int
+open_lock(struct queue *q, struct error *err)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(q->rootfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+	if (fd < 0 && errno == ELOOP)
+		return error_set(err, EXIT_FAIL, "'%s/lock' is a symbolic "
+		    "link: refusing to use it", q->root);
+	if (fd < 0)
+		return error_set(err, EXIT_FAIL, "cannot open '%s/lock': %s",
+		    q->root, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != q->owner && st.st_uid != geteuid())) {
+		close(fd);
+		return error_set(err, EXIT_FAIL, "'%s/lock' is not a file of "
+		    "the queue's owner: refusing to use it", q->root);
+	}
+	return fd;
 }
 
 int
 queue_lock(struct queue *q, struct error *err)
 {
-	char *path, buf[32];
+	char buf[32];
 	ssize_t n;
 	int fd;
 
 	if (q->lockfd >= 0)
 		return 0;
-	path = xasprintf("%s/lock", q->root);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		error_set(err, EXIT_FAIL, "cannot open '%s': %s", path,
-		    strerror(errno));
-		free(path);
+	if ((fd = open_lock(q, err)) < 0)
 		return -1;
-	}
-	free(path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int saved = errno;
 
@@ -319,13 +695,22 @@ scan(const struct queue *q, int dir, char ***out, size_t *n,
 	struct dirent *de;
 	char **names = NULL;
 	size_t len = 0, cap = 0;
-	DIR *d;
+	DIR *d = NULL;
+	int fd;
 
 	*out = NULL;
 	*n = 0;
-	if ((d = opendir(q->paths[dir])) == NULL)
+	/* a description of its own, so each scan starts at the beginning:
+	 * "." of the checked descriptor, never the path again */
+	if ((fd = openat(q->fd[dir], ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL) {
+		int saved = errno;
+
+		if (fd >= 0)
+			close(fd);
 		return error_set(err, EXIT_FAIL, "cannot read queue "
-		    "directory '%s': %s", q->paths[dir], strerror(errno));
+		    "directory '%s': %s", q->paths[dir], strerror(saved));
+	}
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
@@ -384,6 +769,14 @@ read_entry(int dirfd, const char *name, char **out, const char **why)
 	    O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 1 : -1;
+	/* what was opened, not what was there a moment ago; a job file is
+	 * made by rename and has one link: more is a link to a file that
+	 * is not a job */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		*why = "not a regular file with one link";
+		return 2;
+	}
 	buf = xmalloc(QUEUE_FILE_MAX + 1);
 	while (len <= QUEUE_FILE_MAX) {
 		r = read(fd, buf + len, QUEUE_FILE_MAX + 1 - len);
@@ -555,14 +948,24 @@ rewrite(struct queue *q, const struct job *job, struct error *err)
 {
 	int dir = job->queue_state;
 	char *json, *tmp;
-	int rc = -1;
+	int r, rc = -1;
 
 	if ((json = job_to_json(job)) == NULL)
 		return error_set(err, EXIT_FAIL, "cannot write job '%s': a "
 		    "field is not valid UTF-8", job->id);
 	tmp = xasprintf("%s.%ld.w", job->id, q->pid);
-	if (write_tmp(q, tmp, json, O_TRUNC, err) < 0)
+	/* tmp/ is the members' too: a file of this name left there by
+	 * anyone goes first, ours is made afresh */
+	if (unlinkat(q->fd[DIR_TMP], tmp, 0) < 0 && errno != ENOENT) {
+		sys_error(err, "cannot remove", q, DIR_TMP, tmp);
 		goto out;
+	}
+	if ((r = write_tmp(q, tmp, json, O_EXCL, err)) != 0) {
+		if (r == 1)
+			error_set(err, EXIT_FAIL, "cannot create '%s/%s': "
+			    "someone else made it", q->paths[DIR_TMP], tmp);
+		goto out;
+	}
 	if (renameat(q->fd[DIR_TMP], tmp, q->fd[dir], job->id) < 0) {
 		sys_error(err, "cannot move into place", q, DIR_TMP, tmp);
 		unlinkat(q->fd[DIR_TMP], tmp, 0);
@@ -691,10 +1094,45 @@ queue_supersede(struct queue *q, struct job *job, const char *by_id,
 	return 0;
 }
 
+/* What a member who may not change dir gets, instead of EACCES. */
+static int
+owner_only(const struct queue *q, int dir, const char *verb,
+    const struct job *job, struct error *err)
+{
+	char owner[64];
+
+	user_name(owner, sizeof(owner), q->owner);
+	if (dir == QUEUE_NEW)
+		error_set(err, EXIT_FAIL, "cannot %s job '%s': another user "
+		    "queued it, and only they or the daemon's user (%s) may "
+		    "remove it from '%s'", verb, job->id, owner, q->paths[dir]);
+	else
+		error_set(err, EXIT_FAIL, "cannot %s job '%s': '%s' is "
+		    "written by the daemon's user (%s) only", verb, job->id,
+		    q->paths[dir], owner);
+	error_hint(err, "run as the daemon's user (%s) or root", owner);
+	return -1;
+}
+
+/* Fail with owner_only unless we may change the entries of dir. */
+static int
+may_change(const struct queue *q, int dir, const char *verb,
+    const struct job *job, struct error *err)
+{
+	if (faccessat(q->fd[dir], ".", W_OK, AT_EACCESS) == 0)
+		return 0;
+	if (errno != EACCES && errno != EPERM)
+		return error_set(err, EXIT_FAIL, "cannot %s job '%s': %s: %s",
+		    verb, job->id, q->paths[dir], strerror(errno));
+	return owner_only(q, dir, verb, job, err);
+}
+
 int
 queue_retry(struct queue *q, struct job *job, struct error *err)
 {
-	if (want_state(job, ONLY(QUEUE_FAILED), "retry", err) < 0)
+	if (want_state(job, ONLY(QUEUE_FAILED), "retry", err) < 0 ||
+	    may_change(q, QUEUE_FAILED, "retry", job, err) < 0 ||
+	    may_change(q, QUEUE_NEW, "retry", job, err) < 0)
 		return -1;
 	job->attempts = 0;
 	job->next_attempt = 0;
@@ -707,13 +1145,16 @@ queue_drop(struct queue *q, struct job *job, struct error *err)
 	int dir = job->queue_state;
 
 	if (want_state(job, ONLY(QUEUE_NEW) | ONLY(QUEUE_FAILED), "drop",
-	    err) < 0)
+	    err) < 0 || may_change(q, dir, "drop", job, err) < 0)
 		return -1;
 	if (unlinkat(q->fd[dir], job->id, 0) < 0) {
 		if (errno == ENOENT)
 			return error_set(err, EXIT_FAIL, "cannot drop job "
 			    "'%s': it is no longer %s", job->id,
 			    state_names[dir]);
+		/* new/ is sticky: another member's job */
+		if (errno == EPERM || errno == EACCES)
+			return owner_only(q, dir, "drop", job, err);
 		return sys_error(err, "cannot remove", q, dir, job->id);
 	}
 	job->queue_state = QUEUE_NONE;

@@ -2,20 +2,36 @@
 #ifndef DD_QUEUE_H
 #define DD_QUEUE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #include "error.h"
 #include "job.h"
 
 /*
- * Layout of a queue directory DIR (dirs 0750, files 0640, less umask;
- * job files hold no secret):
- *   tmp/     files being written; renamed away once complete
- *   new/     pending jobs, one JSON file each (job_to_json), named by id
- *   cur/     jobs a worker took and is sending (in flight)
- *   failed/  jobs given up on; `dotgit-deploy queue retry ID` revives them
- *   done/    sent or superseded jobs, the newest QUEUE_DONE_KEEP kept
- *   bad/     files found in new/, cur/, failed/ or done/ that are not jobs
+ * Layout of a queue directory DIR, shared by the git users' hooks (members
+ * of DIR's group) and the daemon (DIR's owner); job files are 0640 and
+ * hold no secret:
+ *   DIR      2750  only the owner adds, removes or renames entries
+ *   tmp/     3770  files being written; renamed away once complete
+ *   new/     3770  pending jobs, one JSON file each (job_to_json), by id
+ *   cur/     2750  jobs a worker took and is sending (in flight)
+ *   failed/  2750  jobs given up on; `dotgit-deploy queue retry ID`
+ *   done/    2750  sent or superseded jobs, the newest QUEUE_DONE_KEEP
+ *   bad/     2750  files found in new/, cur/, failed/ or done/ that are
+ *                  not jobs
+ *   lock     0640  held by the running daemon (queue_lock)
+ * tmp/ and new/ are group-writable with the sticky bit: a member makes and
+ * renames its own files there and cannot remove or rename another's. The
+ * rest is written by the owner alone.
+ *
+ * Nothing below DIR is reached by path: every subdirectory is opened
+ * relative to DIR's descriptor without following a link
+ * (O_NOFOLLOW|O_DIRECTORY), checked (a directory of DIR's owner, modes as
+ * above), scanned through its descriptor and changed by *at(2) calls, so
+ * a member who managed to put a link in place is refused, never followed.
+ *
  * Every change of state is a rename(2), so a crash never leaves half a
  * job; a rewrite (queue_update) is a whole new file renamed over the old.
  *
@@ -49,8 +65,36 @@ enum queue_state {
 
 struct queue;
 
-/* Open DIR, creating it (not its parents) and its subdirectories. */
-int	queue_open(struct queue **out, const char *dir, struct error *);
+/* queue_open flags */
+#define QUEUE_OPEN_CREATE	0x1	/* make what is missing, fix modes */
+
+/*
+ * Open DIR and check the layout above. Refused, with an error naming the
+ * path, what is wrong and what to run: a DIR writable by its group or
+ * others; a subdirectory that is a link or not a directory, that is not
+ * DIR's owner's, that others may write, or that its group may write
+ * (tmp/ and new/: without the sticky bit). Nothing is created: a missing
+ * DIR is "queue directory '<DIR>' does not exist: nothing queued".
+ *
+ * With QUEUE_OPEN_CREATE (the daemon, `queue init`), run as DIR's owner or
+ * root: DIR (not its parents) and its subdirectories are made if missing,
+ * and the modes (and the group, DIR's) of what is there are set to the
+ * layout's exactly, each change logged. DIR's mode is set first; below
+ * it nothing is made or changed unless every subdirectory there is a
+ * directory of DIR's owner: a link or another user's is refused, never
+ * taken over.
+ */
+int	queue_open(struct queue **out, const char *dir, int flags,
+	    struct error *);
+/*
+ * `dotgit-deploy queue init`: queue_open(QUEUE_OPEN_CREATE) after giving
+ * DIR to `group` ((gid_t)-1: keep DIR's group, or the creator's for a new
+ * DIR). *out (may be NULL) gets the open queue.
+ */
+int	queue_init(struct queue **out, const char *dir, gid_t group,
+	    struct error *);
+/* The owner and group of DIR, once open. */
+void	queue_owner(const struct queue *, uid_t *, gid_t *);
 void	queue_free(struct queue *);
 /* The directory of a state (new/ is the one to watch); DIR itself for
  * QUEUE_NONE. */
@@ -112,7 +156,9 @@ int	queue_refuse(struct queue *, struct job *, const char *reason,
 
 /*
  * Take DIR/lock (flock, exclusive, not waiting) for as long as the queue
- * is open: the one daemon that may work the queue. Fails with "queue
+ * is open: the one daemon that may work the queue. The lock is opened
+ * relative to DIR without following a link and must be a regular file
+ * with one link, DIR's owner's or ours. Fails with "queue
  * '<dir>' is in use by another daemon (pid N)" when another holds it.
  */
 int	queue_lock(struct queue *, struct error *);
@@ -125,9 +171,13 @@ int	queue_lock(struct queue *, struct error *);
  */
 int	queue_recover(struct queue *, size_t *moved, struct error *);
 
-/* failed/ -> new/ with attempts and next_attempt reset. */
+/*
+ * failed/ -> new/ with attempts and next_attempt reset. Only DIR's owner
+ * (the daemon's user) or root may: anyone else gets "... is written by
+ * the daemon's user only" and a hint to run it as that user.
+ */
 int	queue_retry(struct queue *, struct job *, struct error *);
-/* Delete a pending or failed job. */
+/* Delete a pending or failed job; the same rule as queue_retry. */
 int	queue_drop(struct queue *, struct job *, struct error *);
 
 #endif

@@ -88,7 +88,7 @@ class Server:
     config, a clone `work` of it, a queue and a daemon config."""
 
     def __init__(self, tmp_path, env, emu, plan=100000, daemon="",
-                 hook="queue", rules=RULES):
+                 hook="queue", rules=RULES, init=True):
         self.tmp = tmp_path
         self.env = env
         self.emu = emu
@@ -103,6 +103,17 @@ class Server:
         make_repo(self.work, env)
         git("remote", "add", "origin", self.bare, cwd=self.work, env=env)
         self.daemon = Daemon(self.daemon_ini, tmp_path / "daemon.log", env)
+        if init:
+            self.init_queue()
+
+    def init_queue(self):
+        """`queue init` as the daemon's user: hooks never make the
+        spool."""
+        r = subprocess.run([BIN, "-c", self.daemon_ini, "queue", "init"],
+                           env=self.env, capture_output=True, text=True,
+                           timeout=30)
+        assert r.returncode == 0, r.stderr
+        return r
 
     def write_config(self, hook_only=False, **kw):
         kw.setdefault("hook", "queue")

@@ -6,7 +6,10 @@ import hashlib
 import itertools
 import json
 import os
+import subprocess
 import time
+
+from conftest import BIN
 
 STATES = ("tmp", "new", "cur", "failed", "done", "bad")
 _counter = itertools.count(1)
@@ -38,10 +41,18 @@ def job_doc(branch="main", environment="production",
     return doc
 
 
+def init_spool(qdir, env, *args):
+    """`dotgit-deploy queue --queue-dir DIR init ARGS`, as the daemon's
+    user would; the CompletedProcess."""
+    r = subprocess.run([BIN, "queue", "--queue-dir", qdir, "init", *args],
+                       env=env, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
 def write_job(qdir, state, doc, job_id=None):
-    """Put doc in DIR/state/ (state: new, cur, failed, done); its id."""
-    for s in STATES:
-        os.makedirs(os.path.join(qdir, s), mode=0o750, exist_ok=True)
+    """Put doc in DIR/state/ (state: new, cur, failed, done) of a spool
+    made by init_spool; its id."""
     job_id = job_id or make_id()
     tmp = os.path.join(qdir, "tmp", job_id)
     with open(tmp, "w") as f:

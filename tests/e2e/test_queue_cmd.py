@@ -5,7 +5,7 @@ import os
 import pytest
 
 from conftest import run
-from queuefiles import job_doc, names, read_job, write_job
+from queuefiles import init_spool, job_doc, names, read_job, write_job
 
 C1 = "0123456789abcdef0123456789abcdef01234567"
 C2 = "89abcdef0123456789abcdef0123456789abcdef"
@@ -14,8 +14,11 @@ C4 = "00112233445566778899aabbccddeeff00112233"
 
 
 @pytest.fixture
-def qdir(tmp_path):
-    return str(tmp_path / "spool")
+def qdir(tmp_path, env):
+    """A spool made by `queue init`, as the daemon does."""
+    d = str(tmp_path / "spool")
+    init_spool(d, env)
+    return d
 
 
 def queue(qdir, *args, env=None):
@@ -40,14 +43,27 @@ def fill(qdir):
     return ids
 
 
-def test_missing_queue_is_empty_and_not_created(env, qdir):
+MISSING = ("dotgit-deploy: queue directory '%s' does not exist: nothing "
+           "queued\nhint: start the daemon (systemctl start dotgit-deploy) "
+           "or run 'dotgit-deploy queue init' as its user\n")
+
+
+@pytest.mark.parametrize("args", [[], ["--json"], ["drop", "x"],
+                                  ["retry", "x"]])
+def test_missing_queue_is_not_created(env, tmp_path, args):
+    missing = str(tmp_path / "none")
+    r = queue(missing, *args, env=env)
+    assert (r.returncode, r.stdout, r.stderr) == (1, "", MISSING % missing)
+    assert not os.path.exists(missing)
+
+
+def test_empty_queue(env, qdir):
     r = queue(qdir, env=env)
     assert (r.returncode, r.stdout, r.stderr) == (
         0, "queue '%s' is empty\n" % qdir, "")
     r = queue(qdir, "--json", env=env)
     assert r.returncode == 0
     assert json.loads(r.stdout) == {"jobs": []}
-    assert not os.path.exists(qdir)
 
 
 def test_table_shows_every_state(env, qdir):
@@ -162,9 +178,6 @@ def test_unknown_and_ambiguous_ids(env, qdir):
     assert r.returncode == 2
     assert r.stderr == ("dotgit-deploy: job id '1' is ambiguous: 4 jobs "
                         "start with it\n")
-    r = run("queue", "--queue-dir", qdir + "/none", "drop", "x", env=env)
-    assert (r.returncode, r.stderr) == (
-        1, "dotgit-deploy: no job 'x' in the queue\n")
 
 
 def test_corrupt_file_is_moved_aside(env, qdir):
@@ -185,12 +198,14 @@ def test_corrupt_file_is_moved_aside(env, qdir):
 
 @pytest.mark.parametrize("args", [
     ["retry"], ["drop", "a", "b"], ["bogus", "x"], ["--json", "retry", "x"],
+    ["init", "x"], ["--json", "init"], ["--group", "g"],
+    ["--group", "g", "drop", "x"],
 ])
 def test_usage(env, qdir, args):
     r = queue(qdir, *args, env=env)
     assert r.returncode == 2
     assert r.stderr == ("dotgit-deploy: usage: dotgit-deploy queue [--json]"
-                        " | retry ID | drop ID\n")
+                        " | retry ID | drop ID | init [--group GROUP]\n")
 
 
 def test_bad_options(env, qdir):
@@ -200,6 +215,12 @@ def test_bad_options(env, qdir):
     r = run("queue", "--queue-dir", env=env)
     assert (r.returncode, r.stderr) == (
         2, "dotgit-deploy: option '--queue-dir' needs a directory\n")
+    r = queue(qdir, "init", "--group", env=env)
+    assert (r.returncode, r.stderr) == (
+        2, "dotgit-deploy: option '--group' needs a group\n")
+    r = queue(qdir, "init", "--group", "no-such-group-x", env=env)
+    assert (r.returncode, r.stderr) == (
+        2, "dotgit-deploy: unknown group 'no-such-group-x'\n")
 
 
 def write_config(tmp_path, daemon=""):

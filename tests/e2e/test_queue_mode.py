@@ -10,6 +10,7 @@ import pytest
 from conftest import BIN, git, run
 from daemonenv import (Emulator, Server, created_bodies, daemon_config,
                        wait_until)
+from queuefiles import init_spool
 from repos import commit, make_repo, write
 
 SKIP_REASON = "skipped: the commit message says [skip deploy]"
@@ -213,6 +214,7 @@ def test_non_bare_server_finds_the_work_tree_config(tmp_path, env, emu):
     queue = str(tmp_path / "queue")
     write(os.path.join(site, ".dotgit-deploy.ini"),
           daemon_config(emu, key, queue))
+    init_spool(queue, env)
     work = str(tmp_path / "work")
     git("clone", "-q", site, work, env=env)
     git("checkout", "-q", "-b", "release/1", cwd=work, env=env)

@@ -8,6 +8,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +38,12 @@ setup(void **state)
 
 	umask(022);
 	f->dir = unit_tmpdir();
-	chmod(f->dir, 0750);		/* mkdtemp made it 0700 */
 	error_clear(&f->err);
-	if (queue_open(&f->q, f->dir, &f->err) < 0)
+	/* the daemon's start: mkdtemp's 0700 becomes the layout's 2750 */
+	unit_stderr_begin(f->dir);
+	if (queue_open(&f->q, f->dir, QUEUE_OPEN_CREATE, &f->err) < 0)
 		return -1;
+	free(unit_stderr_end());
 	*state = f;
 	return 0;
 }
@@ -156,7 +162,7 @@ test_put_writes_job_file(void **state)
 	free(text);
 
 	assert_int_equal(stat(queue_path(f->q, QUEUE_NEW), &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(st.st_mode & 07777, 03770);
 	job_release(&job);
 }
 
@@ -372,7 +378,8 @@ test_recover_after_crash(void **state)
 	free(p);
 	queue_free(f->q);
 
-	assert_int_equal(queue_open(&f->q, f->dir, &f->err), 0);
+	assert_int_equal(queue_open(&f->q, f->dir, QUEUE_OPEN_CREATE,
+	    &f->err), 0);
 	assert_int_equal(queue_recover(f->q, &moved, &f->err), 0);
 	assert_int_equal(moved, 1);
 	assert_true(exists(f, "new", a));
@@ -512,7 +519,7 @@ test_concurrent_puts(void **state)
 			int j, bad = 0;
 
 			error_clear(&err);
-			if (queue_open(&q, f->dir, &err) < 0)
+			if (queue_open(&q, f->dir, 0, &err) < 0)
 				_exit(2);
 			for (j = 0; j < 50; j++) {
 				sample(&job, k ? "b" : "a", C1);
@@ -536,31 +543,6 @@ test_concurrent_puts(void **state)
 	queue_jobs_free(jobs, n);
 }
 
-/* The packaged spool is 2770, one group for the hooks and the daemon:
- * what we make below it stays group-writable whatever the umask. */
-static void
-test_shared_spool_stays_group_writable(void **state)
-{
-	struct fixture *f = *state;
-	struct queue *q;
-	struct stat st;
-	char *root = xasprintf("%s/shared", f->dir), *p;
-
-	assert_int_equal(mkdir(root, 0700), 0);
-	assert_int_equal(chmod(root, 02770), 0);
-	umask(027);
-	assert_int_equal(queue_open(&q, root, &f->err), 0);
-	umask(022);
-	assert_int_equal(stat(queue_path(q, QUEUE_NEW), &st), 0);
-	assert_int_equal(st.st_mode & 07777, 02770);
-	queue_free(q);
-	p = xasprintf("%s/tmp", root);
-	assert_int_equal(stat(p, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 02770);
-	free(p);
-	free(root);
-}
-
 static void
 test_one_daemon_per_queue(void **state)
 {
@@ -570,7 +552,7 @@ test_one_daemon_per_queue(void **state)
 
 	assert_int_equal(queue_lock(f->q, &f->err), 0);
 	assert_int_equal(queue_lock(f->q, &f->err), 0);
-	assert_int_equal(queue_open(&other, f->dir, &f->err), 0);
+	assert_int_equal(queue_open(&other, f->dir, 0, &f->err), 0);
 	assert_int_equal(queue_lock(other, &f->err), -1);
 	msg = xasprintf("queue '%s' is in use by another daemon (pid %ld)",
 	    f->dir, (long)getpid());
@@ -582,35 +564,492 @@ test_one_daemon_per_queue(void **state)
 	f->q = other;
 }
 
+#define MEMBER		65534	/* nobody / nogroup: a git user of the group */
+#define HINT_START	"start the daemon (systemctl start dotgit-deploy) " \
+			"or run 'dotgit-deploy queue init' as its user"
+#define HINT_INIT	"run 'dotgit-deploy queue init' as the daemon's " \
+			"user (or root) to set the modes"
+
+static const char *const subdirs[] = {
+	"tmp", "new", "cur", "failed", "done", "bad"
+};
+
+static mode_t
+mode_of(const char *dir, const char *name)
+{
+	struct stat st;
+	char *p = xasprintf("%s/%s", dir, name);
+
+	assert_int_equal(lstat(p, &st), 0);
+	free(p);
+	return st.st_mode & 07777;
+}
+
+/* The layout of queue.h, whatever the umask. */
+static void
+assert_layout(const char *root)
+{
+	struct stat st;
+	size_t i;
+
+	assert_int_equal(stat(root, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 02750);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(mode_of(root, subdirs[i]),
+		    i < 2 ? 03770 : 02750);
+}
+
+/* A spool made by the daemon, closed again; allocated. */
+static char *
+fresh_spool(struct fixture *f, const char *name)
+{
+	struct queue *q;
+	char *root = xasprintf("%s/%s", f->dir, name);
+
+	unit_stderr_begin(f->dir);
+	assert_int_equal(queue_open(&q, root, QUEUE_OPEN_CREATE, &f->err), 0);
+	free(unit_stderr_end());
+	queue_free(q);
+	return root;
+}
+
+/* queue_open(flags) refuses with exactly msg (and hint, if not NULL). */
+static void
+assert_refused(struct fixture *f, const char *root, int flags,
+    const char *msg, const char *hint)
+{
+	struct queue *q;
+	char *log;
+
+	unit_stderr_begin(f->dir);
+	assert_int_equal(queue_open(&q, root, flags, &f->err), -1);
+	log = unit_stderr_end();
+	assert_null(q);
+	assert_string_equal(f->err.msg, msg);
+	if (hint != NULL)
+		assert_string_equal(f->err.hint, hint);
+	/* refused before anything below DIR changed */
+	assert_string_equal(log, "");
+	free(log);
+}
+
 static void
 test_open_fails_cleanly(void **state)
 {
 	struct fixture *f = *state;
 	struct queue *q;
+	struct stat st;
 	char *p = xasprintf("%s/file", f->dir), *msg;
 
 	unit_spit(p, "x");
-	assert_int_equal(queue_open(&q, p, &f->err), -1);
+	assert_int_equal(queue_open(&q, p, 0, &f->err), -1);
 	assert_null(q);
-	assert_non_null(strstr(f->err.msg, "cannot open queue directory"));
-	assert_non_null(strstr(f->err.msg, "Not a directory"));
+	msg = xasprintf("cannot open queue directory '%s': Not a directory",
+	    p);
+	assert_string_equal(f->err.msg, msg);
+	free(msg);
 	free(p);
 	p = xasprintf("%s/no/such/dir", f->dir);
-	assert_int_equal(queue_open(&q, p, &f->err), -1);
-	msg = xasprintf("cannot open queue directory '%s': No such file or "
+	assert_int_equal(queue_open(&q, p, QUEUE_OPEN_CREATE, &f->err), -1);
+	msg = xasprintf("cannot create queue directory '%s': No such file or "
 	    "directory", p);
 	assert_string_equal(f->err.msg, msg);
 	free(msg);
 	free(p);
-	/* a missing DIR whose parent exists is made, with everything in it */
+	/* without QUEUE_OPEN_CREATE (a hook, `queue`) nothing is made */
 	p = xasprintf("%s/spool/", f->dir);
-	assert_int_equal(queue_open(&q, p, &f->err), 0);
+	msg = xasprintf("queue directory '%s/spool' does not exist: nothing "
+	    "queued", f->dir);
+	assert_refused(f, p, 0, msg, HINT_START);
+	free(msg);
+	assert_int_equal(lstat(p, &st), -1);
+	/* with it, a missing DIR whose parent exists is made, and all in it */
+	unit_stderr_begin(f->dir);
+	assert_int_equal(queue_open(&q, p, QUEUE_OPEN_CREATE, &f->err), 0);
+	free(unit_stderr_end());
 	assert_string_equal(queue_path(q, QUEUE_FAILED) + strlen(f->dir),
 	    "/spool/failed");
 	queue_free(q);
 	p[strlen(p) - 1] = '\0';
 	assert_int_equal(unit_count(p), 6);
+	assert_layout(p);
 	free(p);
+}
+
+static void
+test_create_makes_the_layout_whatever_the_umask(void **state)
+{
+	struct fixture *f = *state;
+	struct queue *q;
+	char *root = xasprintf("%s/spool", f->dir), *log, *line;
+
+	umask(077);
+	unit_stderr_begin(f->dir);
+	assert_int_equal(queue_open(&q, root, QUEUE_OPEN_CREATE, &f->err), 0);
+	log = unit_stderr_end();
+	umask(022);
+	queue_free(q);
+	assert_layout(root);
+	line = xasprintf("dotgit-deploy: queue: created '%s' (mode 2750)\n"
+	    "dotgit-deploy: queue: created '%s/tmp' (mode 3770)\n", root,
+	    root);
+	assert_non_null(strstr(log, line));
+	free(line);
+	line = xasprintf("created '%s/bad' (mode 2750)\n", root);
+	assert_non_null(strstr(log, line));
+	free(line);
+	free(log);
+	/* a second time there is nothing to do, and nothing is said */
+	unit_stderr_begin(f->dir);
+	assert_int_equal(queue_open(&q, root, QUEUE_OPEN_CREATE, &f->err), 0);
+	log = unit_stderr_end();
+	assert_string_equal(log, "");
+	free(log);
+	queue_free(q);
+	/* a hook (no flag) takes it as it is */
+	assert_int_equal(queue_open(&q, root, 0, &f->err), 0);
+	queue_free(q);
+	free(root);
+}
+
+/* The layout before this one: 2770 everywhere, one group. */
+static void
+test_old_shared_layout_is_refused_then_fixed(void **state)
+{
+	struct fixture *f = *state;
+	struct queue *q;
+	char *root = xasprintf("%s/old", f->dir), *p, *msg, *log;
+	size_t i;
+
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(chmod(root, 02770), 0);
+	for (i = 0; i < 6; i++) {
+		p = xasprintf("%s/%s", root, subdirs[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+		assert_int_equal(chmod(p, 02770), 0);
+		free(p);
+	}
+	msg = xasprintf("queue directory '%s' is writable by its group (mode "
+	    "2770): members could replace its subdirectories", root);
+	assert_refused(f, root, 0, msg, HINT_INIT);
+	free(msg);
+	unit_stderr_begin(f->dir);
+	assert_int_equal(queue_open(&q, root, QUEUE_OPEN_CREATE, &f->err), 0);
+	log = unit_stderr_end();
+	queue_free(q);
+	assert_layout(root);
+	msg = xasprintf("dotgit-deploy: queue: '%s': mode 2770 -> 2750\n"
+	    "dotgit-deploy: queue: '%s/tmp': mode 2770 -> 3770\n"
+	    "dotgit-deploy: queue: '%s/new': mode 2770 -> 3770\n"
+	    "dotgit-deploy: queue: '%s/cur': mode 2770 -> 2750\n", root, root,
+	    root, root);
+	assert_non_null(strstr(log, msg));
+	free(msg);
+	free(log);
+	assert_int_equal(queue_open(&q, root, 0, &f->err), 0);
+	queue_free(q);
+	free(root);
+}
+
+/* A member replaced a subdirectory with a link: refused by everyone,
+ * nothing written where it points. */
+static void
+test_linked_subdir_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *root, *p, *target, *msg;
+	size_t i;
+
+	for (i = 0; i < 6; i++) {
+		root = fresh_spool(f, subdirs[i]);
+		target = xasprintf("%s/target-%s", f->dir, subdirs[i]);
+		assert_int_equal(mkdir(target, 0755), 0);
+		p = xasprintf("%s/%s", root, subdirs[i]);
+		assert_int_equal(rmdir(p), 0);
+		assert_int_equal(symlink(target, p), 0);
+		msg = xasprintf("queue directory '%s' is a symbolic link: "
+		    "refusing to use it", p);
+		assert_refused(f, root, 0, msg, "someone replaced it: remove "
+		    "it, then run 'dotgit-deploy queue init' as the daemon's "
+		    "user");
+		assert_refused(f, root, QUEUE_OPEN_CREATE, msg, NULL);
+		assert_int_equal(mode_of(root, subdirs[i]) & 0777, 0777);
+		assert_int_equal(unit_count(target), 0);
+		free(msg);
+		free(p);
+		free(target);
+		free(root);
+	}
+	root = fresh_spool(f, "file");
+	p = xasprintf("%s/cur", root);
+	assert_int_equal(rmdir(p), 0);
+	unit_spit(p, "{}");
+	msg = xasprintf("queue directory '%s' is not a directory: refusing to "
+	    "use it", p);
+	assert_refused(f, root, QUEUE_OPEN_CREATE, msg, NULL);
+	free(msg);
+	free(p);
+	free(root);
+}
+
+static void
+test_subdir_of_another_user_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct passwd *pw;
+	char *root = fresh_spool(f, "spool"), *p, *msg, who[64], me[64];
+
+	p = xasprintf("%s/bad", root);
+	assert_int_equal(chown(p, MEMBER, (gid_t)-1), 0);
+	pw = getpwuid(MEMBER);
+	snprintf(who, sizeof(who), "%s", pw != NULL ? pw->pw_name :
+	    "uid 65534");
+	pw = getpwuid(getuid());
+	snprintf(me, sizeof(me), "%s", pw->pw_name);
+	msg = xasprintf("queue directory '%s' belongs to user %s, not to %s, "
+	    "the owner of '%s'", p, who, me, root);
+	assert_refused(f, root, 0, msg, NULL);
+	/* the daemon neither adopts it nor sets other modes first */
+	free(p);
+	p = xasprintf("%s/cur", root);
+	assert_int_equal(chmod(p, 02770), 0);
+	assert_refused(f, root, QUEUE_OPEN_CREATE, msg, NULL);
+	assert_int_equal(mode_of(root, "cur"), 02770);
+	free(msg);
+	free(p);
+	free(root);
+}
+
+static void
+test_wrong_modes_are_refused(void **state)
+{
+	static const struct {
+		const char	*name;
+		mode_t		 mode;
+		const char	*what;
+	} cases[] = {
+		{ "new", 02770, "group-writable without the sticky bit (mode "
+		    "2770): members could remove each other's jobs" },
+		{ "tmp", 03777, "writable by others (mode 3777): anyone could "
+		    "change the queue" },
+		{ "failed", 02770, "writable by its group (mode 2770): only "
+		    "the daemon may write there" },
+		{ NULL, 02757, "writable by others (mode 2757): members could "
+		    "replace its subdirectories" },
+	};
+	struct fixture *f = *state;
+	struct queue *q;
+	char *root, *p, *msg;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		root = fresh_spool(f, "spool");
+		p = cases[i].name == NULL ? xstrdup(root) :
+		    xasprintf("%s/%s", root, cases[i].name);
+		assert_int_equal(chmod(p, cases[i].mode), 0);
+		msg = xasprintf("queue directory '%s' is %s", p,
+		    cases[i].what);
+		assert_refused(f, root, 0, msg, HINT_INIT);
+		unit_stderr_begin(f->dir);
+		assert_int_equal(queue_open(&q, root, QUEUE_OPEN_CREATE,
+		    &f->err), 0);
+		free(unit_stderr_end());
+		queue_free(q);
+		assert_layout(root);
+		unit_rm_rf(root);
+		free(msg);
+		free(p);
+		free(root);
+	}
+}
+
+static void
+test_lock_is_not_followed(void **state)
+{
+	struct fixture *f = *state;
+	char *target = xasprintf("%s/target", f->dir);
+	char *lock = xasprintf("%s/lock", f->dir), *msg, *text;
+
+	unit_spit(target, "precious\n");
+	assert_int_equal(symlink(target, lock), 0);
+	assert_int_equal(queue_lock(f->q, &f->err), -1);
+	msg = xasprintf("'%s/lock' is a symbolic link: refusing to use it",
+	    f->dir);
+	assert_string_equal(f->err.msg, msg);
+	free(msg);
+	assert_int_equal(unlink(lock), 0);
+	assert_int_equal(link(target, lock), 0);
+	assert_int_equal(queue_lock(f->q, &f->err), -1);
+	msg = xasprintf("'%s/lock' is not a file of the queue's owner: "
+	    "refusing to use it", f->dir);
+	assert_string_equal(f->err.msg, msg);
+	free(msg);
+	text = unit_slurp(target);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	assert_int_equal(unlink(lock), 0);
+	assert_int_equal(queue_lock(f->q, &f->err), 0);
+	free(lock);
+	free(target);
+}
+
+/* A job file has one link; another link is not a job, and what it links
+ * to is left as it is. */
+static void
+test_hard_linked_job_is_moved_aside(void **state)
+{
+	struct fixture *f = *state;
+	struct job *jobs;
+	size_t n;
+	char *id = put(f, "main", C1), *p, *outside, *log, *before, *after;
+
+	p = path_of(f, "new", id);
+	outside = xasprintf("%s/outside", f->dir);
+	assert_int_equal(link(p, outside), 0);
+	before = unit_slurp(outside);
+	unit_stderr_begin(f->dir);
+	assert_int_equal(queue_list(f->q, QUEUE_NEW, &jobs, &n, &f->err), 0);
+	log = unit_stderr_end();
+	assert_int_equal(n, 0);
+	queue_jobs_free(jobs, n);
+	assert_non_null(strstr(log, "not a regular file with one link"));
+	assert_true(exists(f, "bad", id));
+	after = unit_slurp(outside);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	free(log);
+	free(outside);
+	free(p);
+	free(id);
+}
+
+/* tmp/ is the members': a file planted under the name of the daemon's
+ * next rewrite is not written through. */
+static void
+test_rewrite_makes_its_own_file(void **state)
+{
+	struct fixture *f = *state;
+	struct job job;
+	struct stat st, planted;
+	char *id = put(f, "main", C1), *name, *p, buf[16];
+	ssize_t n;
+	int fd;
+
+	name = xasprintf("%s.%ld.w", id, (long)getpid());
+	p = path_of(f, "tmp", name);
+	fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0666);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "planted", 7), 7);
+	assert_int_equal(fchown(fd, MEMBER, MEMBER), 0);
+	assert_int_equal(fstat(fd, &planted), 0);
+	assert_int_equal(queue_find(f->q, id, &job, &f->err), 0);
+	assert_int_equal(queue_take(f->q, &job, &f->err), 0);
+	job.attempts = 3;
+	assert_int_equal(queue_update(f->q, &job, &f->err), 0);
+	job_release(&job);
+	free(p);
+	p = path_of(f, "cur", id);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_uid, getuid());
+	assert_true(st.st_ino != planted.st_ino);
+	n = pread(fd, buf, sizeof(buf), 0);
+	assert_int_equal(n, 7);
+	assert_memory_equal(buf, "planted", 7);
+	close(fd);
+	free(p);
+	free(name);
+	free(id);
+}
+
+/* In a child as the member: each check's number on the first failure. */
+static int
+as_member(const char *dir, const char *failed_id, const char *root_id)
+{
+	struct queue *q;
+	struct error err;
+	struct job job;
+
+	error_clear(&err);
+	if (setgroups(0, NULL) < 0 || setgid(MEMBER) < 0 ||
+	    setuid(MEMBER) < 0)
+		return 1;
+	if (queue_open(&q, dir, 0, &err) < 0)
+		return 2;
+	sample(&job, "member", C3);
+	if (queue_put(q, &job, &err) < 0)
+		return 3;
+	job_release(&job);
+	if (queue_find(q, failed_id, &job, &err) < 0 ||
+	    queue_retry(q, &job, &err) == 0 ||
+	    strstr(err.msg, "is written by the daemon's user") == NULL ||
+	    strstr(err.hint, "run as the daemon's user") == NULL)
+		return 4;
+	if (queue_drop(q, &job, &err) == 0 ||
+	    strstr(err.msg, "is written by the daemon's user") == NULL)
+		return 5;
+	job_release(&job);
+	if (queue_find(q, root_id, &job, &err) < 0 ||
+	    queue_drop(q, &job, &err) == 0 ||
+	    strstr(err.msg, "another user queued it") == NULL)
+		return 6;
+	job_release(&job);
+	queue_free(q);
+	if (queue_open(&q, dir, QUEUE_OPEN_CREATE, &err) == 0 ||
+	    strstr(err.msg, "only its owner (the daemon's user) or root "
+	    "may set it up") == NULL)
+		return 7;
+	return 0;
+}
+
+/* A git user of the spool's group queues; the daemon takes it. The
+ * member changes nothing else. */
+static void
+test_member_queues_and_the_daemon_takes(void **state)
+{
+	struct fixture *f = *state;
+	struct job job, *jobs;
+	struct stat st;
+	size_t n, i;
+	char *failed, *pending, *p;
+	pid_t pid;
+	int status;
+
+	unit_stderr_begin(f->dir);
+	assert_int_equal(queue_init(NULL, f->dir, MEMBER, &f->err), 0);
+	free(unit_stderr_end());
+	failed = put(f, "main", C1);
+	pending = put(f, "main", C2);
+	assert_int_equal(queue_find(f->q, failed, &job, &f->err), 0);
+	assert_int_equal(queue_take(f->q, &job, &f->err), 0);
+	assert_int_equal(queue_fail(f->q, &job, "gave up", &f->err), 0);
+	job_release(&job);
+	if ((pid = fork()) == 0)
+		_exit(as_member(f->dir, failed, pending));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(exists(f, "failed", failed));
+	assert_true(exists(f, "new", pending));
+	assert_int_equal(queue_list(f->q, QUEUE_NEW, &jobs, &n, &f->err), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n && strcmp(jobs[i].branch, "member") != 0; i++)
+		;
+	assert_true(i < n);
+	p = path_of(f, "new", jobs[i].id);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_uid, MEMBER);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	free(p);
+	assert_int_equal(queue_take(f->q, &jobs[i], &f->err), 0);
+	assert_int_equal(queue_finish(f->q, &jobs[i], &f->err), 0);
+	p = path_of(f, "done", jobs[i].id);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_uid, getuid());
+	free(p);
+	queue_jobs_free(jobs, n);
+	free(failed);
+	free(pending);
 }
 
 int
@@ -639,12 +1078,30 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_puts,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_shared_spool_stays_group_writable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_daemon_per_queue,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_fails_cleanly,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_create_makes_the_layout_whatever_the_umask, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_old_shared_layout_is_refused_then_fixed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_linked_subdir_is_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_subdir_of_another_user_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_modes_are_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_is_not_followed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_hard_linked_job_is_moved_aside, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rewrite_makes_its_own_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_member_queues_and_the_daemon_takes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
