@@ -760,6 +760,29 @@ deliver_claims(struct ctx *ctx, const struct intent *in,
 	free(refs);
 }
 
+/*
+ * 0 when it is certain, without libgit2, that git process `pid` recorded
+ * no push: there is no file of its in the common git dir that the hook's
+ * environment names. 1 when there is one, or when only opening the
+ * repository can tell.
+ */
+static int
+maybe_recorded(const struct ctx *ctx, long pid)
+{
+	struct stat sb;
+	char *gd, *path;
+	int yes;
+
+	if (ctx->repo != NULL || ctx->dir != NULL ||
+	    (gd = intent_hook_common_dir()) == NULL)
+		return 1;
+	path = intent_path(gd, pid);
+	yes = lstat(path, &sb) == 0 || errno != ENOENT;
+	free(path);
+	free(gd);
+	return yes;
+}
+
 static int
 confirm_pushed(struct ctx *ctx, const struct ref_update *ups, size_t n,
     struct error *err)
@@ -773,6 +796,8 @@ confirm_pushed(struct ctx *ctx, const struct ref_update *ups, size_t n,
 	long pid = find_git_push(&a);
 
 	client_git_push_argv_release(&a);
+	if (!maybe_recorded(ctx, pid))		/* a fetch, a branch ... */
+		return 0;
 	if (open_repo(ctx, err) < 0)
 		return -1;
 	path = intent_path(repo_common_dir(ctx->repo), pid);

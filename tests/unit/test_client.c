@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 
 #include "client.h"
 #include "intent.h"
+#include "xmalloc.h"
+#include "unit_util.h"
 
 #define A40 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define B40 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -216,6 +219,94 @@ test_proc_start_of_self(void **state)
 	assert_true(intent_proc_start(0x7ffffff0L, NULL) == 0);
 }
 
+/* intent_hook_common_dir() run in `cwd` with GIT_DIR = git_dir (NULL:
+ * unset): 1 if it names `want` (NULL: it must be unsure). */
+static int
+common_dir_is(const char *cwd, const char *git_dir, const char *want)
+{
+	char here[PATH_MAX], a[PATH_MAX], b[PATH_MAX], *got;
+	int same;
+
+	assert_non_null(getcwd(here, sizeof(here)));
+	assert_int_equal(chdir(cwd), 0);
+	if (git_dir != NULL)
+		setenv("GIT_DIR", git_dir, 1);
+	got = intent_hook_common_dir();
+	unsetenv("GIT_DIR");
+	assert_int_equal(chdir(here), 0);
+	if (want == NULL || got == NULL) {
+		same = want == NULL && got == NULL;
+		free(got);
+		return same;
+	}
+	/* relative to cwd, and with a trailing '/' */
+	same = got[strlen(got) - 1] == '/';
+	if (got[0] != '/') {
+		char *abs = xasprintf("%s/%s", cwd, got);
+
+		free(got);
+		got = abs;
+	}
+	same = same && realpath(got, a) != NULL && realpath(want, b) != NULL &&
+	    strcmp(a, b) == 0;
+	free(got);
+	return same;
+}
+
+/* Where the pushes are recorded, found as git leaves a hook, no libgit2:
+ * a work tree, a linked worktree (its .git file, or GIT_DIR as git sets
+ * it), a separate git dir; unsure cases say so. */
+static void
+test_hook_common_dir(void **state)
+{
+	char *t = unit_tmpdir(), *main_wt = xasprintf("%s/main", t);
+	char *linked = xasprintf("%s/linked", t), *sep = xasprintf("%s/sep", t);
+	char *common = xasprintf("%s/.git", main_wt);
+	char *lgd = xasprintf("%s/.git/worktrees/linked", main_wt);
+	char *sepgd = xasprintf("%s/sep.git", t), *gitfile;
+
+	(void)state;
+	unsetenv("GIT_DIR");
+	unsetenv("GIT_COMMON_DIR");
+	unsetenv("GIT_WORK_TREE");
+	unit_git_identity();
+	GIT(t, "init", "-q", "-b", "main", "main");
+	GIT(main_wt, "commit", "-q", "--allow-empty", "-m", "one");
+	GIT(main_wt, "worktree", "add", "-q", "-b", "other", linked);
+	GIT(t, "init", "-q", "--separate-git-dir", sepgd, "sep");
+
+	assert_true(common_dir_is(main_wt, NULL, common));
+	assert_true(common_dir_is(main_wt, ".git", common));
+	assert_true(common_dir_is(linked, NULL, common));	/* .git file */
+	assert_true(common_dir_is(linked, lgd, common));	/* commondir */
+	assert_true(common_dir_is(sep, NULL, sepgd));
+	assert_true(common_dir_is(t, sepgd, sepgd));
+
+	/* unsure: only libgit2 can tell */
+	assert_true(common_dir_is(t, NULL, NULL));		/* no .git */
+	assert_true(common_dir_is(main_wt, "", NULL));
+	setenv("GIT_COMMON_DIR", common, 1);
+	assert_true(common_dir_is(linked, lgd, NULL));
+	unsetenv("GIT_COMMON_DIR");
+	setenv("GIT_WORK_TREE", main_wt, 1);
+	assert_true(common_dir_is(main_wt, NULL, NULL));
+	unsetenv("GIT_WORK_TREE");
+	gitfile = xasprintf("%s/.git", sep);
+	unit_spit(gitfile, "not a gitdir line\n");
+	assert_true(common_dir_is(sep, NULL, NULL));
+	unit_spit(gitfile, "gitdir: nowhere\n");
+	assert_true(common_dir_is(sep, NULL, NULL));
+
+	free(gitfile);
+	free(sepgd);
+	free(lgd);
+	free(common);
+	free(sep);
+	free(linked);
+	free(main_wt);
+	unit_rmtree(t);
+}
+
 int
 main(void)
 {
@@ -227,6 +318,7 @@ main(void)
 		cmocka_unit_test(test_intent_round_trip),
 		cmocka_unit_test(test_intent_rejects_garbage),
 		cmocka_unit_test(test_proc_start_of_self),
+		cmocka_unit_test(test_hook_common_dir),
 	};
 
 	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
