@@ -947,9 +947,29 @@ count_pending(const struct intent *in)
 	return n;
 }
 
-/* Take the file (nobody else will see it), then settle what it holds. */
+/* Whether git push `pid`, started at `start`, still runs after waiting
+ * for it up to max_wait seconds (0: not at all). */
 static int
-settle(struct ctx *ctx, long pid, int wait, struct error *err)
+push_still_runs(long pid, unsigned long long start, int max_wait)
+{
+	if (max_wait > 0)
+		return watch_wait_exit(pid, start, max_wait) < 0;
+	return intent_proc_start(pid, NULL) == start;
+}
+
+/* The push outlived the wait: its refs may still be on their way, so
+ * nothing is deployed now and the record stays for a later settle. */
+static void
+say_left(long pid, int max_wait)
+{
+	log_error("git push %ld still runs after %d seconds: nothing "
+	    "deployed for it now; its record is kept", pid, max_wait);
+	log_hint("once it has ended, run 'dotgit-deploy hook post-push' "
+	    "in this repository to deploy what it pushed");
+}
+
+int
+client_settle(struct ctx *ctx, long pid, int max_wait, struct error *err)
 {
 	const char *gd = repo_common_dir(ctx->repo);
 	char *path = intent_path(gd, pid), *dir = intent_dir(gd);
@@ -959,14 +979,14 @@ settle(struct ctx *ctx, long pid, int wait, struct error *err)
 
 	if ((rc = intent_load(&in, path, err)) != 0)
 		goto out;
-	if (wait && watch_wait_exit(pid, in.start, INTENT_MAX_AGE) < 0)
-		log_error("git push %ld still runs after %d seconds: giving "
-		    "up", pid, INTENT_MAX_AGE);
-	else if (!wait && intent_proc_start(pid, NULL) == in.start) {
+	if (push_still_runs(pid, in.start, max_wait)) {
+		if (max_wait > 0)
+			say_left(pid, max_wait);
 		rc = 1;			/* still running: not ours yet */
 		goto out;
 	}
 	intent_release(&in);
+	/* take the file (nobody else will see it), then settle it */
 	if ((rc = intent_lock(&fd, dir, err)) < 0)
 		goto out;
 	if ((rc = intent_load(&in, path, err)) == 0 && unlink(path) < 0)
@@ -982,10 +1002,11 @@ out:
 	intent_release(&in);
 	free(dir);
 	free(path);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? -1 : rc;
 }
 
-/* Every recorded push that has ended (a watcher that never ran). */
+/* Every recorded push that has ended (a watcher that never ran, or one
+ * that gave up waiting). */
 static int
 settle_all(struct ctx *ctx, struct error *err)
 {
@@ -999,14 +1020,14 @@ settle_all(struct ctx *ctx, struct error *err)
 		free(dir);
 		return 0;
 	}
-	while ((de = readdir(d)) != NULL && rc == 0) {
+	while ((de = readdir(d)) != NULL && rc >= 0) {
 		pid = strtol(de->d_name, &end, 10);
 		if (pid > 0 && *end == '\0')
-			rc = settle(ctx, pid, 0, err);
+			rc = client_settle(ctx, pid, 0, err);
 	}
 	closedir(d);
 	free(dir);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -1028,5 +1049,5 @@ client_post_push(struct ctx *ctx, int argc, char **argv, struct error *err)
 	if (pid <= 0 || *end != '\0')
 		return error_set(err, EXIT_USAGE, "'%.64s' is not a process "
 		    "id", argv[1]);
-	return settle(ctx, pid, 1, err);
+	return client_settle(ctx, pid, INTENT_MAX_AGE, err) < 0 ? -1 : 0;
 }

@@ -425,6 +425,22 @@ intent_unlock(int fd)
 		close(fd);
 }
 
+/* 1 if the file records a push whose git process still runs. */
+static int
+push_running(const char *path)
+{
+	struct error err;
+	struct intent in;
+	int yes;
+
+	error_clear(&err);
+	if (intent_load(&in, path, &err) != 0)
+		return 0;
+	yes = in.start != 0 && intent_proc_start(in.pid, NULL) == in.start;
+	intent_release(&in);
+	return yes;
+}
+
 void
 intent_clean_stale(const char *dir, time_t now)
 {
@@ -442,7 +458,7 @@ intent_clean_stale(const char *dir, time_t now)
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
 		if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    sb.st_mtime < now - INTENT_MAX_AGE)
+		    sb.st_mtime < now - INTENT_MAX_AGE && !push_running(p))
 			(void)unlink(p);
 		free(p);
 	}

@@ -73,7 +73,8 @@ int	 intent_already_done(const struct intent *, const char *ref,
 /* Exclusive lock on the directory's lock file (created as needed). */
 int	 intent_lock(int *fd, const char *dir, struct error *);
 void	 intent_unlock(int fd);
-/* Remove files in dir last changed before now - INTENT_MAX_AGE. */
+/* Remove files in dir last changed before now - INTENT_MAX_AGE, but for
+ * those of a push that still runs (a watcher that gave up keeps it). */
 void	 intent_clean_stale(const char *dir, time_t now);
 
 /* Start time of a process (clock ticks after boot) and its parent's pid;
