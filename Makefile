@@ -49,7 +49,7 @@ BIN	= $(BUILD)/dotgit-deploy
 
 DEBS	= gcc make pkg-config libgit2-dev libcurl4-openssl-dev libinih-dev \
 	  libjansson-dev libsystemd-dev libcmocka-dev git openssl \
-	  ca-certificates python3 python3-pytest
+	  ca-certificates python3 python3-pytest strace
 SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all asan deps check unit e2e demo install uninstall clean lint bench
