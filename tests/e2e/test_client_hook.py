@@ -394,6 +394,10 @@ def traced(tmp_path, env, name, *args, cwd):
     """Run `git args` under strace -f; the files opened and the programs
     run, one line each."""
     out = str(tmp_path / ("strace-%s.txt" % name))
+    # LeakSanitizer (make asan) cannot work under ptrace
+    asan = env.get("ASAN_OPTIONS")
+    env = dict(env, ASAN_OPTIONS=(asan + ":" if asan else "") +
+               "detect_leaks=0")
     r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=openat,execve",
                         "-o", out, "git", *args], cwd=cwd, env=env,
                        capture_output=True, text=True, timeout=120)
