@@ -49,7 +49,9 @@ BIN	= $(BUILD)/dotgit-deploy
 
 DEBS	= gcc make pkg-config libgit2-dev libcurl4-openssl-dev libinih-dev \
 	  libjansson-dev libsystemd-dev libcmocka-dev git openssl \
-	  ca-certificates python3 python3-pytest
+	  ca-certificates python3 python3-pytest strace
+# make bench also wants hyperfine (BENCH deps: apt-get install hyperfine);
+# without it bench/client_hooks.py times with a loop of its own.
 SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all asan deps check unit e2e demo install uninstall clean lint bench
@@ -99,6 +101,7 @@ demo: $(BIN)
 
 bench: $(BIN)
 	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) bench/hook_overhead.py
+	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) bench/client_hooks.py
 
 lint:
 	@sh tests/lint.sh

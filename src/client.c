@@ -761,6 +761,29 @@ deliver_claims(struct ctx *ctx, const struct intent *in,
 	free(refs);
 }
 
+/*
+ * 0 when it is certain, without libgit2, that git process `pid` recorded
+ * no push: there is no file of its in the common git dir that the hook's
+ * environment names. 1 when there is one, or when only opening the
+ * repository can tell.
+ */
+static int
+maybe_recorded(const struct ctx *ctx, long pid)
+{
+	struct stat sb;
+	char *gd, *path;
+	int yes;
+
+	if (ctx->repo != NULL || ctx->dir != NULL ||
+	    (gd = intent_hook_common_dir()) == NULL)
+		return 1;
+	path = intent_path(gd, pid);
+	yes = lstat(path, &sb) == 0 || errno != ENOENT;
+	free(path);
+	free(gd);
+	return yes;
+}
+
 static int
 confirm_pushed(struct ctx *ctx, const struct ref_update *ups, size_t n,
     struct error *err)
@@ -774,6 +797,8 @@ confirm_pushed(struct ctx *ctx, const struct ref_update *ups, size_t n,
 	long pid = find_git_push(&a);
 
 	client_git_push_argv_release(&a);
+	if (!maybe_recorded(ctx, pid))		/* a fetch, a branch ... */
+		return 0;
 	if (open_repo(ctx, err) < 0)
 		return -1;
 	path = intent_path(repo_common_dir(ctx->repo), pid);
@@ -923,9 +948,29 @@ count_pending(const struct intent *in)
 	return n;
 }
 
-/* Take the file (nobody else will see it), then settle what it holds. */
+/* Whether git push `pid`, started at `start`, still runs after waiting
+ * for it up to max_wait seconds (0: not at all). */
 static int
-settle(struct ctx *ctx, long pid, int wait, struct error *err)
+push_still_runs(long pid, unsigned long long start, int max_wait)
+{
+	if (max_wait > 0)
+		return watch_wait_exit(pid, start, max_wait) < 0;
+	return intent_proc_start(pid, NULL) == start;
+}
+
+/* The push outlived the wait: its refs may still be on their way, so
+ * nothing is deployed now and the record stays for a later settle. */
+static void
+say_left(long pid, int max_wait)
+{
+	log_error("git push %ld still runs after %d seconds: nothing "
+	    "deployed for it now; its record is kept", pid, max_wait);
+	log_hint("once it has ended, run 'dotgit-deploy hook post-push' "
+	    "in this repository to deploy what it pushed");
+}
+
+int
+client_settle(struct ctx *ctx, long pid, int max_wait, struct error *err)
 {
 	const char *gd = repo_common_dir(ctx->repo);
 	char *path = intent_path(gd, pid), *dir = intent_dir(gd);
@@ -935,14 +980,14 @@ settle(struct ctx *ctx, long pid, int wait, struct error *err)
 
 	if ((rc = intent_load(&in, path, err)) != 0)
 		goto out;
-	if (wait && watch_wait_exit(pid, in.start, INTENT_MAX_AGE) < 0)
-		log_error("git push %ld still runs after %d seconds: giving "
-		    "up", pid, INTENT_MAX_AGE);
-	else if (!wait && intent_proc_start(pid, NULL) == in.start) {
+	if (push_still_runs(pid, in.start, max_wait)) {
+		if (max_wait > 0)
+			say_left(pid, max_wait);
 		rc = 1;			/* still running: not ours yet */
 		goto out;
 	}
 	intent_release(&in);
+	/* take the file (nobody else will see it), then settle it */
 	if ((rc = intent_lock(&fd, dir, err)) < 0)
 		goto out;
 	if ((rc = intent_load(&in, path, err)) == 0 && unlink(path) < 0)
@@ -958,10 +1003,11 @@ out:
 	intent_release(&in);
 	free(dir);
 	free(path);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? -1 : rc;
 }
 
-/* Every recorded push that has ended (a watcher that never ran). */
+/* Every recorded push that has ended (a watcher that never ran, or one
+ * that gave up waiting). */
 static int
 settle_all(struct ctx *ctx, struct error *err)
 {
@@ -975,14 +1021,14 @@ settle_all(struct ctx *ctx, struct error *err)
 		free(dir);
 		return 0;
 	}
-	while ((de = readdir(d)) != NULL && rc == 0) {
+	while ((de = readdir(d)) != NULL && rc >= 0) {
 		pid = strtol(de->d_name, &end, 10);
 		if (pid > 0 && *end == '\0')
-			rc = settle(ctx, pid, 0, err);
+			rc = client_settle(ctx, pid, 0, err);
 	}
 	closedir(d);
 	free(dir);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int
@@ -1004,5 +1050,5 @@ client_post_push(struct ctx *ctx, int argc, char **argv, struct error *err)
 	if (pid <= 0 || *end != '\0')
 		return error_set(err, EXIT_USAGE, "'%.64s' is not a process "
 		    "id", argv[1]);
-	return settle(ctx, pid, 1, err);
+	return client_settle(ctx, pid, INTENT_MAX_AGE, err) < 0 ? -1 : 0;
 }

@@ -18,6 +18,14 @@ int	client_reference_transaction(struct ctx *, int, char **,
  * that no tracking ref confirmed (tags, URLs), if the remote has exactly
  * that; without PID, settle every recorded push that has ended. */
 int	client_post_push(struct ctx *, int, char **, struct error *);
+/*
+ * Settle the push recorded for git process pid once it has ended, waiting
+ * for that up to max_wait seconds (0: not at all): take its record and
+ * deploy what the remote has exactly as pushed. 1 when the push still
+ * runs: nothing is deployed and the record is kept (after a wait, the log
+ * says so); 0 when settled or when nothing is recorded; -1 on error.
+ */
+int	client_settle(struct ctx *, long pid, int max_wait, struct error *);
 
 /* What a git command line (NUL-separated, /proc/PID/cmdline) says. */
 struct git_push_argv {

@@ -26,6 +26,7 @@
 
 #define INTENT_MAGIC	"dotgit-deploy push 1"
 #define INTENT_MAXFILE	(16u << 20)
+#define GITFILE_MAX	4096	/* a .git file: "gitdir: <path>" */
 
 char *
 intent_dir(const char *git_dir)
@@ -169,6 +170,68 @@ intent_parse(struct intent *out, const char *text, struct error *err)
 	if (rc < 0)
 		intent_release(out);
 	return rc;
+}
+
+/* The git dir a ".git" file names ("gitdir: <dir>", relative to the
+ * directory holding the file), or NULL. */
+static char *
+read_gitfile(const char *path)
+{
+	char buf[GITFILE_MAX + 1];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || n > GITFILE_MAX)
+		return NULL;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (strncmp(buf, "gitdir: ", 8) != 0 || buf[8] == '\0')
+		return NULL;
+	return xstrdup(buf + 8);
+}
+
+/* ./.git: the git dir itself, or a file naming it (a linked worktree, a
+ * submodule, --separate-git-dir); NULL when there is none. */
+static char *
+dot_git(void)
+{
+	struct stat sb;
+
+	if (stat(".git", &sb) < 0)
+		return NULL;
+	if (S_ISDIR(sb.st_mode))
+		return xstrdup(".git");
+	return S_ISREG(sb.st_mode) ? read_gitfile(".git") : NULL;
+}
+
+char *
+intent_hook_common_dir(void)
+{
+	const char *gd = getenv("GIT_DIR");
+	char *dir, *common, *objects, *out = NULL;
+	struct stat sb;
+
+	if (getenv("GIT_COMMON_DIR") != NULL)
+		return NULL;
+	if (gd != NULL && *gd != '\0')
+		dir = xstrdup(gd);
+	else if (gd != NULL || getenv("GIT_WORK_TREE") != NULL ||
+	    (dir = dot_git()) == NULL)
+		return NULL;
+	common = repo_common_dir_of(dir);
+	/* what git would take for a repository (but for a moved object
+	 * directory, which only makes this unsure) */
+	objects = xasprintf("%s/objects", common);
+	if (stat(objects, &sb) == 0 && S_ISDIR(sb.st_mode))
+		out = xasprintf("%s%s", common, strcmp(common, "/") ? "/" : "");
+	free(objects);
+	free(common);
+	free(dir);
+	return out;
 }
 
 /* Read fd to its end, or to INTENT_MAXFILE bytes, into *out (a new
@@ -362,6 +425,22 @@ intent_unlock(int fd)
 		close(fd);
 }
 
+/* 1 if the file records a push whose git process still runs. */
+static int
+push_running(const char *path)
+{
+	struct error err;
+	struct intent in;
+	int yes;
+
+	error_clear(&err);
+	if (intent_load(&in, path, &err) != 0)
+		return 0;
+	yes = in.start != 0 && intent_proc_start(in.pid, NULL) == in.start;
+	intent_release(&in);
+	return yes;
+}
+
 void
 intent_clean_stale(const char *dir, time_t now)
 {
@@ -379,7 +458,7 @@ intent_clean_stale(const char *dir, time_t now)
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
 		if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    sb.st_mtime < now - INTENT_MAX_AGE)
+		    sb.st_mtime < now - INTENT_MAX_AGE && !push_running(p))
 			(void)unlink(p);
 		free(p);
 	}

@@ -41,6 +41,18 @@ struct intent {
 char	*intent_dir(const char *git_dir);
 char	*intent_path(const char *git_dir, long pid);
 
+/*
+ * The common git dir of the repository git runs a hook for, found without
+ * libgit2 the way git leaves it: GIT_DIR when set (git sets it for a
+ * linked worktree, a submodule, --git-dir), else ./.git, as git runs hooks
+ * at the top of the work tree -- a directory, or a file "gitdir: <dir>" --
+ * and then that dir's "commondir" file. With a trailing '/', allocated;
+ * NULL when unsure (GIT_COMMON_DIR set, GIT_WORK_TREE without GIT_DIR, no
+ * .git here, no objects directory): then only opening the repository can
+ * tell.
+ */
+char	*intent_hook_common_dir(void);
+
 /* Text form, one item per line (see intent.c); allocated. */
 char	*intent_format(const struct intent *);
 int	 intent_parse(struct intent *out, const char *text, struct error *);
@@ -61,7 +73,8 @@ int	 intent_already_done(const struct intent *, const char *ref,
 /* Exclusive lock on the directory's lock file (created as needed). */
 int	 intent_lock(int *fd, const char *dir, struct error *);
 void	 intent_unlock(int fd);
-/* Remove files in dir last changed before now - INTENT_MAX_AGE. */
+/* Remove files in dir last changed before now - INTENT_MAX_AGE, but for
+ * those of a push that still runs (a watcher that gave up keeps it). */
 void	 intent_clean_stale(const char *dir, time_t now);
 
 /* Start time of a process (clock ticks after boot) and its parent's pid;

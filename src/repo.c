@@ -38,7 +38,6 @@ static int	across_fs(void);
 static int	refuse_sha256(const char *, int, int, const char *,
 		    struct error *);
 static int	refuse_format(const char *, const char *, struct error *);
-static char	*common_dir_of(const char *);
 static char	*strip_slash(const char *);
 static int	expand_home(char **, const char *, struct error *);
 static int	unborn(struct repo *, struct error *);
@@ -270,7 +269,7 @@ refuse_sha256(const char *start, int search, int across,
 			goto out;
 		start = found.ptr;
 	}
-	common = common_dir_of(start);
+	common = repo_common_dir_of(start);
 	path = xasprintf("%s/config", common);
 	if (git_config_open_ondisk(&cfg, path) == 0 &&
 	    git_config_get_string_buf(&fmt, cfg, "extensions.objectformat") ==
@@ -299,10 +298,8 @@ refuse_format(const char *common, const char *fmt, struct error *err)
 	return -1;
 }
 
-/* The common dir of git dir `gd`: a linked worktree's names it in its
- * "commondir" file, relative to gd or absolute. Allocated. */
-static char *
-common_dir_of(const char *gd)
+char *
+repo_common_dir_of(const char *gd)
 {
 	char line[PATH_MAX], *path = xasprintf("%s/commondir", gd);
 	FILE *f = fopen(path, "r");

@@ -40,6 +40,10 @@ const char *repo_git_dir(const struct repo *);
 const char *repo_common_dir(const struct repo *);
 /* Absolute path of the work tree with trailing '/', or NULL when bare. */
 const char *repo_workdir(const struct repo *);
+/* The common dir of git dir `gd`, without opening it (no libgit2): a
+ * linked worktree's names it in its "commondir" file, relative to gd or
+ * absolute; else gd. No trailing '/'. Allocated. */
+char	*repo_common_dir_of(const char *gd);
 /*
  * Directory that holds hooks, absolute, no trailing '/'; allocated.
  * core.hooksPath wins when set: absolute, `~/` or `~user/` expanded, or

@@ -3,12 +3,16 @@ against what the API emulator received. git 2.39 has no post-push hook:
 pre-push records, reference-transaction confirms branch pushes during the
 push, a detached watcher settles tags and URL pushes after it."""
 import os
+import shutil
+import subprocess
 import time
+
+import pytest
 
 from conftest import git, run
 from apienv import bodies, config_text, emu, key_file  # noqa: F401
 from harness import wait_until
-from hookfs import push, watchers
+from hookfs import push, snapshot, watchers
 from repos import commit, make_bare, make_repo, write
 
 PROD = {"NEXT_PUBLIC_API_URL": "https://api.example.com"}
@@ -315,3 +319,137 @@ def test_stale_records_are_cleaned(tmp_path, env, emu):
     settled(work)
     assert not os.path.exists(stale)
     assert len(bodies(emu)) == 1
+
+
+def test_push_still_running_is_settled_later(tmp_path, env, emu):
+    """A record whose `git push` still runs is not settled (the watcher
+    that gave up waiting leaves it so); `hook post-push` without a pid
+    deploys it once that process has ended."""
+    bare, work = client(tmp_path, env, emu)
+    h = head(work, env)
+    git("tag", "v1", cwd=work, env=env)
+    r = push(work, env, "--no-verify", "-q", "origin", "v1")
+    assert r.returncode == 0, r.stderr
+    fake = subprocess.Popen(["sleep", "600"])  # the push that goes on
+    try:
+        pushes = os.path.join(work, ".git", "dotgit-deploy", "pushes")
+        os.makedirs(pushes, exist_ok=True)
+        record = write(os.path.join(pushes, str(fake.pid)),
+                       "dotgit-deploy push 1\npid %d %d\npush origin\n"
+                       "url %s\nref pending %s %s refs/tags/v1\n"
+                       % (fake.pid, proc_start(fake.pid), bare, h,
+                          "0" * 40))
+        r = run("-C", work, "hook", "post-push", env=env)
+        assert r.returncode == 0, r.stderr
+        assert os.path.exists(record)
+        assert bodies(emu) == []
+    finally:
+        fake.kill()
+        fake.wait()
+    r = run("-C", work, "hook", "post-push", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "refs/tags/v1 -> production: dep_" in r.stderr
+    assert not os.path.exists(record)
+    assert bodies(emu) == [{"branch": "v1", "environment": "production",
+                            "commit_hash": h, "env_vars": PROD}]
+
+
+def proc_start(pid):
+    """A process's start time as /proc/PID/stat has it (field 22)."""
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+def test_push_from_a_linked_worktree_deploys_during_the_push(tmp_path, env,
+                                                            emu):
+    """git gives the hooks of a linked worktree its own GIT_DIR; the
+    record lives in the common git dir (commondir)."""
+    bare, work = client(tmp_path, env, emu)
+    linked = str(tmp_path / "linked")
+    git("worktree", "add", "-q", "-b", "feature/wt", linked, cwd=work,
+        env=env)
+    h = commit(linked, env, msg="in the linked worktree")
+    r = push(linked, env, "origin", "feature/wt")
+    assert r.returncode == 0, r.stderr
+    assert bodies(emu) == [{"branch": "feature/wt", "environment": "preview",
+                            "commit_hash": h, "env_vars": {}}]
+    assert [l for l in deploy_lines(r) if " -> preview: dep_" in l]
+    settled(work)
+    assert len(bodies(emu)) == 1
+
+
+def remote_with_branches(tmp_path, env, bare, n):
+    """Give `bare` n more branches, pushed from another clone."""
+    other = str(tmp_path / "other")
+    make_repo(other, env)
+    git("remote", "add", "origin", bare, cwd=other, env=env)
+    git("update-ref", "--stdin", cwd=other, env=env,
+        input="".join("create refs/heads/b%03d HEAD\n" % i
+                      for i in range(n)))
+    git("push", "-q", "origin", "refs/heads/*:refs/heads/*", cwd=other,
+        env=env)
+
+
+def traced(tmp_path, env, name, *args, cwd):
+    """Run `git args` under strace -f; the files opened and the programs
+    run, one line each."""
+    out = str(tmp_path / ("strace-%s.txt" % name))
+    # LeakSanitizer (make asan) cannot work under ptrace
+    asan = env.get("ASAN_OPTIONS")
+    env = dict(env, ASAN_OPTIONS=(asan + ":" if asan else "") +
+               "detect_leaks=0")
+    r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=openat,execve",
+                        "-o", out, "git", *args], cwd=cwd, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    with open(out) as f:
+        return r, f.read()
+
+
+def hook_runs(trace, state):
+    return len([l for l in trace.splitlines() if "execve(" in l and
+                "hooks/reference-transaction\", [" in l and
+                "\"%s\"]" % state in l])
+
+
+@pytest.mark.skipif(shutil.which("strace") is None,
+                    reason="strace is not installed")
+def test_fetch_commit_rebase_cost_no_libgit2(tmp_path, env, emu):
+    """A fetch creating tracking refs, a commit and a rebase with the
+    client hooks installed: nothing deployed, nothing written under
+    .git/dotgit-deploy, and no libgit2 loaded -- strace sees every file
+    the hooks open. A push, traced the same way, does load it."""
+    bare, work = client(tmp_path, env, emu)
+    state = os.path.join(work, ".git", "dotgit-deploy")
+    installed = snapshot(state)
+    remote_with_branches(tmp_path, env, bare, 30)
+
+    r, trace = traced(tmp_path, env, "fetch", "fetch", "origin", cwd=work)
+    assert len(git("branch", "-r", cwd=work, env=env).splitlines()) == 31
+    assert hook_runs(trace, "committed") >= 1
+    assert "libinih" in trace  # our binary ran as the hook
+    assert "libgit2" not in trace
+
+    git("checkout", "-q", "-b", "topic", cwd=work, env=env)
+    for i in range(3):
+        commit(work, env, name="t%d" % i, msg="topic %d" % i)
+    git("checkout", "-q", "main", cwd=work, env=env)
+    r, trace = traced(tmp_path, env, "commit", "commit", "-q",
+                      "--allow-empty", "-m", "on main", cwd=work)
+    assert hook_runs(trace, "committed") >= 1
+    assert "libgit2" not in trace
+    r, trace = traced(tmp_path, env, "rebase", "rebase", "-q", "main",
+                      "topic", cwd=work)
+    assert hook_runs(trace, "committed") >= 3
+    assert "libgit2" not in trace
+
+    assert bodies(emu) == []
+    assert watchers(work) == []
+    assert snapshot(state) == installed
+
+    # the control: a push that deploys is seen loading libgit2
+    r, trace = traced(tmp_path, env, "push", "push", "origin", "main",
+                      cwd=work)
+    assert "main -> production: dep_" in r.stderr
+    assert "libgit2" in trace
+    settled(work)

@@ -4,13 +4,19 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "intent.h"
+#include "xmalloc.h"
+#include "unit_util.h"
 
 #define A40 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define B40 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -216,6 +222,227 @@ test_proc_start_of_self(void **state)
 	assert_true(intent_proc_start(0x7ffffff0L, NULL) == 0);
 }
 
+/* intent_hook_common_dir() run in `cwd` with GIT_DIR = git_dir (NULL:
+ * unset): 1 if it names `want` (NULL: it must be unsure). */
+static int
+common_dir_is(const char *cwd, const char *git_dir, const char *want)
+{
+	char here[PATH_MAX], a[PATH_MAX], b[PATH_MAX], *got;
+	int same;
+
+	assert_non_null(getcwd(here, sizeof(here)));
+	assert_int_equal(chdir(cwd), 0);
+	if (git_dir != NULL)
+		setenv("GIT_DIR", git_dir, 1);
+	got = intent_hook_common_dir();
+	unsetenv("GIT_DIR");
+	assert_int_equal(chdir(here), 0);
+	if (want == NULL || got == NULL) {
+		same = want == NULL && got == NULL;
+		free(got);
+		return same;
+	}
+	/* relative to cwd, and with a trailing '/' */
+	same = got[strlen(got) - 1] == '/';
+	if (got[0] != '/') {
+		char *abs = xasprintf("%s/%s", cwd, got);
+
+		free(got);
+		got = abs;
+	}
+	same = same && realpath(got, a) != NULL && realpath(want, b) != NULL &&
+	    strcmp(a, b) == 0;
+	free(got);
+	return same;
+}
+
+/* Where the pushes are recorded, found as git leaves a hook, no libgit2:
+ * a work tree, a linked worktree (its .git file, or GIT_DIR as git sets
+ * it), a separate git dir; unsure cases say so. */
+static void
+test_hook_common_dir(void **state)
+{
+	char *t = unit_tmpdir(), *main_wt = xasprintf("%s/main", t);
+	char *linked = xasprintf("%s/linked", t), *sep = xasprintf("%s/sep", t);
+	char *common = xasprintf("%s/.git", main_wt);
+	char *lgd = xasprintf("%s/.git/worktrees/linked", main_wt);
+	char *sepgd = xasprintf("%s/sep.git", t), *gitfile;
+
+	(void)state;
+	unsetenv("GIT_DIR");
+	unsetenv("GIT_COMMON_DIR");
+	unsetenv("GIT_WORK_TREE");
+	unit_git_identity();
+	GIT(t, "init", "-q", "-b", "main", "main");
+	GIT(main_wt, "commit", "-q", "--allow-empty", "-m", "one");
+	GIT(main_wt, "worktree", "add", "-q", "-b", "other", linked);
+	GIT(t, "init", "-q", "--separate-git-dir", sepgd, "sep");
+
+	assert_true(common_dir_is(main_wt, NULL, common));
+	assert_true(common_dir_is(main_wt, ".git", common));
+	assert_true(common_dir_is(linked, NULL, common));	/* .git file */
+	assert_true(common_dir_is(linked, lgd, common));	/* commondir */
+	assert_true(common_dir_is(sep, NULL, sepgd));
+	assert_true(common_dir_is(t, sepgd, sepgd));
+
+	/* unsure: only libgit2 can tell */
+	assert_true(common_dir_is(t, NULL, NULL));		/* no .git */
+	assert_true(common_dir_is(main_wt, "", NULL));
+	setenv("GIT_COMMON_DIR", common, 1);
+	assert_true(common_dir_is(linked, lgd, NULL));
+	unsetenv("GIT_COMMON_DIR");
+	setenv("GIT_WORK_TREE", main_wt, 1);
+	assert_true(common_dir_is(main_wt, NULL, NULL));
+	unsetenv("GIT_WORK_TREE");
+	gitfile = xasprintf("%s/.git", sep);
+	unit_spit(gitfile, "not a gitdir line\n");
+	assert_true(common_dir_is(sep, NULL, NULL));
+	unit_spit(gitfile, "gitdir: nowhere\n");
+	assert_true(common_dir_is(sep, NULL, NULL));
+
+	free(gitfile);
+	free(sepgd);
+	free(lgd);
+	free(common);
+	free(sep);
+	free(linked);
+	free(main_wt);
+	unit_rmtree(t);
+}
+
+/* Record a push of `local` to refs/heads/main of `url` by process pid;
+ * the record's path (allocated). */
+static char *
+record_push(const char *common, long pid, const char *url,
+    const char *local)
+{
+	struct intent_ref ref = { 0, "", Z40, (char *)"refs/heads/main" };
+	struct intent_push p = { (char *)url, (char *)url, NULL, 0, &ref, 1 };
+	char *dir = intent_dir(common), *path = intent_path(common, pid);
+	struct intent in = { 0 };
+	struct error err;
+	int fd;
+
+	error_clear(&err);
+	memcpy(ref.local, local, OID_HEXSZ + 1);
+	in.pid = pid;
+	in.start = intent_proc_start(pid, NULL);
+	assert_true(in.start > 0);
+	intent_add_push(&in, &p);
+	assert_int_equal(intent_lock(&fd, dir, &err), 0);
+	assert_int_equal(intent_save(&in, path, &err), 0);
+	intent_unlock(fd);
+	intent_release(&in);
+	free(dir);
+	return path;
+}
+
+/* A push that outlives the watcher's wait deploys nothing then: its record
+ * stays (stale cleaning too keeps it) and says what to run; once it has
+ * ended, a settle without waiting takes the record and asks the remote. */
+static void
+test_settle_keeps_a_push_that_still_runs(void **state)
+{
+	char *t = unit_tmpdir(), *work = xasprintf("%s/work", t);
+	char *bare = xasprintf("%s/srv.git", t), *path, *before, *after;
+	char *text, *dir, head[64], pushed[64];
+	struct ctx ctx = { 0 };
+	struct error err;
+	pid_t child;
+	int ws;
+
+	(void)state;
+	unit_git_identity();
+	GIT(t, "init", "-q", "--bare", "-b", "main", "srv.git");
+	GIT(t, "init", "-q", "-b", "main", "work");
+	GIT(work, "commit", "-q", "--allow-empty", "-m", "one");
+	GITOUT(head, work, "rev-parse", "HEAD");
+	GIT(work, "push", "-q", bare, "main");
+	GIT(work, "commit", "-q", "--allow-empty", "-m", "two");
+	GITOUT(pushed, work, "rev-parse", "HEAD");
+	error_clear(&err);
+	assert_int_equal(repo_open(&ctx.repo, work, &err), 0);
+	if ((child = fork()) == 0)	/* the "git push" that goes on */
+		for (;;)
+			pause();
+	assert_true(child > 0);
+	path = record_push(repo_common_dir(ctx.repo), (long)child, bare,
+	    pushed);
+	before = unit_slurp(path);
+
+	unit_stderr_begin(t);
+	assert_int_equal(client_settle(&ctx, (long)child, 1, &err), 1);
+	text = unit_stderr_end();
+	assert_non_null(strstr(text, "still runs after 1 seconds: nothing "
+	    "deployed for it now"));
+	assert_non_null(strstr(text, "run 'dotgit-deploy hook post-push'"));
+	assert_null(strstr(text, "checking"));
+	after = unit_slurp(path);
+	assert_non_null(after);
+	assert_string_equal(before, after);
+	free(after);
+	free(text);
+	dir = intent_dir(repo_common_dir(ctx.repo));
+	intent_clean_stale(dir, time(NULL) + 2 * INTENT_MAX_AGE);
+	assert_int_equal(access(path, F_OK), 0);
+
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &ws, 0), child);
+	unit_stderr_begin(t);
+	assert_int_equal(client_settle(&ctx, (long)child, 0, &err), 0);
+	text = unit_stderr_end();
+	assert_int_equal(access(path, F_OK), -1);
+	assert_non_null(strstr(text, "checking 1 ref on the remote"));
+	/* the remote has the first commit, not the pushed one (short ids) */
+	head[7] = pushed[7] = '\0';
+	assert_non_null(strstr(text, head));
+	assert_non_null(strstr(text, pushed));
+	assert_non_null(strstr(text, "(the push did not succeed)"));
+
+	free(text);
+	free(before);
+	free(path);
+	free(dir);
+	repo_free(ctx.repo);
+	free(bare);
+	free(work);
+	unit_rmtree(t);
+}
+
+/* Stale records go, but for a push that still runs. */
+static void
+test_clean_stale_keeps_running_pushes(void **state)
+{
+	struct timeval old[2] = { { 1000, 0 }, { 1000, 0 } };
+	char *t = unit_tmpdir(), *gd = xasprintf("%s/", t);
+	char *dir = intent_dir(gd), *mine, *gone, *text;
+	long self = (long)getpid();
+	struct error err;
+	int fd;
+
+	(void)state;
+	error_clear(&err);
+	assert_int_equal(intent_lock(&fd, dir, &err), 0);
+	intent_unlock(fd);
+	mine = intent_path(gd, self);
+	text = xasprintf("dotgit-deploy push 1\npid %ld %llu\n", self,
+	    intent_proc_start(self, NULL));
+	unit_spit(mine, text);
+	gone = intent_path(gd, 2147483000L);
+	unit_spit(gone, "dotgit-deploy push 1\npid 2147483000 1\n");
+	assert_int_equal(utimes(mine, old), 0);
+	assert_int_equal(utimes(gone, old), 0);
+	intent_clean_stale(dir, time(NULL));
+	assert_int_equal(access(mine, F_OK), 0);
+	assert_int_equal(access(gone, F_OK), -1);
+	free(text);
+	free(gone);
+	free(mine);
+	free(dir);
+	free(gd);
+	unit_rmtree(t);
+}
+
 int
 main(void)
 {
@@ -227,6 +454,9 @@ main(void)
 		cmocka_unit_test(test_intent_round_trip),
 		cmocka_unit_test(test_intent_rejects_garbage),
 		cmocka_unit_test(test_proc_start_of_self),
+		cmocka_unit_test(test_hook_common_dir),
+		cmocka_unit_test(test_settle_keeps_a_push_that_still_runs),
+		cmocka_unit_test(test_clean_stale_keeps_running_pushes),
 	};
 
 	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
