@@ -284,10 +284,11 @@ is_url_push(const struct intent_push *p)
 	return strcmp(p->remote, p->url) == 0;
 }
 
-/* Plan and deliver refs of one recorded push, like post-receive does. */
+/* Plan and deliver refs of one recorded push, like post-receive does,
+ * as the request that push is. */
 static int
-deliver_refs(struct ctx *ctx, const struct intent_push *p,
-    const struct intent_ref *refs, size_t n)
+deliver_refs(struct ctx *ctx, const struct intent *in,
+    const struct intent_push *p, const struct intent_ref *refs, size_t n)
 {
 	struct push_options opts = { 0 };
 	struct ref_update *ups;
@@ -303,6 +304,8 @@ deliver_refs(struct ctx *ctx, const struct intent_push *p,
 		return -1;
 	}
 	plan_push_options_init(&opts, JOB_PUSH);
+	if (job_request_valid(in->request))	/* else an older record: a new one */
+		memcpy(opts.request, in->request, sizeof(opts.request));
 	for (i = 0; i < p->noptions; i++)
 		plan_push_option(&opts, p->options[i]);
 	ups = xcalloc(n, sizeof(*ups));
@@ -476,6 +479,7 @@ record(struct ctx *ctx, const struct intent_push *p, long pid, int *fresh,
 			intent_release(&in);
 			in.pid = pid;
 			in.start = start;
+			job_request_random(in.request);
 			*fresh = 1;
 		}
 		intent_add_push(&in, p);
@@ -756,7 +760,7 @@ deliver_claims(struct ctx *ctx, const struct intent *in,
 			if (claims[i].push == p)
 				refs[k++] = claims[i].ref;
 		if (k > 0)
-			(void)deliver_refs(ctx, &in->pushes[p], refs, k);
+			(void)deliver_refs(ctx, in, &in->pushes[p], refs, k);
 	}
 	free(refs);
 }
@@ -930,7 +934,7 @@ settle_push(struct ctx *ctx, struct intent *in, struct intent_push *p)
 		free(label);
 	}
 	if (k > 0)
-		(void)deliver_refs(ctx, p, refs, k);
+		(void)deliver_refs(ctx, in, p, refs, k);
 	free(url);
 	free(oids);
 	free(refs);

@@ -5,6 +5,7 @@
  *
  *	dotgit-deploy push 1
  *	pid <pid> <start time>
+ *	request <request id>
  *	push <remote name or URL>		(one per pre-push run)
  *	url <URL>
  *	option <push option>			(any number)
@@ -66,7 +67,8 @@ intent_format(const struct intent *in)
 	char *buf = NULL, *line;
 	size_t len = 0, i, j;
 
-	line = xasprintf(INTENT_MAGIC "\npid %ld %llu\n", in->pid, in->start);
+	line = xasprintf(INTENT_MAGIC "\npid %ld %llu\nrequest %s\n", in->pid,
+	    in->start, in->request);
 	append(&buf, &len, line);
 	free(line);
 	for (i = 0; i < in->npushes; i++) {
@@ -125,6 +127,12 @@ parse_line(struct intent *in, char *line)
 	if (strcmp(line, "pid") == 0)
 		return sscanf(v, "%ld %llu", &in->pid, &in->start) == 2 ?
 		    0 : -1;
+	if (strcmp(line, "request") == 0) {
+		if (!job_request_valid(v))
+			return -1;
+		memcpy(in->request, v, sizeof(in->request));
+		return 0;
+	}
 	if (strcmp(line, "push") == 0) {
 		in->pushes = xreallocarray(in->pushes, in->npushes + 1,
 		    sizeof(*in->pushes));

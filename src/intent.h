@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "job.h"
 #include "repo.h"
 
 /* Files older than this are left over from pushes that never ended. */
@@ -33,6 +34,10 @@ struct intent_push {
 struct intent {
 	long			 pid;		/* of the git push */
 	unsigned long long	 start;		/* its start time, /proc */
+	/* the deploy request this push is (job.h): every ref it deploys,
+	 * confirmed by reference-transaction or by the watcher, goes with
+	 * it, so the two never make two deployments of one thing */
+	char			 request[JOB_REQUEST_HEXSZ + 1];
 	struct intent_push	*pushes;
 	size_t			 npushes;
 };

@@ -243,3 +243,27 @@ def test_polled_repository_refuses_hook_jobs(tmp_path, env, qemu):
     finally:
         if srv.daemon.proc.poll() is None:
             srv.daemon.kill()
+
+
+def test_client_branch_and_tag_in_one_push_deploy_once(tmp_path, env, emu):
+    """The branch is confirmed during the push (reference-transaction),
+    the annotated tag after it (the watcher): one push, one request, so
+    one deployment of the commit they share."""
+    from test_client_hook import client, settled
+    bare, work = client(tmp_path, env, emu)
+    h = commit(work, env, msg="release")
+    git("tag", "-a", "v1.0", "-m", "release 1.0", cwd=work, env=env)
+    push(work, env, "origin", "main", "v1.0")
+    settled(work)
+    assert [c for c, _ in sent(emu)] == [h]
+    with open(os.path.join(work, ".git", "dotgit-deploy",
+                           "client.log")) as f:
+        assert "refs/tags/v1.0 -> production: not deployed: already " \
+            "deployed as dep_" in f.read()
+    # the next push of the same commits is another request: it deploys
+    git("tag", "-d", "v1.0", cwd=work, env=env)
+    git("push", "-q", "origin", ":refs/tags/v1.0", cwd=work, env=env)
+    git("tag", "-a", "v1.0", "-m", "again", cwd=work, env=env)
+    push(work, env, "origin", "v1.0")
+    settled(work)
+    assert [c for c, _ in sent(emu)] == [h, h]
