@@ -6,6 +6,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "queue.h"
+#include "served.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -14,6 +15,7 @@ struct deliver {
 	int			 budget;
 	int			 direct;	/* a person asked: API only */
 	int			 queue_mode;
+	int			 served;	/* 1 listed, -1 not, 0 ? */
 	struct repo		*repo;		/* borrowed */
 
 	int			 queue_opened;
@@ -118,12 +120,29 @@ open_queue(struct deliver *d, struct error *err)
 	return 0;
 }
 
+/* The daemon takes jobs only from the repositories it serves: say so
+ * here rather than queue a job it will refuse. */
+static int
+check_served(struct deliver *d, const struct job *job, struct error *err)
+{
+	if (d->served == 0)
+		d->served = job->repo != NULL &&
+		    served_listed(d->cfg, job->repo) ? 1 : -1;
+	if (d->served > 0)
+		return 0;
+	error_set(err, EXIT_USAGE, "nothing queued: this repository is not "
+	    "in [daemon] repos, so the daemon would refuse its jobs");
+	error_hint(err, "add it to [daemon] repos in '%s'", d->cfg->file);
+	return -1;
+}
+
 /* Queue mode: local work only, no network, no key. */
 static int
 to_queue(struct deliver *d, struct job *job, char **outcome,
     struct error *err)
 {
-	if (open_queue(d, err) < 0 || queue_put(d->queue, job, err) < 0)
+	if (check_served(d, job, err) < 0 || open_queue(d, err) < 0 ||
+	    queue_put(d->queue, job, err) < 0)
 		return -1;
 	*outcome = xasprintf("queued (job %s)", job->id);
 	return 0;
@@ -211,7 +230,8 @@ requeue(struct deliver *d, struct job *job, const struct error *why,
 	job->next_attempt = 0;
 	free(job->last_error);
 	job->last_error = xstrdup(why->msg);
-	if (open_queue(d, &err) < 0 || queue_put(d->queue, job, &err) < 0) {
+	if (check_served(d, job, &err) < 0 || open_queue(d, &err) < 0 ||
+	    queue_put(d->queue, job, &err) < 0) {
 		log_warnx("cannot queue the job for retry: %s", err.msg);
 		return -1;
 	}

@@ -154,6 +154,41 @@ served_release(struct served *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* 1 if the glob match `path` is the repository at git dir `real`. */
+static int
+names(const char *path, const char *real)
+{
+	char *m = real_dir(path), *dotgit;
+	int yes;
+
+	if (m == NULL)
+		return 0;
+	dotgit = xasprintf("%s.git/", m);
+	yes = strcmp(m, real) == 0 || strcmp(dotgit, real) == 0;
+	free(dotgit);
+	free(m);
+	return yes;
+}
+
+int
+served_listed(const struct config *cfg, const char *git_dir)
+{
+	char *real = real_dir(git_dir);
+	size_t i, j;
+	glob_t g;
+	int found = 0;
+
+	for (i = 0; real != NULL && i < cfg->nrepos && !found; i++) {
+		memset(&g, 0, sizeof(g));
+		if (glob(cfg->repos[i], GLOB_ONLYDIR, NULL, &g) == 0)
+			for (j = 0; j < g.gl_pathc && !found; j++)
+				found = names(g.gl_pathv[j], real);
+		globfree(&g);
+	}
+	free(real);
+	return found;
+}
+
 const struct served_repo *
 served_find(const struct served *s, const char *git_dir)
 {

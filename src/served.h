@@ -33,6 +33,12 @@ struct served {
  * what is not a repository is skipped (said at -vv). */
 void	served_scan(struct served *, const struct config *);
 void	served_release(struct served *);
+/*
+ * 1 if the repository at git_dir (absolute) is one the globs of
+ * [daemon] repos name -- its git dir, or for a ".git" its work tree --
+ * without opening any repository (what a hook can afford to ask).
+ */
+int	served_listed(const struct config *, const char *git_dir);
 /* The served repository whose git dir is `git_dir` (any spelling of the
  * path: compared by real path), or NULL. */
 const struct served_repo *served_find(const struct served *,

@@ -213,7 +213,7 @@ def test_non_bare_server_finds_the_work_tree_config(tmp_path, env, emu):
     key = write(tmp_path / "key", emu.key + "\n", mode=0o600)
     queue = str(tmp_path / "queue")
     write(os.path.join(site, ".dotgit-deploy.ini"),
-          daemon_config(emu, key, queue))
+          daemon_config(emu, key, queue, repos=site))
     init_spool(queue, env)
     work = str(tmp_path / "work")
     git("clone", "-q", site, work, env=env)
@@ -228,3 +228,15 @@ def test_non_bare_server_finds_the_work_tree_config(tmp_path, env, emu):
         job = json.load(f)
     assert job["commit"] == head
     assert job["repo"] == os.path.realpath(site) + "/.git/"
+
+
+def test_repository_not_served_queues_nothing(srv, emu):
+    """The daemon takes jobs only from [daemon] repos: the hook says so
+    instead of queueing a job it would refuse."""
+    srv.write_config(repos=str(srv.tmp / "elsewhere" / "*.git"))
+    r = srv.push("origin", "main")
+    assert ("remote: dotgit-deploy: main -> production: not deployed: "
+            "nothing queued: this repository is not in [daemon] repos, so "
+            "the daemon would refuse its jobs") in r.stderr
+    assert "remote: hint: add it to [daemon] repos in '" in r.stderr
+    assert srv.jobs("new") == []
