@@ -75,6 +75,7 @@ static void	wait_events(struct daemon *, double);
 static double	run_queue(struct daemon *);
 static void	coalesce(struct daemon *, struct pending *, size_t);
 static int	pace(struct daemon *);
+static void	bound(struct job *);
 static void	settle(struct daemon *, struct pending *);
 static double	send_due(struct daemon *, struct pending *, size_t);
 static int	process(struct daemon *, struct pending *);
@@ -452,7 +453,7 @@ run_queue(struct daemon *dm)
 	dm->rescanned = 0;
 	for (i = 0; i < n && !stop_flag && !reload_flag; i++) {
 		pend[i].claim = &jobs[i];
-		job_bound(&jobs[i], (long long)ratelimit_now());
+		bound(&jobs[i]);
 		settle(dm, &pend[i]);
 	}
 	if (dm->ctx->config->coalesce)
@@ -463,6 +464,21 @@ run_queue(struct daemon *dm)
 	free(pend);
 	queue_jobs_free(jobs, n);
 	return wake;
+}
+
+/* Times and tries out of bounds (job_bound) are brought back, and said:
+ * a file parked far in the future would hold back its environment. */
+static void
+bound(struct job *job)
+{
+	char *label;
+
+	if (!job_bound(job, (long long)ratelimit_now()))
+		return;
+	label = job_label(job);
+	log_warnx("%s: its times or tries are out of bounds: taken as due "
+	    "now", label);
+	free(label);
 }
 
 /* Send the live jobs that are due, in order; per (project, environment)

@@ -1,0 +1,153 @@
+"""A job file is a claim that a push happened, which the daemon checks:
+forged jobs, a parked job and writes where the daemon keeps its state.
+Every member of the spool's group can write new/; what the emulator
+receives must still be what the configuration and the repository say."""
+import json
+import os
+import stat
+
+import pytest
+
+from conftest import git
+from daemonenv import Emulator, Server, created_bodies, wait_until
+from repos import PRODUCTION_ENV, commit
+
+EVIL = {"NODE_OPTIONS": "--require ./evil.js"}
+
+
+@pytest.fixture
+def emu(tmp_path):
+    e = Emulator(tmp_path / "emu", "--queued-secs", "0.1",
+                 "--building-secs", "0.1", "--plan", "100000",
+                 "--projects", "3").start()
+    yield e
+    e.stop()
+
+
+@pytest.fixture
+def srv(tmp_path, env, emu):
+    s = Server(tmp_path, env, emu)
+    yield s
+    if s.daemon.proc is not None and s.daemon.proc.poll() is None:
+        s.daemon.kill()
+
+
+def forge(srv, job, **changes):
+    """Write a copy of `job` with changes into new/, as a member could."""
+    doc = {k: v for k, v in job.items() if k != "id"}
+    doc.update(changes)
+    doc["request"] = os.urandom(16).hex()
+    name = "%016d.%d.1" % (int(job["id"].split(".")[0]) + 1, os.getpid())
+    path = os.path.join(srv.queue, "new", name)
+    with open(path + ".tmp", "w") as f:
+        json.dump(doc, f)
+    os.rename(path + ".tmp", path)
+    return name
+
+
+def posted(emu):
+    return [(p["path"], p["body"]) for p in emu.deployment_posts()
+            if p["status"] == 201]
+
+
+def test_forged_fields_are_not_believed(srv, emu):
+    """Another project, production, any env vars: the daemon plans the
+    claim from its own configuration and sends only that."""
+    head = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
+    git("branch", "release/1", cwd=srv.work, env=srv.env)
+    srv.push("origin", "release/1")
+    [job] = srv.jobs("new")
+    forge(srv, job, project="proj_000002", environment="production",
+          branch="main", env_vars=EVIL, paths=[],
+          idempotency_key="0" * 64)
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    # the copy, newer, coalesced the push's job: one request, and only
+    # what the configuration says
+    assert posted(emu) == [("/v1/projects/proj_8f2a9c/deployments",
+                            {"branch": "release/1", "environment": "staging",
+                             "commit_hash": head, "env_vars": {}})]
+
+
+def test_a_commit_the_ref_never_had_is_refused(srv, emu):
+    """A member pushes a preview branch, then claims its commit was pushed
+    to main: refused, never sent."""
+    main = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
+    srv.push("origin", "main")
+    os.unlink(os.path.join(srv.queue, "new", srv.jobs("new")[0]["id"]))
+    git("checkout", "-q", "-b", "feature/x", cwd=srv.work, env=srv.env)
+    evil = commit(srv.work, srv.env, name="web/evil.js", msg="evil")
+    srv.push("origin", "feature/x")
+    [job] = srv.jobs("new")
+    name = forge(srv, job, ref="refs/heads/main", new=evil, commit=evil,
+                 branch="main", environment="production", env_vars=EVIL)
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    assert created_bodies(emu) == {("feature/x", evil): 1}
+    assert main != evil
+    [bad] = srv.jobs("bad")
+    assert bad["id"] == name
+    assert bad["last_error"] == ("refs/heads/main does not hold %s: the "
+                                 "claim is refused" % evil[:12])
+    assert "refused: refs/heads/main does not hold" in srv.daemon.text()
+
+
+def test_a_parked_job_does_not_hold_back_the_queue(srv, emu):
+    head = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
+    srv.push("origin", "main")
+    [job] = srv.jobs("new")
+    path = os.path.join(srv.queue, "new", job["id"])
+    doc = dict(job)
+    del doc["id"]
+    doc.update(next_attempt=9223372036854775807, attempts=2147483647,
+               planned_at=9223372036854775807)
+    os.unlink(path)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    two = commit(srv.work, srv.env, msg="two")
+    git("branch", "release/2", cwd=srv.work, env=srv.env)
+    srv.push("origin", "release/2")
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    assert created_bodies(emu) == {("main", head): 1, ("release/2", two): 1}
+    assert "its times or tries are out of bounds: taken as due now" in \
+        srv.daemon.text()
+
+
+def test_the_daemon_keeps_its_state_to_itself(srv, emu):
+    """The ledger is not in the spool: what a member writes there changes
+    nothing; the state directory is the daemon's alone."""
+    fake = os.path.join(srv.queue, "ledger", "idem")
+    os.makedirs(fake, exist_ok=True)
+    head = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
+    srv.push("origin", "main")
+    [job] = srv.jobs("new")
+    with open(os.path.join(fake, job["idempotency_key"]), "w") as f:
+        f.write("sent 1767225600 dep_FAKE\n")
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    assert created_bodies(emu) == {("main", head): 1}
+    assert "dep_FAKE" not in srv.daemon.text()
+    state = os.path.join(srv.env["HOME"], ".local", "state",
+                         "dotgit-deploy")
+    st = os.stat(state)
+    assert stat.S_IMODE(st.st_mode) == 0o700
+    assert st.st_uid == os.geteuid()
+    [key] = os.listdir(os.path.join(state, "ledger", "idem"))
+    assert key == emu.deployment_posts()[0]["idempotency_key"]
+
+
+def test_a_state_directory_others_may_write_is_refused(srv, emu):
+    state = os.path.join(srv.env["HOME"], ".local", "state",
+                         "dotgit-deploy")
+    os.makedirs(state)
+    os.chmod(state, 0o777)
+    srv.daemon.start()
+    assert srv.daemon.proc.wait(10) == 2
+    assert ("dotgit-deploy: state directory '%s' is not the daemon's alone"
+            % state) in srv.daemon.text()
+    assert "not writable by group or others" in srv.daemon.text()
