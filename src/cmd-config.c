@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "repo.h"
 #include "rules.h"
 #include "vars.h"
 #include "xmalloc.h"
@@ -47,13 +48,65 @@ ref_prefix(enum rule_kind kind)
 	return kind == RULE_TAG ? "refs/tags/" : "refs/heads/";
 }
 
+#define NOT_A_REPO "not a git repository: "	/* repo_open's message */
+
+/*
+ * The repository whose files join the configuration, unless -c names
+ * the file. Outside a repository there is none; one that cannot be
+ * opened (a sha256 repository) is an error of its own rather than a
+ * "no configuration found" from looking elsewhere.
+ */
+static int
+open_repo(struct ctx *ctx, struct error *err)
+{
+	if (ctx->config_file != NULL || ctx->repo != NULL)
+		return 0;
+	if (repo_open(&ctx->repo, ctx->dir, err) == 0)
+		return 0;
+	ctx->repo = NULL;
+	if (strncmp(err->msg, NOT_A_REPO, strlen(NOT_A_REPO)) == 0) {
+		error_clear(err);
+		return 0;
+	}
+	err->exit = EXIT_USAGE;
+	if (err->hint[0] == '\0')
+		error_hint(err, "name a configuration file with -c FILE to "
+		    "use it without the repository");
+	return -1;
+}
+
 /* Find and load like main does for CMD_NEED_CONFIG, but keep the
  * problems when loading fails. */
 static int
 load(struct ctx *ctx, struct config *cfg, struct error *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	if (open_repo(ctx, err) < 0)
+		return -1;
 	return cmd_load_config(ctx, cfg, err);
+}
+
+/* Each file in the order read, and how far it is trusted. */
+static void
+print_files(const struct config *cfg)
+{
+	const struct config_file *f;
+	char *path, *why;
+	size_t i;
+
+	for (i = 0; i < cfg->nfiles; i++) {
+		f = &cfg->files[i];
+		path = log_escape(f->path, 0);
+		why = f->why != NULL ? log_escape(f->why, 0) : NULL;
+		printf("%s %s (%s)%s%s%s%s\n", config_trust_name(f->trust),
+		    path, config_layer_name(f->layer), why || f->trust ==
+		    CONFIG_TRACKED ? ": " : "", why ? why : "",
+		    why && f->trust == CONFIG_TRACKED ? "; " : "",
+		    f->trust == CONFIG_TRACKED ? "only [project], [branch], "
+		    "[tag] and [environment] are read" : "");
+		free(why);
+		free(path);
+	}
 }
 
 static void
@@ -86,6 +139,9 @@ config_check(struct ctx *ctx, int argc, char **argv, struct error *err)
 		config_release(&cfg);
 		return -1;
 	}
+	if (log_level() >= LOG_LEVEL_NORMAL)
+		print_files(&cfg);
+	fflush(stdout);
 	for (i = 0; i < cfg.nproblems; i++) {
 		if (cfg.problems[i].warning)
 			nwarn++;
@@ -96,9 +152,13 @@ config_check(struct ctx *ctx, int argc, char **argv, struct error *err)
 	}
 	if (rc == 0)
 		printf("ok\n");
-	else
+	else if (cfg.nfiles == 1)
 		error_set(err, EXIT_USAGE, "config '%s': %zu error%s, "
-		    "%zu warning%s", cfg.file, nerr, nerr == 1 ? "" : "s",
+		    "%zu warning%s", cfg.files[0].path, nerr, nerr == 1 ? "" :
+		    "s", nwarn, nwarn == 1 ? "" : "s");
+	else
+		error_set(err, EXIT_USAGE, "config (%zu files): %zu error%s, "
+		    "%zu warning%s", cfg.nfiles, nerr, nerr == 1 ? "" : "s",
 		    nwarn, nwarn == 1 ? "" : "s");
 	config_release(&cfg);
 	return rc;
@@ -193,22 +253,102 @@ print_tried(const struct config *cfg, enum rule_kind kind)
 		printf("  (there are no [%s] rules)\n", kind_word(kind));
 }
 
-static void
-print_vars(const struct verdict *v, const struct explain *ex)
+/* Where a variable of the final list comes from: "--set" or file:line
+ * (NULL: unknown). */
+static const char *
+var_origin(const struct config *cfg, const struct verdict *v,
+    const struct explain *ex, const char *name)
 {
-	const char *label = "  env vars:    ";
-	char *val;
+	char sect[64];
+
+	if (vars_get(&ex->set, name) != NULL)
+		return "--set";
+	snprintf(sect, sizeof(sect), "environment \"%s\"", v->env);
+	return config_origin(cfg, sect, name);
+}
+
+static void
+print_vars(const struct config *cfg, const struct verdict *v,
+    const struct explain *ex)
+{
+	const char *label = "  env vars:    ", *from;
+	char *val, *where;
 	size_t i;
 
 	if (v->vars.n == 0)
 		printf("%snone\n", label);
 	for (i = 0; i < v->vars.n; i++) {
 		val = log_escape(v->vars.v[i].value, 0);
-		printf("%s%s=%s%s\n", label, v->vars.v[i].name, val,
-		    vars_get(&ex->set, v->vars.v[i].name) ? " (--set)" : "");
+		from = var_origin(cfg, v, ex, v->vars.v[i].name);
+		where = log_escape(from != NULL ? from : "?", 0);
+		printf("%s%s=%s (%s)\n", label, v->vars.v[i].name, val, where);
+		free(where);
 		free(val);
 		label = "               ";
 	}
+}
+
+/* The hook's mode as it will run, and why. */
+static const char *
+mode_word(const struct config *cfg)
+{
+	if (cfg->hook_mode == HOOK_MODE_QUEUE)
+		return "queue";
+	if (cfg->hook_mode == HOOK_MODE_DIRECT)
+		return "direct";
+	return cfg->queue_dir != NULL ? "queue" : "direct";
+}
+
+/* "  label value (origin)", the origin escaped; `dflt` when unset. */
+static void
+print_setting(const char *label, const char *value, const char *origin,
+    const char *dflt)
+{
+	char *v, *o;
+
+	if (value == NULL) {
+		printf("  %-13s%s\n", label, dflt);
+		return;
+	}
+	v = log_escape(value, 0);
+	o = log_escape(origin != NULL ? origin : dflt, 0);
+	printf("  %-13s%s (%s)\n", label, v, o);
+	free(o);
+	free(v);
+}
+
+/* Where the deploy goes: each setting with the file and line it came
+ * from. */
+static void
+print_settings(const struct config *cfg)
+{
+	const char *key = getenv("DOTGIT_API_KEY"), *q;
+	char *mode;
+
+	if (cfg->project_id != NULL)
+		print_setting("project:", cfg->project_id,
+		    config_origin(cfg, "project", "id"), "?");
+	else
+		print_setting("project:", cfg->project_name,
+		    config_origin(cfg, "project", "name"), "none");
+	print_setting("api url:", cfg->api_url, config_origin(cfg, "api",
+	    "url"), "default");
+	print_setting("key file:", cfg->key_file, config_origin(cfg, "api",
+	    "key_file"), "none");
+	if (key != NULL && *key != '\0')
+		printf("               (DOTGIT_API_KEY is set: it wins)\n");
+	print_setting("ca file:", cfg->ca_file, config_origin(cfg, "api",
+	    "ca_file"), "none (the system's)");
+	if (cfg->hook_mode != HOOK_MODE_AUTO)
+		print_setting("mode:", mode_word(cfg), config_origin(cfg,
+		    "hook", "mode"), "?");
+	else if ((q = config_origin(cfg, "daemon", "queue")) != NULL) {
+		mode = xasprintf("default: [daemon] queue at %s", q);
+		print_setting("mode:", "queue", mode, "?");
+		free(mode);
+	} else
+		print_setting("mode:", "direct", "default: no [daemon] queue",
+		    "?");
 }
 
 static void
@@ -244,7 +384,8 @@ explain_text(const struct config *cfg, const struct explain *ex,
 			printf(" %s", r->paths[i]);
 		printf("\n");
 	}
-	print_vars(v, ex);
+	print_vars(cfg, v, ex);
+	print_settings(cfg);
 	free(file);
 	free(name);
 }
@@ -272,26 +413,61 @@ json_rule(const struct rule *r)
 	    "line", r->line);
 }
 
+/* {"value": ..., "from": "file:line" or null}; value null when unset. */
+static json_t *
+json_setting(const char *value, const char *from)
+{
+	return json_pack("{s:o, s:o}", "value", value != NULL ? jstr(value) :
+	    json_null(), "from", from != NULL ? jstr(from) : json_null());
+}
+
+static json_t *
+json_settings(const struct config *cfg)
+{
+	const char *pkey = cfg->project_id != NULL ? "id" : "name";
+	const char *mode_from = config_origin(cfg, "hook", "mode");
+
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}",
+	    "project", json_setting(cfg->project_id != NULL ?
+	    cfg->project_id : cfg->project_name, config_origin(cfg,
+	    "project", pkey)),
+	    "url", json_setting(cfg->api_url, config_origin(cfg, "api",
+	    "url")),
+	    "key_file", json_setting(cfg->key_file, config_origin(cfg, "api",
+	    "key_file")),
+	    "ca_file", json_setting(cfg->ca_file, config_origin(cfg, "api",
+	    "ca_file")),
+	    "mode", json_setting(mode_word(cfg), mode_from != NULL ?
+	    mode_from : config_origin(cfg, "daemon", "queue")));
+}
+
 static json_t *
 json_details(const struct config *cfg, const struct explain *ex,
     const struct verdict *v)
 {
 	json_t *paths = json_array(), *vars = json_object(), *tried;
+	json_t *from = json_object();
+	const char *o;
 	size_t i;
 
 	if (v->rule != NULL)
 		for (i = 0; i < v->rule->npaths; i++)
 			json_array_append_new(paths, jstr(v->rule->paths[i]));
-	for (i = 0; i < v->vars.n; i++)
+	for (i = 0; i < v->vars.n; i++) {
 		json_object_set_new(vars, v->vars.v[i].name,
 		    jstr(v->vars.v[i].value));
+		o = var_origin(cfg, v, ex, v->vars.v[i].name);
+		json_object_set_new(from, v->vars.v[i].name, o != NULL ?
+		    jstr(o) : json_null());
+	}
 	tried = json_array();
 	for (i = 0; v->rule == NULL && i < cfg->nrules; i++)
 		if (cfg->rules[i].kind == ex->kind)
 			json_array_append_new(tried,
 			    json_rule(&cfg->rules[i]));
-	return json_pack("{s:o, s:o, s:o}", "paths", paths, "env_vars", vars,
-	    "tried", tried);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "paths", paths,
+	    "env_vars", vars, "tried", tried, "env_vars_from", from,
+	    "settings", v->rule != NULL ? json_settings(cfg) : json_null());
 }
 
 static void
@@ -369,5 +545,5 @@ const struct command cmd_config_entry = {
 	"config", "check | explain NAME [--tag] [--environment ENV] "
 	"[--set KEY=VALUE]... [--json]",
 	"check the configuration, or explain a branch's rule",
-	CMD_WANT_REPO, cmd_config_exec
+	0, cmd_config_exec
 };

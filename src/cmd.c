@@ -1,6 +1,4 @@
 /* cmd.c -- helpers shared by the commands */
-#include <stdlib.h>
-
 #include "cmd.h"
 
 int
@@ -23,12 +21,5 @@ int
 cmd_load_config_at(struct ctx *ctx, struct config *cfg, const char *git_dir,
     const char *workdir, struct error *err)
 {
-	char *path;
-	int rc;
-
-	if (config_find(&path, ctx->config_file, git_dir, workdir, err) < 0)
-		return -1;
-	rc = config_load(cfg, path, err);
-	free(path);
-	return rc;
+	return config_load_at(cfg, ctx->config_file, git_dir, workdir, err);
 }

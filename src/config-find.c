@@ -1,4 +1,4 @@
-/* config-find.c -- where the configuration is; the API key */
+/* config-find.c -- which files make the configuration; the API key */
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -26,61 +26,94 @@ path_join(const char *dir, const char *name)
 	    "/", name);
 }
 
-/* The candidates in lookup order; returns how many. */
+/* The system and user files (never tracked); returns how many. */
 static size_t
-candidates(char *cand[4], const char *git_dir, const char *workdir)
+base_sources(struct config_source *src, char **paths)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	size_t n = 0;
 
-	if (git_dir != NULL)
-		cand[n++] = path_join(git_dir, "dotgit-deploy.ini");
-	if (workdir != NULL)
-		cand[n++] = path_join(workdir, ".dotgit-deploy.ini");
+	paths[n] = xstrdup(DD_SYSCONFDIR "/dotgit-deploy/config.ini");
+	src[n].layer = CONFIG_SYSTEM;
+	n++;
 	if (xdg != NULL && xdg[0] == '/')
-		cand[n++] = path_join(xdg, "dotgit-deploy/config.ini");
+		paths[n] = path_join(xdg, "dotgit-deploy/config.ini");
 	else if (home != NULL && home[0] == '/')
-		cand[n++] = path_join(home, ".config/dotgit-deploy/config.ini");
-	cand[n++] = xstrdup(DD_SYSCONFDIR "/dotgit-deploy/config.ini");
+		paths[n] = path_join(home, ".config/dotgit-deploy/config.ini");
+	else
+		return n;
+	src[n].layer = CONFIG_USER;
+	return n + 1;
+}
+
+/* The repository's files after n others; `deny` and `flags` for both. */
+static size_t
+repo_sources(struct config_source *src, char **paths, size_t n,
+    const char *git_dir, const char *workdir, unsigned deny, unsigned flags)
+{
+	if (git_dir != NULL) {
+		paths[n] = path_join(git_dir, "dotgit-deploy.ini");
+		src[n].layer = CONFIG_REPO;
+		src[n].deny = deny;
+		src[n++].flags = flags;
+	}
+	if (workdir != NULL) {
+		paths[n] = path_join(workdir, ".dotgit-deploy.ini");
+		src[n].layer = CONFIG_WORKTREE;
+		src[n].deny = deny;
+		src[n++].flags = flags;
+	}
 	return n;
 }
 
-int
-config_find(char **out, const char *explicit, const char *git_dir,
-    const char *workdir, struct error *err)
+static int
+load_sources(struct config *out, struct config_source *src, char **paths,
+    size_t n, struct error *err)
 {
-	struct stat st;
-	char *cand[4], *list = NULL, *next;
-	size_t i, n;
+	size_t i;
+	int rc;
 
-	*out = NULL;
-	if (explicit != NULL) {
-		if (stat(explicit, &st) < 0)
-			return error_set(err, EXIT_USAGE, "cannot open config "
-			    "'%s': %s", explicit, strerror(errno));
-		*out = xstrdup(explicit);
-		return 0;
-	}
-	n = candidates(cand, git_dir, workdir);
-	for (i = 0; i < n; i++) {
-		if (*out == NULL && stat(cand[i], &st) == 0) {
-			*out = cand[i];
-			continue;
-		}
-		next = xasprintf("%s%s'%s'", list ? list : "", list ? ", " :
-		    "", cand[i]);
-		free(list);
-		list = next;
-		free(cand[i]);
-	}
-	if (*out == NULL) {
-		error_set(err, EXIT_USAGE, "no configuration found; looked "
-		    "for %s", list);
-		error_hint(err, "create one (see config/dotgit-deploy.ini) "
-		    "or name it with -c FILE");
-	}
-	free(list);
-	return *out != NULL ? 0 : -1;
+	for (i = 0; i < n; i++)
+		src[i].path = paths[i];
+	rc = config_load_layers(out, src, n, err);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	return rc;
+}
+
+int
+config_load_at(struct config *out, const char *explicit,
+    const char *git_dir, const char *workdir, struct error *err)
+{
+	struct config_source src[4];
+	char *paths[4];
+	size_t n;
+
+	memset(src, 0, sizeof(src));
+	if (explicit != NULL)
+		return config_load(out, explicit, err);
+	n = base_sources(src, paths);
+	n = repo_sources(src, paths, n, git_dir, workdir, 0, 0);
+	return load_sources(out, src, paths, n, err);
+}
+
+int
+config_load_for_repo(struct config *out, const char *base_file,
+    const char *git_dir, const char *workdir, struct error *err)
+{
+	struct config_source src[4];
+	char *paths[4];
+	size_t n = 1;
+
+	memset(src, 0, sizeof(src));
+	if (base_file != NULL) {
+		paths[0] = xstrdup(base_file);
+		src[0].layer = CONFIG_COMMAND;
+	} else
+		n = base_sources(src, paths);
+	n = repo_sources(src, paths, n, git_dir, workdir,
+	    CONFIG_API | CONFIG_DAEMON, CONFIG_SOURCE_DAEMON);
+	return load_sources(out, src, paths, n, err);
 }
 
 /* The API key. */

@@ -3,17 +3,15 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "config.h"
+#include "config-layer.h"
 #include "config-read.h"
 #include "log.h"
 #include "rules.h"
@@ -25,24 +23,29 @@
  * its line number); this file says what the keys mean. One table row per
  * key: where it may appear, its type, where it goes, its bounds. Every
  * problem is collected with its line; the first error fails the load.
+ * config-layer.c reads the files of one configuration in order into the
+ * same struct config: a later file's key overwrites (and its origin is
+ * recorded), its first rule drops the earlier files' rules, and a section
+ * the file may not set is a warning per key.
  */
-#define FILE_MAX_BYTES	(4 << 20)
 #define MAX_PROBLEMS	200
 #define DEFAULT_URL	"https://api.git.dev/v1"
 
 enum {
 	S_NONE = 0,			/* before the first header */
-	S_API = 1 << 0,
-	S_PROJECT = 1 << 1,
-	S_HOOK = 1 << 2,
-	S_DAEMON = 1 << 3,
-	S_BRANCH = 1 << 4,
-	S_TAG = 1 << 5,
-	S_ENV = 1 << 6,
-	S_SKIP = 1 << 7,		/* broken or unknown: keys ignored */
+	S_API = CONFIG_API,
+	S_PROJECT = CONFIG_PROJECT,
+	S_HOOK = CONFIG_HOOK,
+	S_DAEMON = CONFIG_DAEMON,
+	S_BRANCH = CONFIG_BRANCH,
+	S_TAG = CONFIG_TAG,
+	S_ENV = CONFIG_ENVIRONMENT,
+	S_POLICY = CONFIG_POLICY,
+	S_SKIP = 1 << 8,		/* broken or unknown: keys ignored */
+	S_DENIED = 1 << 9,		/* this file may not set it */
 };
 #define S_RULE	(S_BRANCH | S_TAG)
-#define S_PLAIN	4			/* api, project, hook, daemon */
+#define S_PLAIN	5			/* api, project, hook, daemon, policy */
 
 static const struct section {
 	int		 sect;
@@ -56,6 +59,7 @@ static const struct section {
 	{ S_BRANCH,	"branch",	"PATTERN" },
 	{ S_TAG,	"tag",		"PATTERN" },
 	{ S_ENV,	"environment",	"NAME" },
+	{ S_POLICY,	"policy",	NULL },
 };
 
 enum type {
@@ -70,6 +74,7 @@ enum type {
 	T_PLAN,		/* int: free, pro or requests per minute */
 	T_MODE,		/* enum hook_mode */
 	T_BOOL,		/* int */
+	T_OPTIONS,	/* unsigned: CONFIG_OPT_* words */
 	T_ENVNAME,	/* one of config_environments */
 	T_PATHS,	/* list: repository paths (path filter) */
 	T_GLOBS,	/* list: T_PATH globs */
@@ -107,6 +112,22 @@ static const struct key keys[] = {
 	{ S_DAEMON, "give_up_after", T_LSECONDS, C(give_up_after), 0, 1,
 	    365 * DAY },
 	{ S_DAEMON, "coalesce", T_BOOL, C(coalesce), 0, 0, 0 },
+	{ S_DAEMON, "state", T_PATH, C(state_dir), 0, 0, 0 },
+	{ S_POLICY, "allow_options", T_OPTIONS, C(allow_options), 0, 0, 0 },
+	{ S_POLICY, "tracked_config", T_BOOL, C(tracked_config), 0, 0, 0 },
+};
+
+/* [policy] allow_options words. */
+static const struct option_word {
+	const char	*word;
+	unsigned	 bit;
+} option_words[] = {
+	{ "skip",		CONFIG_OPT_SKIP },
+	{ "verbose",		CONFIG_OPT_VERBOSE },
+	{ "env",		CONFIG_OPT_ENV },
+	{ "environment",	CONFIG_OPT_ENVIRONMENT },
+	{ "production",		CONFIG_OPT_PRODUCTION },
+	{ "none",		0 },
 };
 
 /* In an unknown [api] key's name: someone may be writing the key here. */
@@ -121,16 +142,29 @@ struct seen {
 	int	 line;
 };
 
+/* Where a setting came from, for config_origin(). */
+struct config_setting {
+	char	*section;		/* "api", `environment "preview"` */
+	char	*key;
+	char	*where;			/* "file:line" */
+	size_t	 file;			/* index in cfg->files */
+	int	 line;
+};
+
 struct parser {
 	struct config	*cfg;
+	struct loader	*ld;
 	const char	*name;		/* file name in messages */
 	char		*dir;		/* base of relative paths, or NULL */
+	unsigned	 deny;		/* S_* sections this file may not set */
+	const char	*deny_why;	/* ... and why, for the warning */
 
 	struct line_reader in;		/* the line being read */
 
 	int		 sect;		/* S_* of the current section */
 	char		*sect_raw;	/* between [ and ], as inih has it */
 	char		*sect_disp;	/* the same, escaped, for messages */
+	char		*sect_name;	/* canonical, for config_origin() */
 	size_t		 rule;		/* S_RULE: index in cfg->rules */
 	int		 env;		/* S_ENV: index, or -1 */
 
@@ -142,15 +176,19 @@ struct parser {
 	int		 env_line[ENV_COUNT];	/* first [environment "X"] */
 	struct seen	*seen;
 	size_t		 nseen;
-	int		 full;		/* MAX_PROBLEMS reached */
 };
 
 const char *const config_environments[ENV_COUNT] = {
 	"production", "staging", "preview"
 };
 
-static void	 vproblem(struct parser *, int, int, const char *, va_list)
-		    __attribute__((format(printf, 4, 0)));
+static void	 vproblem(struct loader *, const char *, int, int,
+		    const char *, va_list)
+		    __attribute__((format(printf, 5, 0)));
+static void	 lerr(struct loader *, const char *, int, const char *, ...)
+		    PRINTFLIKE(4, 5);
+static void	 lwarn(struct loader *, const char *, int, const char *, ...)
+		    PRINTFLIKE(4, 5);
 static void	 perr(struct parser *, int, const char *, ...) PRINTFLIKE(3, 4);
 static void	 pwarn(struct parser *, int, const char *, ...)
 		    PRINTFLIKE(3, 4);
@@ -161,15 +199,14 @@ static void	 rule_start(struct parser *, int, const char *);
 static void	 env_start(struct parser *, const char *);
 static int	 on_table_key(struct parser *, const char *, const char *);
 static int	 on_var(struct parser *, const char *, const char *);
+static int	 on_denied(struct parser *, const char *);
+static void	 set_string(char **, char *);
 static int	 on_continuation(struct parser *, const char *);
 static int	 set_value(struct parser *, const struct key *, char *,
 		    const char *);
 static int	 set_list(struct parser *, const struct key *, char *,
 		    const char *);
 static char	*expand_path(const struct parser *, const char *);
-static void	 config_init(struct config *, const char *);
-static int	 parse(struct config *, const char *, size_t, const char *,
-		    struct error *);
 
 int
 config_env_index(const char *name)
@@ -185,17 +222,17 @@ config_env_index(const char *name)
 /* Problems: every one is kept, with its line (0: the whole file). */
 
 static void
-vproblem(struct parser *p, int line, int warning, const char *fmt,
-    va_list ap)
+vproblem(struct loader *ld, const char *file, int line, int warning,
+    const char *fmt, va_list ap)
 {
-	struct config *cfg = p->cfg;
+	struct config *cfg = ld->cfg;
 	struct config_problem *pb;
 	char buf[768];
 
-	if (p->full)
+	if (ld->full)
 		return;
 	if (cfg->nproblems + 1 == MAX_PROBLEMS) {
-		p->full = 1;
+		ld->full = 1;
 		line = 0;
 		warning = 0;
 		snprintf(buf, sizeof(buf), "too many problems; "
@@ -205,10 +242,41 @@ vproblem(struct parser *p, int line, int warning, const char *fmt,
 	cfg->problems = xreallocarray(cfg->problems, cfg->nproblems + 1,
 	    sizeof(*cfg->problems));
 	pb = &cfg->problems[cfg->nproblems++];
-	pb->file = xstrdup(p->name);
+	pb->file = xstrdup(file);
 	pb->line = line;
 	pb->warning = warning;
 	pb->msg = xstrdup(buf);
+}
+
+static void
+lerr(struct loader *ld, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vproblem(ld, file, line, 0, fmt, ap);
+	va_end(ap);
+}
+
+static void
+lwarn(struct loader *ld, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vproblem(ld, file, line, 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+config_problem_add(struct loader *ld, const char *file, int line,
+    int warning, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vproblem(ld, file, line, warning, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -217,7 +285,7 @@ perr(struct parser *p, int line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vproblem(p, line, 0, fmt, ap);
+	vproblem(p->ld, p->name, line, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -227,14 +295,24 @@ pwarn(struct parser *p, int line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vproblem(p, line, 1, fmt, ap);
+	vproblem(p->ld, p->name, line, 1, fmt, ap);
 	va_end(ap);
 }
 
-/* Escaped copy for messages (at most 80 bytes shown); caller frees. */
+/* A value that may be the API key itself: never shown. */
+static int
+secret_value(const char *s)
+{
+	return strcasestr(s, "gl_api_") != NULL;
+}
+
+/* Escaped copy for messages (at most 80 bytes shown), "***" for what
+ * looks like an API key; caller frees. */
 static char *
 esc(const char *s)
 {
+	if (secret_value(s))
+		return xstrdup("***");
 	return log_escape(s, 80);
 }
 
@@ -249,8 +327,10 @@ section_reset(struct parser *p)
 	p->prev_var = NULL;
 	free(p->sect_raw);
 	free(p->sect_disp);
+	free(p->sect_name);
 	p->sect_raw = NULL;
 	p->sect_disp = NULL;
+	p->sect_name = NULL;
 	p->sect = S_SKIP;
 }
 
@@ -330,20 +410,26 @@ static int
 plain_index(int sect)
 {
 	return sect == S_API ? 0 : sect == S_PROJECT ? 1 :
-	    sect == S_HOOK ? 2 : 3;
+	    sect == S_HOOK ? 2 : sect == S_DAEMON ? 3 : 4;
 }
 
 static void
 plain_start(struct parser *p, const struct section *sc)
 {
 	int *first = &p->plain_line[plain_index(sc->sect)];
+	struct loader *ld = p->ld;
 
 	if (*first != 0)
 		pwarn(p, p->in.lineno, "duplicate [%s], first at %s:%d; the "
 		    "sections are merged", sc->name, p->name, *first);
 	else
 		*first = p->in.lineno;
+	if (sc->sect == S_PROJECT && ld->project_file == NULL) {
+		ld->project_file = xstrdup(p->name);
+		ld->project_line = p->in.lineno;
+	}
 	p->sect = sc->sect;
+	p->sect_name = xstrdup(sc->name);
 }
 
 /* Trim blanks at both ends of s, in place. */
@@ -394,6 +480,8 @@ section_parse(struct parser *p, char *t)
 		perr(p, p->in.lineno, "expected [%s \"%s\"], with the %s in "
 		    "double quotes", sc->name, sc->sub, sc->sect == S_ENV ?
 		    "name" : "pattern");
+	else if (sc->sect & p->deny)
+		p->sect = S_DENIED;
 	else if (sc->sub == NULL)
 		plain_start(p, sc);
 	else {
@@ -408,6 +496,40 @@ section_parse(struct parser *p, char *t)
 }
 
 static void
+rule_free(struct rule *r)
+{
+	size_t i;
+
+	free(r->pattern);
+	free(r->environment);
+	for (i = 0; i < r->npaths; i++)
+		free(r->paths[i]);
+	free(r->paths);
+	free(r->file);
+}
+
+/* The first rule of a file replaces the rules of the files before. */
+static void
+rules_replace(struct parser *p)
+{
+	struct config *cfg = p->cfg;
+	struct loader *ld = p->ld;
+	size_t i;
+
+	if (ld->have_rules && ld->rules_file == ld->file)
+		return;
+	for (i = 0; i < cfg->nrules; i++)
+		rule_free(&cfg->rules[i]);
+	free(cfg->rules);
+	cfg->rules = NULL;
+	cfg->nrules = 0;
+	free(ld->rule_env);
+	ld->rule_env = NULL;
+	ld->have_rules = 1;
+	ld->rules_file = ld->file;
+}
+
+static void
 rule_start(struct parser *p, int sect, const char *pat)
 {
 	struct config *cfg = p->cfg;
@@ -416,6 +538,7 @@ rule_start(struct parser *p, int sect, const char *pat)
 	char why[160];
 	size_t i;
 
+	rules_replace(p);
 	if (rules_pattern_check(pat, why, sizeof(why)) < 0)
 		perr(p, p->in.lineno, "invalid pattern in [%s]: %s",
 		    p->sect_disp, why);
@@ -437,6 +560,8 @@ rule_start(struct parser *p, int sect, const char *pat)
 	}
 	cfg->rules = xreallocarray(cfg->rules, cfg->nrules + 1,
 	    sizeof(*cfg->rules));
+	p->ld->rule_env = xreallocarray(p->ld->rule_env, cfg->nrules + 1, 1);
+	p->ld->rule_env[cfg->nrules] = 0;
 	r = &cfg->rules[cfg->nrules];
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
@@ -456,6 +581,7 @@ env_start(struct parser *p, const char *name)
 
 	p->sect = S_ENV;
 	p->env = i;
+	p->sect_name = xasprintf("environment \"%s\"", name);
 	if (i < 0) {
 		e = esc(name);
 		perr(p, p->in.lineno, "unknown environment '%s': use "
@@ -547,6 +673,8 @@ on_key(void *user, const char *section, const char *name, const char *value)
 
 	if (p->sect == S_SKIP)
 		return 1;
+	if (p->sect == S_DENIED)
+		return on_denied(p, name);
 	if (strncmp(section, p->sect_raw ? p->sect_raw : "",
 	    CONFIG_INIH_SECTION) != 0) {
 		perr(p, p->in.lineno, "internal error: inih reads another "
@@ -626,6 +754,104 @@ key_unknown(struct parser *p, const char *name)
 	free(e);
 }
 
+/* A key of a section this file may not set: a warning that never shows
+ * the value. */
+static int
+on_denied(struct parser *p, const char *name)
+{
+	char *e, *f;
+
+	if (p->in.cont)
+		return 1;
+	e = esc(name);
+	f = log_escape(p->name, 0);
+	pwarn(p, p->in.lineno, "[%s] %s is ignored in '%s': %s", p->sect_disp,
+	    e, f, p->deny_why);
+	free(f);
+	free(e);
+	return 1;
+}
+
+/* Origins: where each setting was last set. */
+
+static struct config_setting *
+setting_find(const struct config *cfg, const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsettings; i++)
+		if (strcmp(cfg->settings[i].section, section) == 0 &&
+		    strcmp(cfg->settings[i].key, key) == 0)
+			return &cfg->settings[i];
+	return NULL;
+}
+
+static void
+setting_record(struct parser *p, const char *key)
+{
+	struct config *cfg = p->cfg;
+	struct config_setting *st = setting_find(cfg, p->sect_name, key);
+
+	if (st == NULL) {
+		cfg->settings = xreallocarray(cfg->settings,
+		    cfg->nsettings + 1, sizeof(*cfg->settings));
+		st = &cfg->settings[cfg->nsettings++];
+		st->section = xstrdup(p->sect_name);
+		st->key = xstrdup(key);
+	} else
+		free(st->where);
+	st->where = xasprintf("%s:%d", p->name, p->in.lineno);
+	st->file = p->ld->file;
+	st->line = p->in.lineno;
+}
+
+static void
+setting_free(struct config_setting *st)
+{
+	free(st->section);
+	free(st->key);
+	free(st->where);
+}
+
+const char *
+config_origin(const struct config *cfg, const char *section,
+    const char *key)
+{
+	const struct config_setting *st = setting_find(cfg, section, key);
+
+	return st != NULL ? st->where : NULL;
+}
+
+/* [project] id and name are one setting: a later file's 'id' drops an
+ * earlier file's 'name', and the other way round. */
+static void
+project_override(struct parser *p, const struct key *k)
+{
+	struct config *cfg = p->cfg;
+	int id = strcmp(k->name, "id") == 0;
+	struct config_setting *st;
+
+	st = setting_find(cfg, "project", id ? "name" : "id");
+	if (st == NULL || st->file == p->ld->file)
+		return;
+	set_string(id ? &cfg->project_name : &cfg->project_id, NULL);
+	setting_free(st);
+	*st = cfg->settings[--cfg->nsettings];
+}
+
+/* What the checks of the whole configuration need to know was given,
+ * even with a value that was refused. */
+static void
+note_given(struct parser *p, const struct key *k)
+{
+	if (p->sect == S_PROJECT)
+		p->ld->project_given = 1;
+	else if (p->sect == S_DAEMON && strcmp(k->name, "queue") == 0)
+		p->ld->queue_given = 1;
+	else if ((p->sect & S_RULE) && strcmp(k->name, "environment") == 0)
+		p->ld->rule_env[p->rule] = 1;
+}
+
 /* Where the fields of the current section live. */
 static char *
 section_base(const struct parser *p)
@@ -645,9 +871,14 @@ on_table_key(struct parser *p, const char *name, const char *value)
 		return 1;
 	}
 	duplicate_check(p, k->name);
+	note_given(p, k);
 	if (set_value(p, k, section_base(p), value) == 0) {
 		p->prev_key = k;
 		p->prev_bad = 0;
+		if (!(p->sect & S_RULE))
+			setting_record(p, k->name);
+		if (p->sect == S_PROJECT)
+			project_override(p, k);
 	}
 	cut_warning(p, k->name, value);
 	return 1;
@@ -669,8 +900,10 @@ on_var(struct parser *p, const char *name, const char *value)
 	p->prev_var = xstrdup(name);
 	p->prev_bad = 0;
 	duplicate_check(p, name);
-	if (p->env >= 0)
+	if (p->env >= 0) {
 		vars_set(&p->cfg->env_vars[p->env], name, value);
+		setting_record(p, name);
+	}
 	cut_warning(p, name, value);
 	return 1;
 }
@@ -701,8 +934,14 @@ static void
 bad_value(struct parser *p, const char *key, const char *v,
     const char *expect)
 {
-	char *e = esc(v);
+	char *e;
 
+	if (secret_value(v)) {
+		perr(p, p->in.lineno, "invalid value for '%s' (not shown: it "
+		    "looks like an API key): %s", key, expect);
+		return;
+	}
+	e = esc(v);
 	perr(p, p->in.lineno, "invalid value '%s' for '%s': %s", e, key,
 	    expect);
 	free(e);
@@ -753,6 +992,30 @@ url_problem(const char *v)
 	return NULL;
 }
 
+/*
+ * A refused URL as it may be shown: whatever stands before the last '@'
+ * (a user name or password) becomes "***@", a query or fragment "?***":
+ * either may hold a key. Allocated.
+ */
+static char *
+url_shown(const char *v)
+{
+	const char *scheme = strstr(v, "://"), *h, *q, *at, *c;
+	char *out, *e;
+
+	h = scheme != NULL ? scheme + 3 : v;
+	q = h + strcspn(h, "?#");
+	for (at = NULL, c = h; c < q; c++)
+		if (*c == '@')
+			at = c;
+	out = xasprintf("%.*s%s%.*s%s", (int)(h - v), v, at ? "***@" : "",
+	    (int)(q - (at ? at + 1 : h)), at ? at + 1 : h,
+	    *q != '\0' ? "?***" : "");
+	e = esc(out);
+	free(out);
+	return e;
+}
+
 static int
 set_url(struct parser *p, char **field, const char *v)
 {
@@ -761,7 +1024,7 @@ set_url(struct parser *p, char **field, const char *v)
 	size_t n;
 
 	if (strncasecmp(v, "http://", 7) == 0) {
-		e = esc(v);
+		e = url_shown(v);
 		perr(p, p->in.lineno, "api url '%s' is http://; only https:// "
 		    "is allowed, so the API key never travels in clear text",
 		    e);
@@ -769,7 +1032,10 @@ set_url(struct parser *p, char **field, const char *v)
 		return -1;
 	}
 	if ((why = url_problem(v)) != NULL) {
-		bad_value(p, "url", v, why);
+		e = url_shown(v);
+		perr(p, p->in.lineno, "invalid value '%s' for 'url': %s", e,
+		    why);
+		free(e);
 		return -1;
 	}
 	url = xstrdup(v);
@@ -817,13 +1083,33 @@ keyfile_check(struct parser *p, const char *path)
 	free(e);
 }
 
+/*
+ * 1 if a key_file value may be the key itself: quotes around it looked
+ * through (they are not special here), it starts with gl_api_, or it is
+ * no plausible file name (20 bytes or more with neither '/' nor '.').
+ */
+static int
+keyfile_suspect(const char *v)
+{
+	size_t n = strlen(v);
+
+	while (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+		v++;
+		n -= 2;
+	}
+	if (n >= 7 && strncasecmp(v, "gl_api_", 7) == 0)
+		return 1;
+	return n >= 20 && memchr(v, '/', n) == NULL &&
+	    memchr(v, '.', n) == NULL;
+}
+
 static int
 set_path(struct parser *p, const struct key *k, char **field,
     const char *v)
 {
 	char *path;
 
-	if (k->type == T_KEYFILE && strncmp(v, "gl_api_", 7) == 0) {
+	if (k->type == T_KEYFILE && keyfile_suspect(v)) {
 		perr(p, p->in.lineno, "key_file holds what looks like an API "
 		    "key: never put the API key in the config; use key_file "
 		    "or DOTGIT_API_KEY");
@@ -986,6 +1272,45 @@ set_bool(struct parser *p, const struct key *k, int *field, const char *v)
 	return -1;
 }
 
+/* [policy] allow_options: blank-separated words. */
+static int
+set_options(struct parser *p, const struct key *k, unsigned *field,
+    const char *v)
+{
+	const size_t nwords = sizeof(option_words) / sizeof(option_words[0]);
+	unsigned mask = 0;
+	int none = 0, words = 0;
+	size_t len, i;
+	char *w;
+
+	for (; *(v += strspn(v, " \t")) != '\0'; v += len, words++) {
+		len = strcspn(v, " \t");
+		for (i = 0; i < nwords; i++)
+			if (strlen(option_words[i].word) == len &&
+			    strncasecmp(v, option_words[i].word, len) == 0)
+				break;
+		if (i == nwords) {
+			w = xstrndup(v, len);
+			bad_value(p, k->name, w, "expected skip, verbose, env, "
+			    "environment, production or none");
+			free(w);
+			return -1;
+		}
+		none |= option_words[i].bit == 0;
+		mask |= option_words[i].bit;
+	}
+	if (none && words > 1) {
+		perr(p, p->in.lineno, "'none' in allow_options cannot be "
+		    "combined with other words");
+		return -1;
+	}
+	if ((mask & CONFIG_OPT_PRODUCTION) && !(mask & CONFIG_OPT_ENVIRONMENT))
+		pwarn(p, p->in.lineno, "'production' in allow_options does "
+		    "nothing without 'environment'");
+	*field = mask;
+	return 0;
+}
+
 static int
 set_envname(struct parser *p, char **field, const char *v)
 {
@@ -1090,6 +1415,8 @@ set_value(struct parser *p, const struct key *k, char *base, const char *v)
 		return set_mode(p, field, v);
 	case T_BOOL:
 		return set_bool(p, k, field, v);
+	case T_OPTIONS:
+		return set_options(p, k, field, v);
 	case T_ENVNAME:
 		return set_envname(p, field, v);
 	case T_PATHS:
@@ -1100,112 +1427,52 @@ set_value(struct parser *p, const struct key *k, char *base, const char *v)
 	return -1;
 }
 
-/* After the last line: what needs the whole file. */
-
+/* After the last line of a file: what needs the whole file. */
 static void
-check_project(struct parser *p)
+file_finish(struct parser *p)
 {
-	int first = p->plain_line[plain_index(S_PROJECT)], id, name;
+	int id = seen_line(p, S_PROJECT, "id");
+	int name = seen_line(p, S_PROJECT, "name");
 
-	if (first == 0) {
-		perr(p, 0, "missing [project]: add one with 'id = ...' "
-		    "(see 'dotgit-deploy projects') or 'name = ...'");
-		return;
-	}
-	id = seen_line(p, S_PROJECT, "id");
-	name = seen_line(p, S_PROJECT, "name");
 	if (id != 0 && name != 0)
 		perr(p, id > name ? id : name, "both 'id' and 'name' in "
 		    "[project]: keep one");
-	else if (id == 0 && name == 0)
-		perr(p, first, "[project] needs 'id' or 'name'");
 }
 
-static void
-finish(struct parser *p)
+/* After the last file: what needs the whole configuration, once. */
+void
+config_finish(struct loader *ld)
 {
-	struct config *cfg = p->cfg;
+	struct config *cfg = ld->cfg;
+	const struct config_setting *mode;
 	const struct rule *r;
 	char *e;
 	size_t i;
 
-	check_project(p);
+	if (ld->project_file == NULL)
+		lerr(ld, cfg->file, 0, "missing [project]: add one with 'id = "
+		    "...' (see 'dotgit-deploy projects') or 'name = ...'");
+	else if (!ld->project_given)
+		lerr(ld, ld->project_file, ld->project_line, "[project] needs "
+		    "'id' or 'name'");
 	for (i = 0; i < cfg->nrules; i++) {
 		r = &cfg->rules[i];
-		if (r->environment != NULL ||
-		    seen_line(p, 1000 + (int)i, "environment") != 0)
+		if (r->environment != NULL || ld->rule_env[i])
 			continue;
 		e = esc(r->pattern);
-		perr(p, r->line, "[%s \"%s\"] has no 'environment'",
+		lerr(ld, r->file, r->line, "[%s \"%s\"] has no 'environment'",
 		    r->kind == RULE_TAG ? "tag" : "branch", e);
 		free(e);
 	}
 	if (cfg->nrules == 0)
-		pwarn(p, 0, "no [branch] or [tag] rules: nothing will be "
-		    "deployed");
+		lwarn(ld, cfg->file, 0, "no [branch] or [tag] rules: nothing "
+		    "will be deployed");
+	mode = setting_find(cfg, "hook", "mode");
 	if (cfg->hook_mode == HOOK_MODE_QUEUE && cfg->queue_dir == NULL &&
-	    seen_line(p, S_DAEMON, "queue") == 0)
-		perr(p, seen_line(p, S_HOOK, "mode"), "[hook] mode = queue "
-		    "needs [daemon] queue (the directory the daemon reads)");
-}
-
-struct ordered {
-	struct config_problem	pb;
-	size_t			seq;
-};
-
-static int
-ordered_cmp(const void *a, const void *b)
-{
-	const struct ordered *x = a, *y = b;
-	unsigned lx = x->pb.line ? (unsigned)x->pb.line : UINT_MAX;
-	unsigned ly = y->pb.line ? (unsigned)y->pb.line : UINT_MAX;
-
-	if (lx != ly)
-		return lx < ly ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* By line, in the order found on a line; whole-file problems last. */
-static void
-sort_problems(struct config *cfg)
-{
-	struct ordered *o;
-	size_t i;
-
-	if (cfg->nproblems < 2)
-		return;
-	o = xcalloc(cfg->nproblems, sizeof(*o));
-	for (i = 0; i < cfg->nproblems; i++) {
-		o[i].pb = cfg->problems[i];
-		o[i].seq = i;
-	}
-	qsort(o, cfg->nproblems, sizeof(*o), ordered_cmp);
-	for (i = 0; i < cfg->nproblems; i++)
-		cfg->problems[i] = o[i].pb;
-	free(o);
-}
-
-static int
-first_error(const struct config *cfg, struct error *err)
-{
-	const struct config_problem *pb = NULL;
-	size_t i, n = 0;
-
-	for (i = 0; i < cfg->nproblems; i++)
-		if (!cfg->problems[i].warning && n++ == 0)
-			pb = &cfg->problems[i];
-	if (pb == NULL)
-		return 0;
-	if (pb->line > 0)
-		error_set(err, EXIT_USAGE, "%s:%d: %s", pb->file, pb->line,
-		    pb->msg);
-	else
-		error_set(err, EXIT_USAGE, "%s: %s", pb->file, pb->msg);
-	if (n > 1)
-		error_hint(err, "%zu more error%s; 'dotgit-deploy config "
-		    "check' shows them all", n - 1, n > 2 ? "s" : "");
-	return -1;
+	    !ld->queue_given && mode != NULL)
+		lerr(ld, cfg->files[mode->file].path, mode->line,
+		    "[hook] mode = queue needs [daemon] queue (the directory "
+		    "the daemon reads)");
 }
 
 /* What config-read.c finds wrong with a line. */
@@ -1226,19 +1493,23 @@ parser_free(struct parser *p)
 	free(p->dir);
 	free(p->sect_raw);
 	free(p->sect_disp);
+	free(p->sect_name);
 	free(p->prev_var);
 }
 
-static int
-parse(struct config *cfg, const char *buf, size_t len, const char *name,
-    struct error *err)
+void
+config_parse(struct loader *ld, const char *buf, size_t len,
+    const char *name, unsigned deny, const char *deny_why)
 {
 	struct parser p;
 	const char *slash = strrchr(name, '/');
 
 	memset(&p, 0, sizeof(p));
-	p.cfg = cfg;
+	p.cfg = ld->cfg;
+	p.ld = ld;
 	p.name = name;
+	p.deny = deny;
+	p.deny_why = deny_why;
 	p.sect = S_NONE;
 	p.env = -1;
 	p.in.buf = buf;
@@ -1251,19 +1522,16 @@ parse(struct config *cfg, const char *buf, size_t len, const char *name,
 		p.dir = slash == name ? xstrdup("/") :
 		    xstrndup(name, (size_t)(slash - name));
 	config_read(&p.in);
-	finish(&p);
+	file_finish(&p);
 	parser_free(&p);
-	sort_problems(cfg);
-	return first_error(cfg, err);
 }
 
-/* Loading. */
+/* Loading: config-layer.c. */
 
-static void
-config_init(struct config *cfg, const char *name)
+void
+config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->file = xstrdup(name);
 	cfg->api_url = xstrdup(DEFAULT_URL);
 	cfg->api_timeout = 10;
 	cfg->plan_rpm = 60;
@@ -1273,72 +1541,8 @@ config_init(struct config *cfg, const char *name)
 	cfg->poll_interval = 30;
 	cfg->give_up_after = DAY;
 	cfg->coalesce = 1;
-}
-
-static int
-read_file(char **out, size_t *outlen, const char *path, struct error *err)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int fd, saved;
-
-	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		return error_set(err, EXIT_USAGE, "cannot open config '%s': "
-		    "%s", path, strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return error_set(err, EXIT_USAGE, "cannot read config '%s': "
-		    "%s", path, strerror(EISDIR));
-	}
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = xreallocarray(buf, cap, 1);
-		}
-		if ((n = read(fd, buf + len, cap - len)) < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (len += (size_t)n) > FILE_MAX_BYTES)
-			break;
-	}
-	saved = errno;
-	close(fd);
-	if (n < 0 || len > FILE_MAX_BYTES) {
-		free(buf);
-		if (n < 0)
-			return error_set(err, EXIT_USAGE, "cannot read config "
-			    "'%s': %s", path, strerror(saved));
-		return error_set(err, EXIT_USAGE, "config '%s' is larger "
-		    "than %d MiB", path, FILE_MAX_BYTES >> 20);
-	}
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
-int
-config_load(struct config *out, const char *path, struct error *err)
-{
-	char *buf;
-	size_t len = 0;
-	int rc;
-
-	config_init(out, path);
-	if (read_file(&buf, &len, path, err) < 0)
-		return -1;
-	rc = parse(out, buf, len, path, err);
-	free(buf);
-	return rc;
-}
-
-int
-config_load_string(struct config *out, const char *text, const char *name,
-    struct error *err)
-{
-	config_init(out, name);
-	return parse(out, text, strlen(text), name, err);
+	cfg->allow_options = CONFIG_OPT_DEFAULT;
+	cfg->tracked_config = 1;
 }
 
 static void
@@ -1354,18 +1558,12 @@ strv_free(char **v, size_t n)
 void
 config_release(struct config *cfg)
 {
-	struct rule *r;
 	size_t i;
 
 	if (cfg == NULL)
 		return;
-	for (i = 0; i < cfg->nrules; i++) {
-		r = &cfg->rules[i];
-		free(r->pattern);
-		free(r->environment);
-		strv_free(r->paths, r->npaths);
-		free(r->file);
-	}
+	for (i = 0; i < cfg->nrules; i++)
+		rule_free(&cfg->rules[i]);
 	free(cfg->rules);
 	for (i = 0; i < ENV_COUNT; i++)
 		vars_release(&cfg->env_vars[i]);
@@ -1374,6 +1572,14 @@ config_release(struct config *cfg)
 		free(cfg->problems[i].msg);
 	}
 	free(cfg->problems);
+	for (i = 0; i < cfg->nfiles; i++) {
+		free(cfg->files[i].path);
+		free(cfg->files[i].why);
+	}
+	free(cfg->files);
+	for (i = 0; i < cfg->nsettings; i++)
+		setting_free(&cfg->settings[i]);
+	free(cfg->settings);
 	strv_free(cfg->repos, cfg->nrepos);
 	free(cfg->file);
 	free(cfg->api_url);
@@ -1383,5 +1589,6 @@ config_release(struct config *cfg)
 	free(cfg->project_name);
 	free(cfg->hook_remote);
 	free(cfg->queue_dir);
+	free(cfg->state_dir);
 	memset(cfg, 0, sizeof(*cfg));
 }

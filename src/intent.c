@@ -67,8 +67,9 @@ intent_format(const struct intent *in)
 	char *buf = NULL, *line;
 	size_t len = 0, i, j;
 
-	line = xasprintf(INTENT_MAGIC "\npid %ld %llu\nrequest %s\n", in->pid,
-	    in->start, in->request);
+	line = xasprintf(INTENT_MAGIC "\npid %ld %llu\n%s%s%s", in->pid,
+	    in->start, in->request[0] ? "request " : "", in->request,
+	    in->request[0] ? "\n" : "");
 	append(&buf, &len, line);
 	free(line);
 	for (i = 0; i < in->npushes; i++) {

@@ -13,6 +13,11 @@ sys.path.insert(0, HERE)
 BIN = os.environ.get("DOTGIT_DEPLOY_BIN",
                      os.path.join(ROOT, "build", "dotgit-deploy"))
 
+# Files the tests write must not depend on the caller's umask: a
+# $GIT_DIR/dotgit-deploy.ini that group may write is only read like a
+# tracked file (tests that need that chmod it themselves).
+os.umask(0o022)
+
 
 def clean_env(**extra):
     """A predictable environment: no user git config, no API key."""

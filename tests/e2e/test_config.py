@@ -86,7 +86,7 @@ def write(tmp_path, text, name="c.ini", mode="w"):
 def test_check_ok(env, sample, tmp_path):
     r = dd("-c", str(sample), "config", "check", env=env, cwd=tmp_path,
            status=0)
-    assert r.stdout == "ok\n"
+    assert r.stdout == "trusted %s (-c)\nok\n" % sample
     assert r.stderr == ""
 
 
@@ -94,7 +94,7 @@ def test_check_ok_with_warnings(env, tmp_path):
     c = write(tmp_path, "[project]\nid = p\n[branch \"main\"]\n"
               "environment = production\n[api]\ntimeout = 3\ntimeout = 4\n")
     r = dd("config", "check", "-c", str(c), env=env, cwd=tmp_path, status=0)
-    assert r.stdout == "ok\n"
+    assert r.stdout == "trusted %s (-c)\nok\n" % c
     assert r.stderr == ("%s:7: warning: duplicate 'timeout' in [api], first "
                         "at %s:6; the later value wins\n" % (c, c))
     # -q hides warnings
@@ -108,7 +108,7 @@ def test_shipped_example_passes(env, tmp_path):
     example = os.path.join(ROOT, "config", "dotgit-deploy.ini")
     r = dd("-c", example, "config", "check", env=env, cwd=tmp_path,
            status=0)
-    assert r.stdout == "ok\n"
+    assert r.stdout.endswith("\nok\n")
 
 
 def test_check_reports_every_problem(env, tmp_path):
@@ -134,7 +134,7 @@ A = 2
 just words
 """)
     r = dd("-c", str(c), "config", "check", env=env, cwd=tmp_path, status=2)
-    assert r.stdout == ""
+    assert r.stdout == "trusted %s (-c)\n" % c
     f = str(c)
     assert r.stderr.splitlines() == [
         f + ":2: error: api url 'http://api.git.dev/v1' is http://; only "
@@ -247,8 +247,8 @@ def test_check_nothing_found(env, tmp_path, home):
     r = dd("config", "check", env=env, cwd=tmp_path, status=2)
     assert r.stderr.splitlines() == [
         "dotgit-deploy: no configuration found; looked for "
-        "'%s/.config/dotgit-deploy/config.ini', "
-        "'/etc/dotgit-deploy/config.ini'" % home,
+        "'/etc/dotgit-deploy/config.ini', "
+        "'%s/.config/dotgit-deploy/config.ini'" % home,
         "hint: create one (see config/dotgit-deploy.ini) or name it with "
         "-c FILE",
     ]
@@ -259,7 +259,7 @@ def test_check_finds_xdg_config(env, tmp_path, home, sample):
     d.mkdir(parents=True)
     (d / "config.ini").write_text(sample.read_text())
     r = dd("config", "check", env=env, cwd=tmp_path, status=0)
-    assert r.stdout == "ok\n"
+    assert r.stdout == "trusted %s (user)\nok\n" % (d / "config.ini")
 
 
 def test_config_usage(env, sample, tmp_path):
@@ -282,19 +282,29 @@ def explain(env, cfg, cwd, *args, status=0):
               status=status)
 
 
-def test_explain_exact(env, sample, tmp_path):
+def settings(sample, key):
+    """The lines explain prints for SAMPLE's settings, with their lines."""
+    return ("  project:     proj_8f2a9c (%s:8)\n"
+            "  api url:     https://api.git.dev/v1 (%s:2)\n"
+            "  key file:    %s (%s:3)\n"
+            "  ca file:     none (the system's)\n"
+            "  mode:        queue (%s:31)\n"
+            % (sample, sample, key, sample, sample))
+
+
+def test_explain_exact(env, sample, key, tmp_path):
     r = explain(env, sample, tmp_path, "main")
     assert r.stdout == (
         "refs/heads/main: deployed to production\n"
         "  rule:        [branch \"main\"] at %s:10 (exact match)\n"
         "  environment: production\n"
         "  paths:       (no filter: every push deploys)\n"
-        "  env vars:    NEXT_PUBLIC_API_URL=https://api.example.com\n"
-        % sample)
+        "  env vars:    NEXT_PUBLIC_API_URL=https://api.example.com "
+        "(%s:24)\n" % (sample, sample) + settings(sample, key))
     assert r.stderr == ""
 
 
-def test_explain_glob_with_set(env, sample, tmp_path):
+def test_explain_glob_with_set(env, sample, key, tmp_path):
     r = explain(env, sample, tmp_path, "feature/a/b", "--set", "DEBUG=0",
                 "--set", "NEW=x y")
     assert r.stdout == (
@@ -302,12 +312,14 @@ def test_explain_glob_with_set(env, sample, tmp_path):
         "  rule:        [branch \"feature/**\"] at %s:16 (glob match)\n"
         "  environment: preview\n"
         "  paths:       web/ shared/\n"
-        "  env vars:    NEXT_PUBLIC_API_URL=https://staging-api.example.com\n"
+        "  env vars:    NEXT_PUBLIC_API_URL=https://staging-api.example.com "
+        "(%s:27)\n"
         "               DEBUG=0 (--set)\n"
-        "               NEW=x y (--set)\n" % sample)
+        "               NEW=x y (--set)\n" % (sample, sample) +
+        settings(sample, key))
 
 
-def test_explain_environment_override(env, sample, tmp_path):
+def test_explain_environment_override(env, sample, key, tmp_path):
     r = explain(env, sample, tmp_path, "release/2.0", "--environment",
                 "production")
     assert r.stdout == (
@@ -315,8 +327,8 @@ def test_explain_environment_override(env, sample, tmp_path):
         "  rule:        [branch \"release/*\"] at %s:13 (glob match)\n"
         "  environment: production (--environment; the rule says staging)\n"
         "  paths:       (no filter: every push deploys)\n"
-        "  env vars:    NEXT_PUBLIC_API_URL=https://api.example.com\n"
-        % sample)
+        "  env vars:    NEXT_PUBLIC_API_URL=https://api.example.com "
+        "(%s:24)\n" % (sample, sample) + settings(sample, key))
 
 
 def test_explain_unmapped(env, sample, tmp_path):
@@ -360,14 +372,24 @@ def test_explain_odd_names(env, sample, tmp_path):
     assert r.stdout.splitlines()[0] == (
         "refs/heads/feature/caf\u00e9 \\x1b[31m: deployed to preview")
     r = explain(env, sample, tmp_path, "feature/" + "a" * 4096)
-    assert r.stdout.endswith("               DEBUG=1\n")
+    assert "               DEBUG=1 (%s:28)\n" % sample in r.stdout
     assert "deployed to preview" in r.stdout
 
 
-def test_explain_json(env, sample, tmp_path):
+def test_explain_json(env, sample, key, tmp_path):
     r = explain(env, sample, tmp_path, "feature/x", "--json", "--set",
                 "A=1")
     doc = json.loads(r.stdout)
+    at = str(sample) + ":%d"
+    assert doc.pop("env_vars_from") == {
+        "NEXT_PUBLIC_API_URL": at % 27, "DEBUG": at % 28, "A": "--set"}
+    assert doc.pop("settings") == {
+        "project": {"value": "proj_8f2a9c", "from": at % 8},
+        "url": {"value": "https://api.git.dev/v1", "from": at % 2},
+        "key_file": {"value": str(key), "from": at % 3},
+        "ca_file": {"value": None, "from": None},
+        "mode": {"value": "queue", "from": at % 31},
+    }
     assert doc == {
         "ref": "refs/heads/feature/x", "kind": "branch", "name": "feature/x",
         "deployed": True, "reason": None,
@@ -388,6 +410,8 @@ def test_explain_json_unmapped(env, sample, tmp_path):
     r = explain(env, sample, tmp_path, "--json", "--tag", "nope",
                 "--environment", "staging")
     doc = json.loads(r.stdout)
+    assert doc.pop("env_vars_from") == {}
+    assert doc.pop("settings") is None
     assert doc == {
         "ref": "refs/tags/nope", "kind": "tag", "name": "nope",
         "deployed": False, "reason": "no [tag] rule matches", "rule": None,
@@ -454,6 +478,16 @@ def test_explain_broken_config(env, tmp_path):
 RULES = ("[project]\nid = p\n[branch \"main\"]\n"
          "environment = %s\n")
 
+IGNORED = ("warning: [api] %s is ignored in '%s': a tracked file may only "
+           "set [project], [branch], [tag] and [environment]")
+
+
+def user_config(home, text):
+    d = home / ".config" / "dotgit-deploy"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "config.ini").write_text(text)
+    return d / "config.ini"
+
 
 def test_lookup_in_repository(env, tmp_path):
     from repos import make_bare, make_repo
@@ -465,13 +499,19 @@ def test_lookup_in_repository(env, tmp_path):
     assert r.stdout.splitlines()[1] == (
         "  rule:        [branch \"main\"] at %s/.dotgit-deploy.ini:3 "
         "(exact match)" % repo)
-    # $GIT_DIR/dotgit-deploy.ini comes first
+    # $GIT_DIR/dotgit-deploy.ini is read too, before the work tree's:
+    # the work tree's rules replace its rules
     (repo / ".git" / "dotgit-deploy.ini").write_text(RULES % "preview")
     r = dd("-C", str(repo), "config", "explain", "main", env=env,
            cwd=tmp_path, status=0)
-    assert r.stdout.splitlines()[0] == "refs/heads/main: deployed to preview"
-    assert "%s/.git/dotgit-deploy.ini:3" % repo in r.stdout
-    # -c wins over both
+    assert r.stdout.splitlines()[0] == "refs/heads/main: deployed to staging"
+    r = dd("-C", str(repo), "config", "check", env=env, cwd=tmp_path,
+           status=0)
+    assert r.stdout == (
+        "trusted %s/.git/dotgit-deploy.ini (repository)\n"
+        "tracked %s/.dotgit-deploy.ini (work tree): only [project], "
+        "[branch], [tag] and [environment] are read\nok\n" % (repo, repo))
+    # -c wins over both, alone
     c = write(tmp_path, RULES % "production")
     r = dd("-c", str(c), "config", "explain", "main", env=env, cwd=repo,
            status=0)
@@ -482,7 +522,7 @@ def test_lookup_in_repository(env, tmp_path):
     with open(os.path.join(bare, "dotgit-deploy.ini"), "w") as f:
         f.write(RULES % "staging")
     r = dd("config", "check", env=env, cwd=bare, status=0)
-    assert r.stdout == "ok\n"
+    assert r.stdout.endswith("(repository)\nok\n")
 
 
 @pytest.mark.skipif(os.path.exists("/etc/dotgit-deploy/config.ini"),
@@ -494,6 +534,189 @@ def test_lookup_in_repository_nothing_found(env, tmp_path, home):
     r = dd("config", "check", env=env, cwd=repo, status=2)
     assert r.stderr.splitlines()[0] == (
         "dotgit-deploy: no configuration found; looked for "
-        "'%s/.git/dotgit-deploy.ini', '%s/.dotgit-deploy.ini', "
+        "'/etc/dotgit-deploy/config.ini', "
         "'%s/.config/dotgit-deploy/config.ini', "
-        "'/etc/dotgit-deploy/config.ini'" % (repo, repo, home))
+        "'%s/.git/dotgit-deploy.ini', '%s/.dotgit-deploy.ini'"
+        % (home, repo, repo))
+
+
+def test_layers_merge_with_origins(env, tmp_path, home, key):
+    """Every file is read: the user's [api], the repository's variables,
+    the work tree's rules; explain says where each setting came from."""
+    from repos import make_repo
+    repo = tmp_path / "app"
+    make_repo(repo, env)
+    user = user_config(home, "[api]\nurl = https://api.example.test/v1\n"
+                       "key_file = %s\n[project]\nid = proj_user\n"
+                       "[environment \"production\"]\nA = user\nB = user\n"
+                       "[branch \"main\"]\nenvironment = staging\n" % key)
+    gd = repo / ".git" / "dotgit-deploy.ini"
+    gd.write_text("[environment \"production\"]\nB = repo\n[hook]\n"
+                  "mode = direct\n")
+    wt = repo / ".dotgit-deploy.ini"
+    wt.write_text("[branch \"main\"]\nenvironment = production\n"
+                  "[environment \"production\"]\nC = tree\n")
+    r = dd("config", "explain", "main", env=env, cwd=repo, status=0)
+    assert r.stdout == (
+        "refs/heads/main: deployed to production\n"
+        "  rule:        [branch \"main\"] at %s:1 (exact match)\n"
+        "  environment: production\n"
+        "  paths:       (no filter: every push deploys)\n"
+        "  env vars:    A=user (%s:7)\n"
+        "               B=repo (%s:2)\n"
+        "               C=tree (%s:4)\n"
+        "  project:     proj_user (%s:5)\n"
+        "  api url:     https://api.example.test/v1 (%s:2)\n"
+        "  key file:    %s (%s:3)\n"
+        "  ca file:     none (the system's)\n"
+        "  mode:        direct (%s:4)\n"
+        % (wt, user, gd, wt, user, user, key, user, gd))
+    r = dd("config", "check", env=env, cwd=repo, status=0)
+    assert r.stdout.splitlines() == [
+        "trusted %s (user)" % user,
+        "trusted %s (repository)" % gd,
+        "tracked %s (work tree): only [project], [branch], [tag] and "
+        "[environment] are read" % wt,
+        "ok"]
+    assert r.stderr == ""
+
+
+def test_tracked_file_never_chooses_where_the_key_goes(env, tmp_path, home):
+    """A cloned repository's .dotgit-deploy.ini names another API, CA and
+    key file: check warns (file:line, no value), deploy goes to the API
+    of the user's own file, and the other API receives nothing."""
+    from apienv import key_file
+    from harness import Emulator
+    from repos import make_repo
+    good = Emulator(tmp_path / "good", "--queued-secs", "0.1").start()
+    evil = Emulator(tmp_path / "evil").start()
+    try:
+        repo = tmp_path / "app"
+        head = make_repo(repo, env)
+        kf = key_file(good, tmp_path / "key")
+        creds = home / ".git-credentials"
+        creds.write_text("https://me:gl_api_credential@example.com\n")
+        creds.chmod(0o600)
+        user = user_config(home, "[api]\nurl = %s\nca_file = %s\n"
+                           "key_file = %s\n" % (good.url, good.ca, kf))
+        with open(evil.ca) as f:
+            (repo / "evil-ca.pem").write_text(f.read())
+        wt = repo / ".dotgit-deploy.ini"
+        wt.write_text("[project]\nid = proj_8f2a9c\n[branch \"main\"]\n"
+                      "environment = production\n"
+                      "[api]\nurl = %s\nca_file = evil-ca.pem\n"
+                      "key_file = ~/.git-credentials\n" % evil.url)
+        r = dd("config", "check", env=env, cwd=repo, status=0)
+        assert r.stderr.splitlines() == [
+            "%s:6: %s" % (wt, IGNORED % ("url", wt)),
+            "%s:7: %s" % (wt, IGNORED % ("ca_file", wt)),
+            "%s:8: %s" % (wt, IGNORED % ("key_file", wt))]
+        assert evil.url not in r.stderr and "evil-ca" not in r.stderr
+        assert "credentials" not in r.stderr
+        r = dd("config", "explain", "main", env=env, cwd=repo, status=0)
+        assert "  api url:     %s (%s:2)\n" % (good.url, user) in r.stdout
+        assert "  key file:    %s (%s:4)\n" % (kf, user) in r.stdout
+
+        r = dd("deploy", env=env, cwd=repo, status=0)
+        [post] = good.deployment_posts()
+        assert post["auth"] == "ok"
+        assert post["body"]["commit_hash"] == head
+        assert evil.requests() == []
+    finally:
+        good.stop()
+        evil.stop()
+
+
+def test_tracked_config_false(env, tmp_path, home):
+    from repos import make_repo
+    repo = tmp_path / "app"
+    make_repo(repo, env)
+    user = user_config(home, RULES % "staging" +
+                       "[policy]\ntracked_config = false\n")
+    wt = repo / ".dotgit-deploy.ini"
+    wt.write_text("[project]\nid = theirs\n[branch \"main\"]\n"
+                  "environment = production\n")
+    r = dd("config", "explain", "main", env=env, cwd=repo, status=0)
+    assert r.stdout.splitlines()[:2] == [
+        "refs/heads/main: deployed to staging",
+        "  rule:        [branch \"main\"] at %s:3 (exact match)" % user]
+    assert "  project:     p (%s:2)\n" % user in r.stdout
+    r = dd("config", "check", env=env, cwd=repo, status=0)
+    assert r.stdout.splitlines() == [
+        "trusted %s (user)" % user,
+        "ignored %s (work tree): [policy] tracked_config = false at %s:6"
+        % (wt, user),
+        "ok"]
+
+
+def test_group_writable_repository_file_is_tracked(env, tmp_path, home):
+    from repos import make_repo
+    repo = tmp_path / "app"
+    make_repo(repo, env)
+    user = user_config(home, "[api]\nurl = https://mine.example/v1\n")
+    gd = repo / ".git" / "dotgit-deploy.ini"
+    gd.write_text(RULES % "preview" + "[api]\nurl = https://theirs.example\n")
+    gd.chmod(0o664)
+    r = dd("config", "check", env=env, cwd=repo, status=0)
+    assert r.stdout.splitlines() == [
+        "trusted %s (user)" % user,
+        "tracked %s (repository): writable by group or others (mode "
+        "0664); only [project], [branch], [tag] and [environment] are read"
+        % gd,
+        "ok"]
+    assert r.stderr == (
+        "%s:6: warning: [api] url is ignored in '%s': it is writable by "
+        "group or others (mode 0664), so it may only set [project], "
+        "[branch], [tag] and [environment]\n" % (gd, gd))
+    r = dd("config", "explain", "main", env=env, cwd=repo, status=0)
+    assert "  api url:     https://mine.example/v1 (%s:2)\n" % user \
+        in r.stdout
+    assert r.stdout.startswith("refs/heads/main: deployed to preview\n")
+    # once only its owner may write it, it is trusted
+    gd.chmod(0o644)
+    r = dd("config", "explain", "main", env=env, cwd=repo, status=0)
+    assert "  api url:     https://theirs.example (%s:6)\n" % gd in r.stdout
+
+
+@pytest.mark.parametrize("line, shown", [
+    ("url = https://user:gl_api_s3cr3t@api.example.test/v1",
+     "invalid value 'https://***@api.example.test/v1' for 'url': a user "
+     "name or password does not belong in the URL"),
+    ("url = https://api.example.test/v1?api_key=s3cr3t",
+     "invalid value 'https://api.example.test/v1?***' for 'url': a query "
+     "or fragment is not allowed"),
+    ("url = http://me:s3cr3t@api.example.test",
+     "api url 'http://***@api.example.test' is http://; only https:// is "
+     "allowed, so the API key never travels in clear text"),
+    ("key_file = \"gl_api_s3cr3t\"",
+     "key_file holds what looks like an API key: never put the API key in "
+     "the config; use key_file or DOTGIT_API_KEY"),
+])
+def test_secrets_are_never_printed(env, tmp_path, line, shown):
+    c = write(tmp_path, RULES % "production" + "[api]\n" + line + "\n")
+    r = dd("-c", str(c), "config", "check", env=env, cwd=tmp_path, status=2)
+    assert r.stderr.splitlines()[0] == "%s:6: error: %s" % (c, shown)
+    assert "s3cr3t" not in r.stdout + r.stderr
+    # every command that loads it says the same
+    r = dd("-c", str(c), "projects", env=env, cwd=tmp_path, status=2)
+    assert r.stderr.splitlines()[0] == "dotgit-deploy: %s:6: %s" % (c, shown)
+    assert "s3cr3t" not in r.stdout + r.stderr
+
+
+def test_sha256_repository_says_one_thing(env, tmp_path, home):
+    from conftest import git
+    repo = tmp_path / "s"
+    git("init", "-q", "--object-format=sha256", str(repo), env=env)
+    user_config(home, RULES % "production")
+    for args in (("config", "check"), ("config", "explain", "main")):
+        r = dd(*args, env=env, cwd=repo, status=2)
+        assert r.stdout == ""
+        assert r.stderr == (
+            "dotgit-deploy: '%s/.git' is a sha256 repository; dotgit-deploy "
+            "(libgit2 1.5) supports sha1 repositories only\n"
+            "hint: name a configuration file with -c FILE to use it "
+            "without the repository\n" % repo)
+    # -c FILE does not need the repository
+    c = write(tmp_path, RULES % "production")
+    r = dd("-c", str(c), "config", "check", env=env, cwd=repo, status=0)
+    assert r.stdout.endswith("ok\n")

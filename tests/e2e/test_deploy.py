@@ -11,7 +11,7 @@ def make_app(tmp_path, env, emu, **kw):
     repo = str(tmp_path / "app")
     head = make_repo(repo, env)
     kf = key_file(emu, tmp_path / "key")
-    write(tmp_path / "app" / ".dotgit-deploy.ini",
+    write(tmp_path / "app" / ".git" / "dotgit-deploy.ini",
           config_text(emu, key_file=kf, **kw))
     return repo, head
 
@@ -36,7 +36,7 @@ def test_deploy_sends_exact_body_and_says_so(tmp_path, env, emu):
 
 def test_global_options_after_the_command(tmp_path, env, emu):
     repo, head = make_app(tmp_path, env, emu)
-    cfg = str(tmp_path / "app" / ".dotgit-deploy.ini")
+    cfg = str(tmp_path / "app" / ".git" / "dotgit-deploy.ini")
     r = run("deploy", "main", "-C", repo, "-c", cfg, "--json", env=env)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)

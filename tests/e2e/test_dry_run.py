@@ -23,7 +23,7 @@ def body_of(r):
 def test_dry_run_body_field_by_field(tmp_path, env):
     repo = tmp_path / "app"
     head = make_repo(repo, env)
-    write(repo / ".dotgit-deploy.ini", CONFIG)
+    write(repo / ".git" / "dotgit-deploy.ini", CONFIG)
     doc = body_of(dry(repo, env))
     assert doc["url"] == \
         "https://api.example.test/v1/projects/proj_8f2a9c/deployments"
@@ -38,7 +38,7 @@ def test_dry_run_body_field_by_field(tmp_path, env):
 def test_dry_run_text_shows_method_url_body(tmp_path, env):
     repo = tmp_path / "app"
     head = make_repo(repo, env)
-    write(repo / ".dotgit-deploy.ini", CONFIG)
+    write(repo / ".git" / "dotgit-deploy.ini", CONFIG)
     r = run("-C", str(repo), "deploy", "--dry-run", env=env)
     assert r.returncode == 0, r.stderr
     first = r.stdout.splitlines()[0]
@@ -185,7 +185,7 @@ def test_no_network_in_dry_run(tmp_path, env):
     """A dry run needs no key and never connects (the URL is unroutable)."""
     repo = tmp_path / "app"
     make_repo(repo, env)
-    write(repo / ".dotgit-deploy.ini",
+    write(repo / ".git" / "dotgit-deploy.ini",
           CONFIG.replace("https://api.example.test/v1",
                          "https://127.0.0.1:1/v1"))
     r = dry(repo, env)

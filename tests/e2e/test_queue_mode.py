@@ -206,14 +206,19 @@ def test_direct_mode_still_plans_in_the_hook(srv, emu):
 
 def test_non_bare_server_finds_the_work_tree_config(tmp_path, env, emu):
     """A non-bare repository receiving pushes: the hook runs in its .git
-    with GIT_DIR=. and still finds <work tree>/.dotgit-deploy.ini."""
+    with GIT_DIR=. and still finds <work tree>/.dotgit-deploy.ini (the
+    project and rules, which only it has; [api] and [daemon] come from
+    the repository's own $GIT_DIR/dotgit-deploy.ini)."""
     site = str(tmp_path / "site")
     make_repo(site, env)
     os.symlink(BIN, os.path.join(site, ".git", "hooks", "post-receive"))
     key = write(tmp_path / "key", emu.key + "\n", mode=0o600)
     queue = str(tmp_path / "queue")
-    write(os.path.join(site, ".dotgit-deploy.ini"),
-          daemon_config(emu, key, queue, repos=site))
+    api, rest = daemon_config(emu, key, queue, repos=site).split("[project]")
+    tracked, daemon = rest.split("[hook]")
+    write(os.path.join(site, ".git", "dotgit-deploy.ini"),
+          api + "[hook]" + daemon)
+    write(os.path.join(site, ".dotgit-deploy.ini"), "[project]" + tracked)
     init_spool(queue, env)
     work = str(tmp_path / "work")
     git("clone", "-q", site, work, env=env)

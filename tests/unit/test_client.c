@@ -141,6 +141,7 @@ make_intent(struct intent *in)
 	memset(in, 0, sizeof(*in));
 	in->pid = 4242;
 	in->start = 123456789ULL;
+	memcpy(in->request, "00112233445566778899aabbccddeeff", 33);
 	intent_add_push(in, &p);
 	p.remote = p.url;
 	p.noptions = 0;
@@ -162,6 +163,7 @@ test_intent_round_trip(void **state)
 	assert_int_equal(intent_parse(&out, text, &err), 0);
 	assert_int_equal(out.pid, 4242);
 	assert_true(out.start == 123456789ULL);
+	assert_string_equal(out.request, "00112233445566778899aabbccddeeff");
 	assert_int_equal(out.npushes, 2);
 	assert_string_equal(out.pushes[0].remote, "origin");
 	assert_string_equal(out.pushes[0].url, "/srv/app git");

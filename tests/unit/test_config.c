@@ -360,10 +360,10 @@ test_api_url(void **state)
 		    "'url': invalid port (1 to 65535)" },
 		{ "https://x:", "invalid value 'https://x:' for 'url': "
 		    "invalid port (1 to 65535)" },
-		{ "https://u:p@x/v1", "invalid value 'https://u:p@x/v1' for "
+		{ "https://u:p@x/v1", "invalid value 'https://***@x/v1' for "
 		    "'url': a user name or password does not belong in the "
 		    "URL" },
-		{ "https://x/v1?a=b", "invalid value 'https://x/v1?a=b' for "
+		{ "https://x/v1?a=b", "invalid value 'https://x/v1?***' for "
 		    "'url': a query or fragment is not allowed" },
 		{ "https://x_y/", "invalid value 'https://x_y/' for 'url': "
 		    "invalid character in the host name" },
@@ -1135,78 +1135,566 @@ test_key_is_redacted(void **state)
 	config_release(&cfg);
 }
 
-static void
-test_find(void **state)
+/* Layers given as text: no files, every layer trusted but the work
+ * tree's. */
+static int
+load_layers(struct config *cfg, const char *user, const char *repo,
+    const char *worktree)
 {
+	struct config_source src[3];
 	struct error err;
-	char *out, *gitdir, *work, *xdg, *home, *want;
+	size_t n = 0;
+
+	memset(src, 0, sizeof(src));
+	if (user != NULL) {
+		src[n].path = "/u/config.ini";
+		src[n].layer = CONFIG_USER;
+		src[n++].text = user;
+	}
+	if (repo != NULL) {
+		src[n].path = "/r/.git/dotgit-deploy.ini";
+		src[n].layer = CONFIG_REPO;
+		src[n++].text = repo;
+	}
+	if (worktree != NULL) {
+		src[n].path = "/r/.dotgit-deploy.ini";
+		src[n].layer = CONFIG_WORKTREE;
+		src[n++].text = worktree;
+	}
+	error_clear(&err);
+	return config_load_layers(cfg, src, n, &err);
+}
+
+static void
+layers_ok(struct config *cfg, const char *user, const char *repo,
+    const char *worktree)
+{
+	if (load_layers(cfg, user, repo, worktree) < 0) {
+		dump(cfg);
+		fail_msg("layers did not load");
+	}
+}
+
+/* A problem of `file` at `line`. */
+static const struct config_problem *
+find_in(const struct config *cfg, const char *file, int line,
+    const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nproblems; i++)
+		if (strcmp(cfg->problems[i].file, file) == 0 &&
+		    cfg->problems[i].line == line &&
+		    strcmp(cfg->problems[i].msg, msg) == 0)
+			return &cfg->problems[i];
+	print_message("no problem %s:%d: %s\n", file, line, msg);
+	dump(cfg);
+	return NULL;
+}
+
+static void
+test_merge_scalars(void **state)
+{
+	struct config cfg;
 
 	(void)state;
-	gitdir = xasprintf("%s/repo/.git/", tmpdir);
-	work = xasprintf("%s/repo", tmpdir);
-	xdg = xasprintf("%s/xdg", tmpdir);
-	home = xasprintf("%s/home", tmpdir);
-	assert_int_equal(mkdir(work, 0755), 0);
-	assert_int_equal(mkdir(gitdir, 0755), 0);
+	layers_ok(&cfg, BASE "[api]\ntimeout = 5\nplan = pro\n"
+	    "url = https://user.example/v1\n",
+	    "[api]\ntimeout = 7\n[hook]\nremote = up\n", NULL);
+	assert_int_equal(cfg.api_timeout, 7);
+	assert_int_equal(cfg.plan_rpm, 600);
+	assert_string_equal(cfg.api_url, "https://user.example/v1");
+	assert_string_equal(cfg.hook_remote, "up");
+	assert_string_equal(config_origin(&cfg, "api", "timeout"),
+	    "/r/.git/dotgit-deploy.ini:2");
+	assert_string_equal(config_origin(&cfg, "api", "plan"),
+	    "/u/config.ini:7");
+	assert_string_equal(config_origin(&cfg, "project", "id"),
+	    "/u/config.ini:2");
+	assert_null(config_origin(&cfg, "api", "ca_file"));
+	assert_null(config_origin(&cfg, "nope", "timeout"));
+	assert_int_equal(cfg.nfiles, 2);
+	assert_int_equal(cfg.files[0].layer, CONFIG_USER);
+	assert_int_equal(cfg.files[1].layer, CONFIG_REPO);
+	assert_int_equal(cfg.files[1].trust, CONFIG_TRUSTED);
+	/* the file a setting would go in: the last trusted one */
+	assert_string_equal(cfg.file, "/r/.git/dotgit-deploy.ini");
+	assert_int_equal(cfg.nproblems, 0);
+	config_release(&cfg);
+}
+
+static void
+test_merge_env_vars(void **state)
+{
+	struct config cfg;
+	const struct vars *v;
+
+	(void)state;
+	layers_ok(&cfg, BASE "[environment \"production\"]\nA = user\n"
+	    "B = user\n",
+	    NULL, "[environment \"production\"]\nB = tree\nC = tree\n");
+	v = &cfg.env_vars[config_env_index("production")];
+	assert_int_equal(v->n, 3);
+	assert_string_equal(vars_get(v, "A"), "user");
+	assert_string_equal(vars_get(v, "B"), "tree");
+	assert_string_equal(vars_get(v, "C"), "tree");
+	assert_string_equal(config_origin(&cfg, "environment \"production\"",
+	    "B"), "/r/.dotgit-deploy.ini:2");
+	assert_string_equal(config_origin(&cfg, "environment \"production\"",
+	    "A"), "/u/config.ini:6");
+	/* no duplicate warning across files */
+	assert_int_equal(cfg.nproblems, 0);
+	config_release(&cfg);
+}
+
+static void
+test_merge_rules_replace(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	/* the work tree's rules replace the user's: all of them */
+	layers_ok(&cfg, BASE "[tag \"v*\"]\nenvironment = production\n",
+	    NULL, "[branch \"release/*\"]\nenvironment = staging\n"
+	    "[branch \"main\"]\nenvironment = preview\n");
+	assert_int_equal(cfg.nrules, 2);
+	assert_string_equal(cfg.rules[0].pattern, "release/*");
+	assert_string_equal(cfg.rules[0].file, "/r/.dotgit-deploy.ini");
+	assert_string_equal(cfg.rules[1].environment, "preview");
+	assert_null(rules_match(&cfg, RULE_TAG, "v1"));
+	/* the same exact pattern in two files is no duplicate */
+	assert_int_equal(cfg.nproblems, 0);
+	config_release(&cfg);
+
+	/* a file without rules keeps the earlier ones */
+	layers_ok(&cfg, BASE, "[environment \"preview\"]\nA = 1\n",
+	    "[project]\nid = other\n");
+	assert_int_equal(cfg.nrules, 1);
+	assert_string_equal(cfg.rules[0].file, "/u/config.ini");
+	assert_string_equal(cfg.project_id, "other");
+	config_release(&cfg);
+
+	/* checked once, on the result: a rule without environment in the
+	 * file that wins */
+	assert_int_equal(load_layers(&cfg, BASE, NULL,
+	    "[branch \"dev\"]\npaths = web/\n"), -1);
+	assert_non_null(find_in(&cfg, "/r/.dotgit-deploy.ini", 1,
+	    "[branch \"dev\"] has no 'environment'"));
+	assert_int_equal(count(&cfg, 0), 1);
+	config_release(&cfg);
+}
+
+static void
+test_merge_lists_and_project(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	layers_ok(&cfg, BASE "[daemon]\nrepos = /a/*.git /b/*.git\n",
+	    "[daemon]\nrepos = /c/*.git\n", NULL);
+	assert_int_equal(cfg.nrepos, 1);
+	assert_string_equal(cfg.repos[0], "/c/*.git");
+	config_release(&cfg);
+
+	/* id and name are one setting: the later file's wins */
+	layers_ok(&cfg, BASE, NULL, "[project]\nname = app\n");
+	assert_null(cfg.project_id);
+	assert_string_equal(cfg.project_name, "app");
+	assert_null(config_origin(&cfg, "project", "id"));
+	assert_int_equal(cfg.nproblems, 0);
+	config_release(&cfg);
+
+	/* the whole-configuration checks see every file */
+	layers_ok(&cfg, "[project]\nid = p\n[hook]\nmode = queue\n",
+	    "[daemon]\nqueue = /q\n",
+	    "[branch \"main\"]\nenvironment = production\n");
+	assert_int_equal(cfg.nproblems, 0);
+	config_release(&cfg);
+	assert_int_equal(load_layers(&cfg, "[hook]\nmode = queue\n", NULL,
+	    "[branch \"main\"]\nenvironment = production\n"), -1);
+	assert_non_null(find_in(&cfg, "/u/config.ini", 2, "[hook] mode = "
+	    "queue needs [daemon] queue (the directory the daemon reads)"));
+	assert_non_null(find_in(&cfg, "/u/config.ini", 0, "missing "
+	    "[project]: add one with 'id = ...' (see 'dotgit-deploy "
+	    "projects') or 'name = ...'"));
+	assert_int_equal(count(&cfg, 0), 2);
+	/* file by file, in the order read */
+	assert_string_equal(cfg.problems[0].msg, "[hook] mode = queue needs "
+	    "[daemon] queue (the directory the daemon reads)");
+	config_release(&cfg);
+}
+
+#define TRACKED_WHY "a tracked file may only set [project], [branch], " \
+	"[tag] and [environment]"
+
+static void
+test_tracked_file_limits(void **state)
+{
+	struct config cfg;
+	size_t i;
+
+	(void)state;
+	layers_ok(&cfg, BASE "[api]\nurl = https://good.example\n", NULL,
+	    "[api]\nurl = https://evil.example\n"
+	    "ca_file = evil.pem\nkey_file = ~/.git-credentials\n"
+	    "  continued\n"
+	    "token = gl_api_leak\n"
+	    "[hook]\nmode = direct\n[daemon]\nqueue = /tmp/q\n"
+	    "[policy]\ntracked_config = true\n"
+	    "[environment \"preview\"]\nX = 1\n");
+	assert_string_equal(cfg.api_url, "https://good.example");
+	assert_null(cfg.ca_file);
+	assert_null(cfg.key_file);
+	assert_null(cfg.queue_dir);
+	assert_int_equal(cfg.hook_mode, HOOK_MODE_AUTO);
+	assert_string_equal(vars_get(&cfg.env_vars[2], "X"), "1");
+	assert_non_null(find_in(&cfg, "/r/.dotgit-deploy.ini", 2,
+	    "[api] url is ignored in '/r/.dotgit-deploy.ini': " TRACKED_WHY));
+	assert_non_null(find_in(&cfg, "/r/.dotgit-deploy.ini", 4,
+	    "[api] key_file is ignored in '/r/.dotgit-deploy.ini': "
+	    TRACKED_WHY));
+	assert_non_null(find_in(&cfg, "/r/.dotgit-deploy.ini", 6,
+	    "[api] token is ignored in '/r/.dotgit-deploy.ini': "
+	    TRACKED_WHY));
+	assert_non_null(find_in(&cfg, "/r/.dotgit-deploy.ini", 12,
+	    "[policy] tracked_config is ignored in "
+	    "'/r/.dotgit-deploy.ini': " TRACKED_WHY));
+	/* warnings only, one per key (not for the continuation), and no
+	 * value shown */
+	assert_int_equal(count(&cfg, 0), 0);
+	assert_int_equal(count(&cfg, 1), 7);
+	for (i = 0; i < cfg.nproblems; i++) {
+		assert_null(strstr(cfg.problems[i].msg, "evil"));
+		assert_null(strstr(cfg.problems[i].msg, "credentials"));
+		assert_null(strstr(cfg.problems[i].msg, "leak"));
+	}
+	assert_int_equal(cfg.files[1].trust, CONFIG_TRACKED);
+	assert_null(cfg.files[1].why);
+	/* where a missing setting goes: the trusted file */
+	assert_string_equal(cfg.file, "/u/config.ini");
+	config_release(&cfg);
+
+	/* a tracked file alone still names the project and the rules */
+	layers_ok(&cfg, NULL, NULL, BASE);
+	assert_string_equal(cfg.project_id, "proj_1");
+	assert_string_equal(cfg.file, "/r/.dotgit-deploy.ini");
+	config_release(&cfg);
+
+	/* unknown sections stay errors there */
+	assert_int_equal(load_layers(&cfg, BASE, NULL, "[bogus]\n"), -1);
+	assert_non_null(find_in(&cfg, "/r/.dotgit-deploy.ini", 1,
+	    "unknown section [bogus]"));
+	config_release(&cfg);
+}
+
+static void
+test_tracked_config_false(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	layers_ok(&cfg, BASE "[policy]\ntracked_config = false\n", NULL,
+	    "[project]\nid = tracked\n[branch \"x\"]\n"
+	    "environment = production\n");
+	assert_int_equal(cfg.tracked_config, 0);
+	assert_string_equal(cfg.project_id, "proj_1");
+	assert_int_equal(cfg.nrules, 1);
+	assert_string_equal(cfg.rules[0].pattern, "main");
+	assert_int_equal(cfg.nfiles, 2);
+	assert_int_equal(cfg.files[1].trust, CONFIG_IGNORED);
+	assert_string_equal(cfg.files[1].why, "[policy] tracked_config = "
+	    "false at /u/config.ini:6");
+	assert_int_equal(cfg.nproblems, 0);
+	config_release(&cfg);
+
+	/* a trusted repository file may allow it again */
+	layers_ok(&cfg, BASE "[policy]\ntracked_config = false\n",
+	    "[policy]\ntracked_config = yes\n", "[project]\nid = tracked\n");
+	assert_string_equal(cfg.project_id, "tracked");
+	assert_int_equal(cfg.files[2].trust, CONFIG_TRACKED);
+	config_release(&cfg);
+}
+
+static void
+test_allow_options(void **state)
+{
+	static const struct {
+		const char	*value;
+		unsigned	 mask;
+	} ok[] = {
+		{ "none", 0 },
+		{ "skip", CONFIG_OPT_SKIP },
+		{ "skip  verbose\tenv", CONFIG_OPT_SKIP | CONFIG_OPT_VERBOSE |
+		    CONFIG_OPT_ENV },
+		{ "Environment production", CONFIG_OPT_ENVIRONMENT |
+		    CONFIG_OPT_PRODUCTION },
+	};
+	struct config cfg;
+	char *text;
+	size_t i;
+
+	(void)state;
+	load_ok(&cfg, BASE);
+	assert_int_equal(cfg.allow_options, CONFIG_OPT_SKIP |
+	    CONFIG_OPT_VERBOSE | CONFIG_OPT_ENV | CONFIG_OPT_ENVIRONMENT);
+	assert_int_equal(cfg.tracked_config, 1);
+	assert_null(cfg.state_dir);
+	config_release(&cfg);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		text = xasprintf(BASE "[policy]\nallow_options = %s\n",
+		    ok[i].value);
+		load_ok(&cfg, text);
+		assert_int_equal(cfg.allow_options, ok[i].mask);
+		assert_int_equal(cfg.nproblems, 0);
+		config_release(&cfg);
+		free(text);
+	}
+	load_bad(&cfg, BASE "[policy]\nallow_options = skip deploy.env\n", 1);
+	assert_error(&cfg, 6, "invalid value 'deploy.env' for "
+	    "'allow_options': expected skip, verbose, env, environment, "
+	    "production or none");
+	assert_int_equal(cfg.allow_options, CONFIG_OPT_DEFAULT);
+	config_release(&cfg);
+	load_bad(&cfg, BASE "[policy]\nallow_options = none skip\n", 1);
+	assert_error(&cfg, 6, "'none' in allow_options cannot be combined "
+	    "with other words");
+	config_release(&cfg);
+	load_ok(&cfg, BASE "[policy]\nallow_options = skip production\n"
+	    "tracked_config = off\n[daemon]\nstate = /var/lib/dd\n");
+	assert_warning(&cfg, 6, "'production' in allow_options does nothing "
+	    "without 'environment'");
+	assert_int_equal(cfg.tracked_config, 0);
+	assert_string_equal(cfg.state_dir, "/var/lib/dd");
+	config_release(&cfg);
+	load_bad(&cfg, BASE "[policy]\ntracked_config = maybe\nbogus = 1\n",
+	    2);
+	assert_error(&cfg, 7, "unknown key 'bogus' in [policy]");
+	config_release(&cfg);
+}
+
+/* No message shows a URL's password or query, nor a key. */
+static void
+test_secrets_never_shown(void **state)
+{
+	static const struct {
+		const char	*line;
+		const char	*msg;
+	} bad[] = {
+		{ "url = https://user:s3cr3t@api.example/v1", "invalid value "
+		    "'https://***@api.example/v1' for 'url': a user name or "
+		    "password does not belong in the URL" },
+		{ "url = https://api.example/v1?api_key=s3cr3t", "invalid "
+		    "value 'https://api.example/v1?***' for 'url': a query or "
+		    "fragment is not allowed" },
+		{ "url = http://u:s3cr3t@api.example/v1#s3cr3t", "api url "
+		    "'http://***@api.example/v1?***' is http://; only https:// "
+		    "is allowed, so the API key never travels in clear text" },
+		{ "url = https://u:s3/cr3t@api.example", "invalid value "
+		    "'https://***@api.example' for 'url': invalid port (1 to "
+		    "65535)" },
+		{ "url = https://api.example/gl_api_s3cr3t x", "invalid value "
+		    "'***' for 'url': blanks are not allowed" },
+		{ "key_file = \"gl_api_s3cr3t\"", "key_file holds what looks "
+		    "like an API key: never put the API key in the config; use "
+		    "key_file or DOTGIT_API_KEY" },
+		{ "key_file = 'GL_API_s3cr3t'", "key_file holds what looks "
+		    "like an API key: never put the API key in the config; use "
+		    "key_file or DOTGIT_API_KEY" },
+		{ "key_file = s3cr3tAbCdEf0123456789xyz", "key_file holds what "
+		    "looks like an API key: never put the API key in the "
+		    "config; use key_file or DOTGIT_API_KEY" },
+		{ "plan = gl_api_s3cr3t", "invalid value for 'plan' (not "
+		    "shown: it looks like an API key): expected free (60 "
+		    "requests a minute), pro (600) or a number of requests a "
+		    "minute" },
+	};
+	struct config cfg;
+	char *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		text = xasprintf(BASE "[api]\n%s\n", bad[i].line);
+		load_bad(&cfg, text, 1);
+		assert_error(&cfg, 6, bad[i].msg);
+		assert_null(strstr(cfg.problems[0].msg, "s3cr3t"));
+		config_release(&cfg);
+		free(text);
+	}
+	/* plausible file names pass (and may be shown) */
+	load_ok(&cfg, BASE "[api]\nkey_file = /nonexistent/gl-key\n");
+	assert_warning(&cfg, 6, "key file '/nonexistent/gl-key' does not "
+	    "exist (create it, or set DOTGIT_API_KEY)");
+	config_release(&cfg);
+}
+
+static char *
+make_dirs(const char *rel)
+{
+	char *path = xasprintf("%s/%s", tmpdir, rel), *p;
+
+	for (p = path + strlen(tmpdir) + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+	return path;
+}
+
+static void
+test_lookup(void **state)
+{
+	struct config cfg;
+	struct error err;
+	char *gitdir, *work, *xdg, *home, *want, *repo_ini;
+
+	(void)state;
+	gitdir = make_dirs("find/repo/.git/");
+	work = make_dirs("find/repo");
+	xdg = make_dirs("find/xdg");
+	home = make_dirs("find/home");
 	setenv("XDG_CONFIG_HOME", xdg, 1);
 	setenv("HOME", home, 1);
 
 	error_clear(&err);
 	if (access("/etc/dotgit-deploy/config.ini", F_OK) != 0) {
-		assert_int_equal(config_find(&out, NULL, gitdir, work, &err),
-		    -1);
+		assert_int_equal(config_load_at(&cfg, NULL, gitdir, work,
+		    &err), -1);
 		want = xasprintf("no configuration found; looked for "
-		    "'%sdotgit-deploy.ini', '%s/.dotgit-deploy.ini', "
-		    "'%s/dotgit-deploy/config.ini', "
-		    "'/etc/dotgit-deploy/config.ini'", gitdir, work, xdg);
+		    "'/etc/dotgit-deploy/config.ini', "
+		    "'%s/dotgit-deploy/config.ini', '%sdotgit-deploy.ini', "
+		    "'%s/.dotgit-deploy.ini'", xdg, gitdir, work);
 		assert_string_equal(err.msg, want);
 		assert_int_equal(err.exit, EXIT_USAGE);
-		assert_null(out);
+		assert_int_equal(cfg.nfiles, 0);
 		free(want);
+		config_release(&cfg);
 	}
-	/* without XDG_CONFIG_HOME: ~/.config */
+	/* without XDG_CONFIG_HOME: ~/.config; every file found is read */
 	unsetenv("XDG_CONFIG_HOME");
-	assert_int_equal(mkdir(home, 0755), 0);
-	want = xasprintf("%s/.config", home);
-	assert_int_equal(mkdir(want, 0755), 0);
-	free(want);
-	want = xasprintf("%s/.config/dotgit-deploy", home);
-	assert_int_equal(mkdir(want, 0755), 0);
-	free(want);
-	free(write_file("home/.config/dotgit-deploy/config.ini", BASE, 0644));
-	assert_int_equal(config_find(&out, NULL, NULL, NULL, &err), 0);
+	free(make_dirs("find/home/.config/dotgit-deploy"));
+	free(write_file("find/home/.config/dotgit-deploy/config.ini",
+	    BASE "[api]\ntimeout = 3\n", 0644));
+	free(write_file("find/repo/.dotgit-deploy.ini",
+	    "[branch \"dev\"]\nenvironment = preview\n", 0644));
+	repo_ini = write_file("find/repo/.git/dotgit-deploy.ini",
+	    "[api]\nplan = pro\n", 0644);
+	error_clear(&err);
+	assert_int_equal(config_load_at(&cfg, NULL, gitdir, work, &err), 0);
+	assert_int_equal(cfg.nfiles, 3);
 	want = xasprintf("%s/.config/dotgit-deploy/config.ini", home);
-	assert_string_equal(out, want);
+	assert_string_equal(cfg.files[0].path, want);
 	free(want);
-	free(out);
-	/* the worktree file comes before it, the git dir's before both */
-	free(write_file("repo/.dotgit-deploy.ini", BASE, 0644));
-	assert_int_equal(config_find(&out, NULL, gitdir, work, &err), 0);
-	want = xasprintf("%s/.dotgit-deploy.ini", work);
-	assert_string_equal(out, want);
+	assert_int_equal(cfg.files[0].layer, CONFIG_USER);
+	assert_string_equal(cfg.files[1].path, repo_ini);
+	assert_int_equal(cfg.files[1].trust, CONFIG_TRUSTED);
+	assert_int_equal(cfg.files[2].layer, CONFIG_WORKTREE);
+	assert_int_equal(cfg.files[2].trust, CONFIG_TRACKED);
+	assert_int_equal(cfg.api_timeout, 3);
+	assert_int_equal(cfg.plan_rpm, 600);
+	assert_string_equal(cfg.rules[0].pattern, "dev");
+	config_release(&cfg);
+
+	/* a repository file others may write is read as tracked */
+	assert_int_equal(chmod(repo_ini, 0664), 0);
+	assert_int_equal(config_load_at(&cfg, NULL, gitdir, work, &err), 0);
+	assert_int_equal(cfg.files[1].trust, CONFIG_TRACKED);
+	assert_string_equal(cfg.files[1].why, "writable by group or others "
+	    "(mode 0664)");
+	assert_int_equal(cfg.plan_rpm, 60);
+	want = xasprintf("[api] plan is ignored in '%s': it is writable by "
+	    "group or others (mode 0664), so it may only set [project], "
+	    "[branch], [tag] and [environment]", repo_ini);
+	assert_non_null(find_in(&cfg, repo_ini, 2, want));
 	free(want);
-	free(out);
-	free(write_file("repo/.git/dotgit-deploy.ini", BASE, 0644));
-	assert_int_equal(config_find(&out, NULL, gitdir, work, &err), 0);
-	want = xasprintf("%sdotgit-deploy.ini", gitdir);
-	assert_string_equal(out, want);
-	free(want);
-	free(out);
-	/* -c wins, and must exist */
-	assert_int_equal(config_find(&out, "/nonexistent/x.ini", gitdir, work,
-	    &err), -1);
+	config_release(&cfg);
+	/* ... and so is one owned by someone else */
+	assert_int_equal(chmod(repo_ini, 0644), 0);
+	if (geteuid() == 0 && chown(repo_ini, 65534, 65534) == 0) {
+		assert_int_equal(config_load_at(&cfg, NULL, gitdir, work,
+		    &err), 0);
+		assert_int_equal(cfg.files[1].trust, CONFIG_TRACKED);
+		assert_string_equal(cfg.files[1].why, "owned by uid 65534, "
+		    "not by you (uid 0) or root");
+		config_release(&cfg);
+		assert_int_equal(chown(repo_ini, 0, 0), 0);
+	}
+
+	/* -c: that file alone, and it must exist */
+	assert_int_equal(config_load_at(&cfg, "/nonexistent/x.ini", gitdir,
+	    work, &err), -1);
 	assert_string_equal(err.msg, "cannot open config '/nonexistent/x.ini'"
 	    ": No such file or directory");
 	assert_int_equal(err.exit, EXIT_USAGE);
-	want = xasprintf("%s/repo/.dotgit-deploy.ini", tmpdir);
-	assert_int_equal(config_find(&out, want, gitdir, work, &err), 0);
-	assert_string_equal(out, want);
-	free(out);
+	config_release(&cfg);
+	want = xasprintf("%s/.dotgit-deploy.ini", work);
+	assert_int_equal(config_load_at(&cfg, want, gitdir, work, &err), -1);
+	assert_int_equal(cfg.nfiles, 1);
+	assert_int_equal(cfg.files[0].layer, CONFIG_COMMAND);
+	assert_int_equal(cfg.files[0].trust, CONFIG_TRUSTED);
+	config_release(&cfg);
 	free(want);
+	free(repo_ini);
 	free(gitdir);
 	free(work);
 	free(xdg);
 	free(home);
+}
+
+static void
+test_load_for_repo(void **state)
+{
+	struct config cfg;
+	struct error err;
+	char *base, *gitdir, *ini, *want;
+
+	(void)state;
+	base = write_file("daemon.ini", "[api]\nurl = https://good.example\n"
+	    "[daemon]\nqueue = /q\n[policy]\ntracked_config = false\n",
+	    0644);
+	gitdir = make_dirs("served.git/");
+	ini = write_file("served.git/dotgit-deploy.ini", BASE
+	    "[api]\nurl = https://evil.example\n[daemon]\nqueue = /evil\n"
+	    "[hook]\ntimeout = 3\n", 0644);
+	error_clear(&err);
+	assert_int_equal(config_load_for_repo(&cfg, base, gitdir, NULL, &err),
+	    0);
+	assert_string_equal(cfg.api_url, "https://good.example");
+	assert_string_equal(cfg.queue_dir, "/q");
+	assert_int_equal(cfg.hook_timeout, 3);
+	assert_string_equal(cfg.project_id, "proj_1");
+	want = xasprintf("[api] url is ignored in '%s': the daemon's [api] and "
+	    "[daemon] come from its own configuration", ini);
+	assert_non_null(find_in(&cfg, ini, 6, want));
+	free(want);
+	assert_int_equal(count(&cfg, 1), 2);
+	config_release(&cfg);
+
+	/* others may write it: refused, an error */
+	assert_int_equal(chmod(ini, 0666), 0);
+	assert_int_equal(config_load_for_repo(&cfg, base, gitdir, NULL, &err),
+	    -1);
+	assert_int_equal(cfg.files[1].trust, CONFIG_IGNORED);
+	want = xasprintf("'%s' is writable by group or others (mode 0666): "
+	    "refused, as jobs from this repository could not be trusted; run "
+	    "'chmod go-w %s'", ini, ini);
+	assert_non_null(find_in(&cfg, ini, 0, want));
+	free(want);
+	config_release(&cfg);
+	/* its owner is not checked: the daemon serves other users */
+	assert_int_equal(chmod(ini, 0644), 0);
+	if (geteuid() == 0 && chown(ini, 65534, 65534) == 0) {
+		assert_int_equal(config_load_for_repo(&cfg, base, gitdir, NULL,
+		    &err), 0);
+		assert_int_equal(cfg.files[1].trust, CONFIG_TRUSTED);
+		config_release(&cfg);
+	}
+	free(ini);
+	free(gitdir);
+	free(base);
 }
 
 int
@@ -1239,7 +1727,16 @@ main(void)
 		cmocka_unit_test(test_key_file_mode),
 		cmocka_unit_test(test_read_key),
 		cmocka_unit_test(test_key_is_redacted),
-		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_merge_scalars),
+		cmocka_unit_test(test_merge_env_vars),
+		cmocka_unit_test(test_merge_rules_replace),
+		cmocka_unit_test(test_merge_lists_and_project),
+		cmocka_unit_test(test_tracked_file_limits),
+		cmocka_unit_test(test_tracked_config_false),
+		cmocka_unit_test(test_allow_options),
+		cmocka_unit_test(test_secrets_never_shown),
+		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_load_for_repo),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup_dir,
