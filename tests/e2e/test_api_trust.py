@@ -214,7 +214,7 @@ def test_escapes_in_replies_never_reach_the_terminal(tmp_path, env, stop):
     stop(emu)
     repo = str(tmp_path / "app")
     make_repo(repo, env)
-    write(os.path.join(repo, ".dotgit-deploy.ini"), config_text(
+    write(os.path.join(repo, ".git", "dotgit-deploy.ini"), config_text(
         emu, key_file=key_file(emu, tmp_path / "key")))
     r = run("-C", repo, "deploy", env=env)
     assert r.returncode == 0, r.stderr
@@ -255,7 +255,7 @@ def test_an_id_given_with_escapes_is_shown_escaped(tmp_path, env, stop):
     stop(emu)
     repo = str(tmp_path / "app")
     make_repo(repo, env)
-    write(os.path.join(repo, ".dotgit-deploy.ini"), config_text(
+    write(os.path.join(repo, ".git", "dotgit-deploy.ini"), config_text(
         emu, key_file=key_file(emu, tmp_path / "key")))
     r = run("-C", repo, "status", "dep_\x1b[31m", env=env)
     assert r.returncode == 1

@@ -247,8 +247,9 @@ def test_a_member_queues_and_the_daemon_sends(shared, env, emu):
     bare = make_bare(os.path.join(shared, "srv.git"), env)
     cfg = daemon_config(emu, key, qdir, ca=ca, repos=bare)
     os.symlink(BIN, os.path.join(bare, "hooks", "post-receive"))
-    write(os.path.join(bare, "dotgit-deploy.ini"), cfg, mode=0o644)
     open_to_all(bare)
+    # the admin's file: trusted only while no one else may write it
+    write(os.path.join(bare, "dotgit-deploy.ini"), cfg, mode=0o644)
     work = os.path.join(shared, "work")
     head = make_repo(work, env)
     git("remote", "add", "origin", bare, cwd=work, env=env)
