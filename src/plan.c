@@ -84,23 +84,23 @@ plan_push_option(struct push_options *opts, const char *opt)
 	if (strncmp(opt, "deploy.", 7) != 0)
 		return;
 	if (strcmp(opt, "deploy.skip") == 0) {
-		keep_raw(opts, opt, PLAN_OPT_SKIP);
+		keep_raw(opts, opt, CONFIG_OPT_SKIP);
 		opts->skip_all = 1;
 	} else if (strcmp(opt, "deploy.verbose") == 0) {
-		keep_raw(opts, opt, PLAN_OPT_VERBOSE);
+		keep_raw(opts, opt, CONFIG_OPT_VERBOSE);
 		opts->verbose = 1;
 	} else if (strncmp(opt, "deploy.skip=", 12) == 0) {
-		keep_raw(opts, opt, PLAN_OPT_SKIP);
+		keep_raw(opts, opt, CONFIG_OPT_SKIP);
 		if (opt[12] == '\0')
 			set_invalid(opts, opt, "name a branch or tag");
 		opts->skip = xreallocarray(opts->skip, opts->nskip + 1,
 		    sizeof(*opts->skip));
 		opts->skip[opts->nskip++] = xstrdup(opt + 12);
 	} else if (strncmp(opt, "deploy.environment=", 19) == 0) {
-		keep_raw(opts, opt, PLAN_OPT_ENVIRONMENT);
+		keep_raw(opts, opt, CONFIG_OPT_ENVIRONMENT);
 		environment_option(opts, opt);
 	} else if (strncmp(opt, "deploy.env.", 11) == 0) {
-		keep_raw(opts, opt, PLAN_OPT_ENV);
+		keep_raw(opts, opt, CONFIG_OPT_ENV);
 		env_option(opts, opt);
 	} else
 		set_invalid(opts, opt, "known options are deploy.skip, "
@@ -228,6 +228,49 @@ fill_job(struct job *job, const struct config *cfg, const char *git_dir,
 	job_set_idem_key(job);
 }
 
+/*
+ * Push options count only as far as [policy] allow_options allows, and
+ * deploy.environment never moves a ref into production that its rule
+ * does not send there unless the policy says `production`. An option
+ * refused deploys nothing and says why (a person running `deploy` is
+ * not asked: PLAN_EXPLICIT).
+ */
+static int
+check_policy(struct plan *p, const struct config *cfg,
+    const struct push_options *opts)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*name;
+	} kinds[] = {
+		{ CONFIG_OPT_SKIP, "deploy.skip" },
+		{ CONFIG_OPT_VERBOSE, "deploy.verbose" },
+		{ CONFIG_OPT_ENV, "deploy.env.*" },
+		{ CONFIG_OPT_ENVIRONMENT, "deploy.environment" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if ((opts->used & kinds[i].bit) &&
+		    !(cfg->allow_options & kinds[i].bit)) {
+			verdict(p, PLAN_ERROR, "push option %s is not "
+			    "allowed here ([policy] allow_options)",
+			    kinds[i].name);
+			return -1;
+		}
+	if (opts->environment != NULL &&
+	    strcmp(opts->environment, "production") == 0 &&
+	    !(cfg->allow_options & CONFIG_OPT_PRODUCTION) &&
+	    strcmp(p->rule->environment, "production") != 0) {
+		verdict(p, PLAN_ERROR, "push option deploy.environment="
+		    "production is not allowed: the rule says %s, and "
+		    "[policy] allow_options does not include 'production'",
+		    p->rule->environment);
+		return -1;
+	}
+	return 0;
+}
+
 /* Everything that needs no repository: ref shape, options, rules. */
 static int
 plan_rules(struct plan *p, const struct config *cfg,
@@ -266,6 +309,8 @@ plan_rules(struct plan *p, const struct config *cfg,
 		    kind == RULE_BRANCH ? "branch" : "tag");
 		return -1;
 	}
+	if (!(flags & PLAN_EXPLICIT) && check_policy(p, cfg, opts) < 0)
+		return -1;
 	if (opts->skip_all || is_skipped(opts, up->ref, *name)) {
 		verdict(p, PLAN_SKIP, "skipped by push option deploy.skip");
 		return -1;

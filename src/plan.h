@@ -17,14 +17,6 @@ struct ref_update {
 	char	*ref;
 };
 
-/* Push options and the like, one kind per bit (what was used). */
-enum {
-	PLAN_OPT_SKIP = 1 << 0,		/* deploy.skip, deploy.skip=REF */
-	PLAN_OPT_VERBOSE = 1 << 1,	/* deploy.verbose */
-	PLAN_OPT_ENV = 1 << 2,		/* deploy.env.NAME=VALUE */
-	PLAN_OPT_ENVIRONMENT = 1 << 3,	/* deploy.environment=ENV */
-};
-
 /*
  * Per-push (git push -o) or per-command (--environment, --set) control,
  * and which request this is: one push, one `deploy` run, one watched
@@ -40,7 +32,7 @@ struct push_options {
 	char		*environment;	/* deploy.environment=ENV */
 	int		 verbose;	/* deploy.verbose: say why not too */
 	char		*invalid;	/* first invalid option, explained */
-	unsigned	 used;		/* PLAN_OPT_* of the options given */
+	unsigned	 used;		/* CONFIG_OPT_* of the options given */
 	char		**raw;		/* the deploy.* options as given */
 	size_t		 nraw;
 };

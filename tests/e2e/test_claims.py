@@ -151,3 +151,48 @@ def test_a_state_directory_others_may_write_is_refused(srv, emu):
     assert ("dotgit-deploy: state directory '%s' is not the daemon's alone"
             % state) in srv.daemon.text()
     assert "not writable by group or others" in srv.daemon.text()
+
+
+def test_push_options_follow_the_policy(srv, emu):
+    """deploy.environment never moves a preview branch into production
+    unless [policy] allow_options says `production`: not from a push, not
+    from a job file that carries the option."""
+    git("config", "receive.advertisePushOptions", "true", cwd=srv.bare,
+        env=srv.env)
+    git("checkout", "-q", "-b", "feature/x", cwd=srv.work, env=srv.env)
+    head = commit(srv.work, srv.env, msg="x")
+    r = srv.push("-o", "deploy.environment=production", "origin",
+                 "feature/x")
+    assert ("remote: dotgit-deploy: feature/x: not deployed: push option "
+            "deploy.environment=production is not allowed: the rule says "
+            "preview, and [policy] allow_options does not include "
+            "'production'") in r.stderr
+    assert srv.jobs("new") == []
+    head = commit(srv.work, srv.env, msg="x2")
+    r = srv.push("-o", "deploy.environment=staging", "origin", "feature/x")
+    [job] = srv.jobs("new")
+    assert job["options"] == ["deploy.environment=staging"]
+    name = forge(srv, job, options=["deploy.environment=production",
+                                    "deploy.env.NODE_OPTIONS=x"])
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    assert [b["environment"] for _, b in posted(emu)] == ["staging"]
+    [bad] = srv.jobs("bad")
+    assert bad["id"] == name
+    assert "deploy.environment=production is not allowed" in \
+        bad["last_error"]
+    # the admin allows it
+    text = open(srv.daemon_ini).read() + \
+        "\n[policy]\nallow_options = skip env environment production\n"
+    for f in (srv.daemon_ini, srv.hook_ini):
+        with open(f, "w") as fp:
+            fp.write(text)
+    commit(srv.work, srv.env, msg="y")
+    srv.push("-o", "deploy.environment=production", "origin", "feature/x")
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    assert [b["environment"] for _, b in posted(emu)] == [
+        "staging", "production"]
+    assert posted(emu)[0][1]["commit_hash"] == head

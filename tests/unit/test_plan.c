@@ -151,6 +151,79 @@ test_push_options_from_env(void **state)
 	unsetenv("GIT_PUSH_OPTION_COUNT");
 }
 
+static void
+plan_with(struct plan *p, const char *policy, const char *ref,
+    const char *const *options)
+{
+	struct push_options o;
+	struct ref_update up = { Z40, A40, (char *)ref };
+	struct config cfg;
+	struct error err;
+	char *text;
+
+	text = malloc(1024);
+	snprintf(text, 1024, "[project]\nid = p\n[branch \"main\"]\n"
+	    "environment = production\n[branch \"feature/**\"]\n"
+	    "environment = preview\n%s", policy);
+	error_clear(&err);
+	assert_int_equal(config_load_string(&cfg, text, "t.ini", &err), 0);
+	plan_push_options_init(&o, JOB_PUSH);
+	for (; *options != NULL; options++)
+		plan_push_option(&o, *options);
+	plan_update_deferred(p, &cfg, "/srv/a.git/", &up, &o);
+	plan_push_options_release(&o);
+	config_release(&cfg);
+	free(text);
+}
+
+/* Push options count as far as [policy] allow_options allows; never
+ * into production unless it says so. */
+static void
+test_policy(void **state)
+{
+	static const char *const to_prod[] = {
+		"deploy.environment=production", NULL
+	};
+	static const char *const env[] = { "deploy.env.X=1", NULL };
+	static const char *const to_staging[] = {
+		"deploy.environment=staging", "deploy.env.X=1", NULL
+	};
+	struct plan p;
+
+	(void)state;
+	plan_with(&p, "", "refs/heads/feature/x", to_prod);
+	assert_int_equal(p.verdict, PLAN_ERROR);
+	assert_string_equal(p.reason, "push option deploy.environment="
+	    "production is not allowed: the rule says preview, and [policy] "
+	    "allow_options does not include 'production'");
+	plan_release(&p);
+	plan_with(&p, "", "refs/heads/main", to_prod);	/* already there */
+	assert_int_equal(p.verdict, PLAN_DEPLOY);
+	plan_release(&p);
+	plan_with(&p, "[policy]\nallow_options = environment production\n",
+	    "refs/heads/feature/x", to_prod);
+	assert_int_equal(p.verdict, PLAN_DEPLOY);
+	assert_string_equal(p.job.environment, "production");
+	plan_release(&p);
+	plan_with(&p, "", "refs/heads/feature/x", to_staging);
+	assert_int_equal(p.verdict, PLAN_DEPLOY);
+	assert_string_equal(p.job.environment, "staging");
+	/* the claim carries the options as given */
+	assert_int_equal(p.job.noptions, 2);
+	assert_string_equal(p.job.options[1], "deploy.env.X=1");
+	plan_release(&p);
+	plan_with(&p, "[policy]\nallow_options = skip\n", "refs/heads/main",
+	    env);
+	assert_int_equal(p.verdict, PLAN_ERROR);
+	assert_string_equal(p.reason, "push option deploy.env.* is not "
+	    "allowed here ([policy] allow_options)");
+	plan_release(&p);
+	plan_with(&p, "[policy]\nallow_options = none\n", "refs/heads/main",
+	    env);
+	assert_int_equal(p.verdict, PLAN_ERROR);
+	plan_release(&p);
+}
+
 int
 main(void)
 {
@@ -161,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_push_options),
 		cmocka_unit_test(test_push_options_invalid),
 		cmocka_unit_test(test_push_options_from_env),
+		cmocka_unit_test(test_policy),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
