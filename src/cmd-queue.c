@@ -400,7 +400,8 @@ cmd_queue_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 	if ((dir = o.queue_dir) == NULL) {
 		memset(&cfg, 0, sizeof(cfg));
 		loaded = 1;
-		if (cmd_load_config(ctx, &cfg, err) < 0)
+		/* the daemon's spool: named in the daemon's configuration */
+		if (config_load_daemon(&cfg, ctx->config_file, err) < 0)
 			goto out;
 		if ((dir = cfg.queue_dir) == NULL) {
 			error_set(err, EXIT_USAGE, "no [daemon] queue "
@@ -429,5 +430,5 @@ out:
  */
 const struct command cmd_queue_entry = {
 	"queue", "[--json] | retry ID | drop ID | init [--group GROUP]",
-	"list and manage queued deploys", CMD_WANT_REPO, cmd_queue_exec
+	"list and manage queued deploys", 0, cmd_queue_exec
 };

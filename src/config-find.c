@@ -98,22 +98,50 @@ config_load_at(struct config *out, const char *explicit,
 }
 
 int
-config_load_for_repo(struct config *out, const char *base_file,
-    const char *git_dir, const char *workdir, struct error *err)
+config_load_daemon(struct config *out, const char *explicit,
+    struct error *err)
 {
 	struct config_source src[4];
 	char *paths[4];
-	size_t n = 1;
+	size_t n = 1, i;
 
 	memset(src, 0, sizeof(src));
-	if (base_file != NULL) {
-		paths[0] = xstrdup(base_file);
+	if (explicit != NULL) {
+		paths[0] = xstrdup(explicit);
 		src[0].layer = CONFIG_COMMAND;
 	} else
 		n = base_sources(src, paths);
+	for (i = 0; i < n; i++)
+		src[i].flags = CONFIG_SOURCE_BASE;
+	return load_sources(out, src, paths, n, err);
+}
+
+int
+config_load_for_repo(struct config *out, const struct config *base,
+    const char *git_dir, const char *workdir, struct error *err)
+{
+	struct config_source *src;
+	char **paths;
+	size_t i, n = 0;
+	int rc;
+
+	src = xcalloc(base->nfiles + 2, sizeof(*src));
+	paths = xcalloc(base->nfiles + 2, sizeof(*paths));
+	for (i = 0; i < base->nfiles; i++) {
+		if (base->files[i].text == NULL ||
+		    base->files[i].layer == CONFIG_REPO ||
+		    base->files[i].layer == CONFIG_WORKTREE)
+			continue;
+		paths[n] = xstrdup(base->files[i].path);
+		src[n].layer = base->files[i].layer;
+		src[n++].text = base->files[i].text;
+	}
 	n = repo_sources(src, paths, n, git_dir, workdir,
 	    CONFIG_API | CONFIG_DAEMON, CONFIG_SOURCE_DAEMON);
-	return load_sources(out, src, paths, n, err);
+	rc = load_sources(out, src, paths, n, err);
+	free(paths);
+	free(src);
+	return rc;
 }
 
 /* The API key. */

@@ -157,6 +157,7 @@ file_add(struct loader *ld, const struct config_source *src,
 	f->layer = src->layer;
 	f->trust = trust;
 	f->why = why;
+	f->text = NULL;
 	ld->file = cfg->nfiles++;
 	return f;
 }
@@ -194,9 +195,11 @@ refuse(struct loader *ld, struct config_file *f)
 	char *e = log_escape(f->path, 0);
 
 	f->trust = CONFIG_IGNORED;
-	config_problem_add(ld, f->path, 0, 0, "'%s' is %s: refused, as jobs "
-	    "from this repository could not be trusted; run 'chmod go-w %s'",
-	    e, f->why, e);
+	free(ld->refused);
+	ld->refused = xasprintf("'%s' is %s: refused, as jobs from this "
+	    "repository could not be trusted; run 'chmod go-w %s'", e, f->why,
+	    e);
+	config_problem_add(ld, f->path, 0, 0, "%s", ld->refused);
 	free(e);
 }
 
@@ -261,6 +264,7 @@ load_text(struct loader *ld, const struct config_source *src,
 	judge(ld, src, f, st);
 	if (f->trust == CONFIG_IGNORED)
 		return;
+	f->text = xstrndup(buf, len);
 	if (f->trust == CONFIG_TRACKED)
 		deny |= CONFIG_TRACKED_DENY;
 	why = deny_why(src, f);
@@ -340,14 +344,18 @@ config_load_layers(struct config *out, const struct config_source *src,
 	config_defaults(out);
 	memset(&ld, 0, sizeof(ld));
 	ld.cfg = out;
-	for (i = 0; i < n && rc == 0; i++)
+	for (i = 0; i < n && rc == 0; i++) {
+		ld.base |= (src[i].flags & CONFIG_SOURCE_BASE) != 0;
 		rc = load_source(&ld, &src[i], err);
+	}
 	if (rc == 0 && out->nfiles == 0) {
 		rc = error_set(err, EXIT_USAGE, "no configuration found; "
 		    "looked for %s", ld.looked ? ld.looked : "nothing");
 		error_hint(err, "create one (see config/dotgit-deploy.ini) "
 		    "or name it with -c FILE");
 	}
+	if (rc == 0 && ld.refused != NULL)	/* that says it all */
+		rc = error_set(err, EXIT_USAGE, "%s", ld.refused);
 	if (rc == 0) {
 		pick_main_file(out);
 		config_finish(&ld);
@@ -355,6 +363,7 @@ config_load_layers(struct config *out, const struct config_source *src,
 		rc = first_error(out, err);
 	}
 	free(ld.looked);
+	free(ld.refused);
 	free(ld.rule_env);
 	free(ld.project_file);
 	return rc;

@@ -1449,7 +1449,9 @@ config_finish(struct loader *ld)
 	char *e;
 	size_t i;
 
-	if (ld->project_file == NULL)
+	if (ld->project_file == NULL && ld->base)
+		;	/* each repository may name its own */
+	else if (ld->project_file == NULL)
 		lerr(ld, cfg->file, 0, "missing [project]: add one with 'id = "
 		    "...' (see 'dotgit-deploy projects') or 'name = ...'");
 	else if (!ld->project_given)
@@ -1464,7 +1466,7 @@ config_finish(struct loader *ld)
 		    r->kind == RULE_TAG ? "tag" : "branch", e);
 		free(e);
 	}
-	if (cfg->nrules == 0)
+	if (cfg->nrules == 0 && !ld->base)
 		lwarn(ld, cfg->file, 0, "no [branch] or [tag] rules: nothing "
 		    "will be deployed");
 	mode = setting_find(cfg, "hook", "mode");
@@ -1575,6 +1577,7 @@ config_release(struct config *cfg)
 	for (i = 0; i < cfg->nfiles; i++) {
 		free(cfg->files[i].path);
 		free(cfg->files[i].why);
+		free(cfg->files[i].text);
 	}
 	free(cfg->files);
 	for (i = 0; i < cfg->nsettings; i++)

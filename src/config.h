@@ -68,6 +68,12 @@ enum {
 	 * configuration sets them.
 	 */
 	CONFIG_SOURCE_DAEMON = 1 << 0,
+	/*
+	 * The daemon's own configuration: each repository it serves may
+	 * complete it (config_load_for_repo), so it need not name a
+	 * [project] or have rules itself.
+	 */
+	CONFIG_SOURCE_BASE = 1 << 1,
 };
 
 struct config_source {
@@ -91,6 +97,7 @@ struct config_file {
 	enum config_layer	 layer;
 	enum config_trust	 trust;
 	char			*why;
+	char			*text;	/* what was read (NULL: ignored) */
 };
 
 /* [policy] allow_options: which `git push -o deploy.*` are honoured. */
@@ -193,13 +200,20 @@ int	config_load_layers(struct config *out, const struct config_source *,
 int	config_load_at(struct config *out, const char *explicit,
 	    const char *git_dir, const char *workdir, struct error *);
 /*
- * What the daemon reads for one repository's jobs: its base configuration
- * (`base_file`, or the system and user files when NULL), then the
- * repository's $git_dir/dotgit-deploy.ini and <workdir>/.dotgit-deploy.ini
- * (workdir may be NULL), from which [api] and [daemon] are never taken.
- * A repository file writable by group or others is an error.
+ * The daemon's own configuration: `explicit` (-c FILE) alone, else the
+ * system and user files, as CONFIG_SOURCE_BASE (no [project] needed).
  */
-int	config_load_for_repo(struct config *out, const char *base_file,
+int	config_load_daemon(struct config *out, const char *explicit,
+	    struct error *);
+/*
+ * What the daemon reads for one repository's jobs: its own configuration
+ * as it is in force (`base`: the files it read at start or at the last
+ * good reload, not what is on disk now), then the repository's
+ * $git_dir/dotgit-deploy.ini and <workdir>/.dotgit-deploy.ini (workdir
+ * may be NULL), from which [api] and [daemon] are never taken. A
+ * repository file writable by group or others is an error.
+ */
+int	config_load_for_repo(struct config *out, const struct config *base,
 	    const char *git_dir, const char *workdir, struct error *);
 /* Read and validate one trusted file (as -c FILE). On -1, out->problems
  * holds every problem and err the first one, as "file:line: message".

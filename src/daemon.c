@@ -39,6 +39,8 @@ struct daemon {
 	struct ledger		*ledger;
 	struct worker		*worker;
 	struct served		 served;	/* [daemon] repos */
+	struct repo_config	**cfgs;		/* this pass's, per repo */
+	size_t			 ncfgs;
 	struct ratelimit	 rl;
 	int			 ino;		/* inotify on new/, or -1 */
 	double			 next_watch;	/* next look at the repos */
@@ -46,6 +48,16 @@ struct daemon {
 	int			 rescanned;	/* served: this pass */
 	sigset_t		 sigs;		/* ours: blocked but in waits */
 	sigset_t		 waitmask;	/* the mask while waiting */
+};
+
+/* The configuration a served repository's jobs are planned with: the
+ * daemon's, with the repository's own files on top (config_load_for_repo);
+ * read afresh for every pass over the queue. */
+struct repo_config {
+	char		*git_dir;
+	struct config	 cfg;
+	int		 ok;
+	char		*why;		/* !ok */
 };
 
 /* A pending job as the daemon sees it: the claim read from the queue,
@@ -76,6 +88,7 @@ static double	run_queue(struct daemon *);
 static void	coalesce(struct daemon *, struct pending *, size_t);
 static int	pace(struct daemon *);
 static void	bound(struct job *);
+static void	forget_configs(struct daemon *);
 static void	settle(struct daemon *, struct pending *);
 static double	send_due(struct daemon *, struct pending *, size_t);
 static int	process(struct daemon *, struct pending *);
@@ -231,10 +244,12 @@ make_dirs(const char *dir)
 /* [daemon] state, else systemd's StateDirectory=, else the XDG state
  * directory of the daemon's user. */
 static char *
-state_path(void)
+state_path(const struct config *cfg)
 {
 	const char *s;
 
+	if (cfg->state_dir != NULL)
+		return xstrdup(cfg->state_dir);
 	if ((s = getenv("STATE_DIRECTORY")) != NULL && s[0] == '/')
 		return xstrndup(s, strcspn(s, ":"));
 	if ((s = getenv("XDG_STATE_HOME")) != NULL && s[0] == '/')
@@ -250,7 +265,7 @@ open_state(struct daemon *dm, struct error *err)
 {
 	struct stat st;
 
-	if ((dm->state = state_path()) == NULL)
+	if ((dm->state = state_path(dm->ctx->config)) == NULL)
 		return error_set(err, EXIT_USAGE, "no directory for the "
 		    "daemon's state: set [daemon] state = DIR");
 	if (make_dirs(dm->state) < 0 || stat(dm->state, &st) < 0)
@@ -300,6 +315,7 @@ teardown(struct daemon *dm)
 	ledger_free(dm->ledger);
 	queue_free(dm->queue);
 	served_release(&dm->served);
+	forget_configs(dm);
 	free(dm->state);
 	if (dm->ino >= 0)
 		close(dm->ino);
@@ -451,6 +467,7 @@ run_queue(struct daemon *dm)
 	}
 	pend = xcalloc(n + 1, sizeof(*pend));
 	dm->rescanned = 0;
+	forget_configs(dm);	/* read afresh: a repository's file changed */
 	for (i = 0; i < n && !stop_flag && !reload_flag; i++) {
 		pend[i].claim = &jobs[i];
 		bound(&jobs[i]);
@@ -548,6 +565,53 @@ close_claim(struct daemon *dm, struct job *claim, const char *reason)
 	free(label);
 }
 
+static void
+forget_configs(struct daemon *dm)
+{
+	size_t i;
+
+	for (i = 0; i < dm->ncfgs; i++) {
+		free(dm->cfgs[i]->git_dir);
+		config_release(&dm->cfgs[i]->cfg);
+		free(dm->cfgs[i]->why);
+		free(dm->cfgs[i]);
+	}
+	free(dm->cfgs);
+	dm->cfgs = NULL;
+	dm->ncfgs = 0;
+}
+
+/* The configuration for a served repository's jobs; NULL with *why. */
+static const struct config *
+repo_config(struct daemon *dm, const struct served_repo *sr,
+    const char **why)
+{
+	struct repo_config *rc;
+	struct error err;
+	size_t i;
+
+	for (i = 0; i < dm->ncfgs; i++)
+		if (strcmp(dm->cfgs[i]->git_dir, sr->git_dir) == 0)
+			break;
+	if (i == dm->ncfgs) {	/* each apart: jobs hold &rc->cfg */
+		dm->cfgs = xreallocarray(dm->cfgs, dm->ncfgs + 1,
+		    sizeof(*dm->cfgs));
+		rc = dm->cfgs[dm->ncfgs++] = xcalloc(1, sizeof(*rc));
+		rc->git_dir = xstrdup(sr->git_dir);
+		error_clear(&err);
+		rc->ok = config_load_for_repo(&rc->cfg, dm->ctx->config,
+		    sr->git_dir, sr->workdir, &err) == 0;
+		if (!rc->ok) {
+			rc->why = xasprintf("the configuration for '%s': %s",
+			    sr->git_dir, err.msg);
+			log_error("%s", rc->why);
+		}
+	}
+	rc = dm->cfgs[i];
+	*why = rc->why;
+	return rc->ok ? &rc->cfg : NULL;
+}
+
 /* Why the daemon does not take a claim from this repository, or NULL. */
 static const char *
 not_served(struct daemon *dm, const struct job *claim,
@@ -593,10 +657,10 @@ settle(struct daemon *dm, struct pending *p)
 		refuse(dm, claim, why);
 		return;
 	}
-	p->cfg = dm->ctx->config;
-	if (worker_repo(dm->worker, sr->git_dir, &repo, &err) < 0) {
+	if ((p->cfg = repo_config(dm, sr, &why)) == NULL ||
+	    worker_repo(dm->worker, sr->git_dir, &repo, &err) < 0) {
 		if (queue_take(dm->queue, claim, &err) == 0)
-			fail(dm, claim, sr->git_dir, err.msg);
+			fail(dm, claim, sr->git_dir, why ? why : err.msg);
 		return;
 	}
 	plan_claim(&p->plan, p->cfg, repo, claim);
@@ -906,7 +970,7 @@ reload(struct daemon *dm)
 	notify("RELOADING=1");
 	cfg = xcalloc(1, sizeof(*cfg));
 	error_clear(&err);
-	if (cmd_load_config(dm->ctx, cfg, &err) < 0 ||
+	if (config_load_daemon(cfg, dm->ctx->config_file, &err) < 0 ||
 	    check_config(cfg, &err) < 0) {
 		log_error("reloading the configuration: %s; keeping the old "
 		    "one", err.msg);
@@ -919,6 +983,15 @@ reload(struct daemon *dm)
 		    cfg->queue_dir);
 		goto keep;
 	}
+	if ((old->state_dir == NULL) != (cfg->state_dir == NULL) ||
+	    (cfg->state_dir != NULL && strcmp(cfg->state_dir,
+	    old->state_dir) != 0)) {
+		log_error("reloading the configuration: [daemon] state "
+		    "changed; keeping the old one (restart the daemon to move "
+		    "its state)");
+		goto keep;
+	}
+	forget_configs(dm);
 	worker_free(dm->worker);
 	worker_init(&dm->worker, cfg, dm->ledger, 0, 0);
 	worker_set_cancel(dm->worker, &stop_flag);
@@ -956,6 +1029,8 @@ static int
 queue_ref(struct daemon *dm, const struct served_repo *sr, struct repo *repo,
     const char *old, unsigned long long gen, const struct repo_ref *ref)
 {
+	const struct config *cfg;
+	const char *why;
 	struct push_options opts;
 	struct ref_update up;
 	struct error err;
@@ -963,6 +1038,10 @@ queue_ref(struct daemon *dm, const struct served_repo *sr, struct repo *repo,
 	char *label = log_escape(ref->name, LABEL_MAX), *text;
 	int rc = 0;
 
+	if ((cfg = repo_config(dm, sr, &why)) == NULL) {
+		free(label);
+		return -1;	/* said; looked at again next time */
+	}
 	memset(&opts, 0, sizeof(opts));
 	opts.source = JOB_WATCH;
 	text = xasprintf("watch\n%s\n%s\n%s\n%s\n%llu", sr->git_dir,
@@ -973,7 +1052,7 @@ queue_ref(struct daemon *dm, const struct served_repo *sr, struct repo *repo,
 	memcpy(up.old, old, OID_HEXSZ + 1);
 	memcpy(up.new, ref->oid, OID_HEXSZ + 1);
 	up.ref = ref->name;
-	plan_update(&p, dm->ctx->config, repo, &up, &opts, 0);
+	plan_update(&p, cfg, repo, &up, &opts, 0);
 	error_clear(&err);
 	if (p.verdict == PLAN_DEPLOY) {
 		free(p.job.repo);

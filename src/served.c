@@ -114,6 +114,8 @@ add(struct served *s, const char *path)
 	r = &s->v[s->n++];
 	r->git_dir = gd;
 	r->path = xstrdup(path);
+	r->workdir = repo_workdir(repo) != NULL ?
+	    xstrdup(repo_workdir(repo)) : NULL;
 	r->hooked = hooked(repo);
 	repo_free(repo);
 }
@@ -149,6 +151,7 @@ served_release(struct served *s)
 	for (i = 0; i < s->n; i++) {
 		free(s->v[i].git_dir);
 		free(s->v[i].path);
+		free(s->v[i].workdir);
 	}
 	free(s->v);
 	memset(s, 0, sizeof(*s));

@@ -21,6 +21,7 @@
 struct served_repo {
 	char	*git_dir;	/* real path, with a trailing '/' */
 	char	*path;		/* as the glob matched it */
+	char	*workdir;	/* its work tree, '/'-ended; NULL: bare */
 	int	 hooked;	/* followed by its hook */
 };
 

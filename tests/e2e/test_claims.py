@@ -196,3 +196,58 @@ def test_push_options_follow_the_policy(srv, emu):
     assert [b["environment"] for _, b in posted(emu)] == [
         "staging", "production"]
     assert posted(emu)[0][1]["commit_hash"] == head
+
+
+def test_each_served_repository_brings_its_project(tmp_path, env, emu):
+    """One daemon, its own file without [project], two repositories each
+    naming theirs; a repository file others may write is refused."""
+    from conftest import BIN, run
+    from daemonenv import Daemon
+    from repos import RULES, make_bare, make_repo, write
+    key = write(tmp_path / "key", emu.key + "\n", mode=0o600)
+    queue = str(tmp_path / "queue")
+    daemon_ini = write(tmp_path / "daemon.ini", (
+        "[api]\nurl = %s\nca_file = %s\nkey_file = %s\nplan = 100000\n"
+        "[daemon]\nqueue = %s\nrepos = %s/*.git\npoll_interval = 1\n" % (
+            emu.url, emu.ca, key, queue, tmp_path)))
+    assert run("-c", daemon_ini, "queue", "init", env=env).returncode == 0
+    works = {}
+    for name, project in (("a", "proj_8f2a9c"), ("b", "proj_000002"),
+                          ("c", "proj_000003")):
+        bare = make_bare(tmp_path / ("%s.git" % name), env)
+        os.symlink(BIN, os.path.join(bare, "hooks", "post-receive"))
+        # the hook finds no -c: the repository file says it all
+        write(os.path.join(bare, "dotgit-deploy.ini"), open(daemon_ini).read()
+              + "[project]\nid = %s\n%s" % (project, RULES), mode=0o644)
+        work = str(tmp_path / ("w" + name))
+        make_repo(work, env)
+        git("remote", "add", "origin", bare, cwd=work, env=env)
+        works[name] = (bare, work)
+    os.chmod(os.path.join(works["c"][0], "dotgit-deploy.ini"), 0o666)
+    for name in "ab":
+        git("push", "-q", "origin", "main", cwd=works[name][1], env=env)
+    # c's file is writable by others: its hook does not trust it either,
+    # so queue c's job as a member could
+    a_job = os.listdir(os.path.join(queue, "new"))[0]
+    with open(os.path.join(queue, "new", a_job)) as f:
+        doc = json.load(f)
+    git("push", "-q", "origin", "main", cwd=works["c"][1], env=env)
+    doc.update(repo=os.path.realpath(works["c"][0]) + "/",
+               new=git("rev-parse", "HEAD", cwd=works["c"][1], env=env),
+               request=os.urandom(16).hex())
+    write(os.path.join(queue, "new", "9" * 16 + ".1.1"), json.dumps(doc))
+    d = Daemon(daemon_ini, tmp_path / "daemon.log", env).start()
+    try:
+        wait_until(lambda: len(os.listdir(os.path.join(queue, "new"))) == 0
+                   and not os.listdir(os.path.join(queue, "cur")), 15)
+        assert d.stop() == 0
+    finally:
+        if d.proc.poll() is None:
+            d.kill()
+    assert sorted(p for p, _ in posted(emu)) == [
+        "/v1/projects/proj_000002/deployments",
+        "/v1/projects/proj_8f2a9c/deployments"]
+    [failed] = os.listdir(os.path.join(queue, "failed"))
+    with open(os.path.join(queue, "failed", failed)) as f:
+        why = json.load(f)["last_error"]
+    assert "c.git/dotgit-deploy.ini' is writable by group or others" in why

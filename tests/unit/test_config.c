@@ -1647,7 +1647,7 @@ test_lookup(void **state)
 static void
 test_load_for_repo(void **state)
 {
-	struct config cfg;
+	struct config cfg, daemon;
 	struct error err;
 	char *base, *gitdir, *ini, *want;
 
@@ -1660,8 +1660,12 @@ test_load_for_repo(void **state)
 	    "[api]\nurl = https://evil.example\n[daemon]\nqueue = /evil\n"
 	    "[hook]\ntimeout = 3\n", 0644);
 	error_clear(&err);
-	assert_int_equal(config_load_for_repo(&cfg, base, gitdir, NULL, &err),
-	    0);
+	assert_int_equal(config_load_daemon(&daemon, base, &err), 0);
+	/* what is in force, not what is on disk now: a bad edit waits for
+	 * a reload */
+	free(write_file("daemon.ini", "[bogus]\n", 0644));
+	assert_int_equal(config_load_for_repo(&cfg, &daemon, gitdir, NULL,
+	    &err), 0);
 	assert_string_equal(cfg.api_url, "https://good.example");
 	assert_string_equal(cfg.queue_dir, "/q");
 	assert_int_equal(cfg.hook_timeout, 3);
@@ -1675,7 +1679,7 @@ test_load_for_repo(void **state)
 
 	/* others may write it: refused, an error */
 	assert_int_equal(chmod(ini, 0666), 0);
-	assert_int_equal(config_load_for_repo(&cfg, base, gitdir, NULL, &err),
+	assert_int_equal(config_load_for_repo(&cfg, &daemon, gitdir, NULL, &err),
 	    -1);
 	assert_int_equal(cfg.files[1].trust, CONFIG_IGNORED);
 	want = xasprintf("'%s' is writable by group or others (mode 0666): "
@@ -1687,11 +1691,12 @@ test_load_for_repo(void **state)
 	/* its owner is not checked: the daemon serves other users */
 	assert_int_equal(chmod(ini, 0644), 0);
 	if (geteuid() == 0 && chown(ini, 65534, 65534) == 0) {
-		assert_int_equal(config_load_for_repo(&cfg, base, gitdir, NULL,
-		    &err), 0);
+		assert_int_equal(config_load_for_repo(&cfg, &daemon, gitdir,
+		    NULL, &err), 0);
 		assert_int_equal(cfg.files[1].trust, CONFIG_TRUSTED);
 		config_release(&cfg);
 	}
+	config_release(&daemon);
 	free(ini);
 	free(gitdir);
 	free(base);
