@@ -1,15 +1,19 @@
 /* cmd-config.c -- dotgit-deploy config check | explain NAME */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
+#include "deliver.h"
 #include "log.h"
 #include "repo.h"
 #include "rules.h"
+#include "served.h"
 #include "vars.h"
 #include "xmalloc.h"
 
@@ -124,6 +128,64 @@ print_problem(const struct config_problem *pb)
 }
 
 static int
+has_filters(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nrules; i++)
+		if (cfg->rules[i].npaths > 0)
+			return 1;
+	return 0;
+}
+
+static void
+mode_warning(const struct config *cfg, const char *fmt, const char *arg)
+{
+	char *file = log_escape(cfg->file, 0), *a = log_escape(arg, 0);
+
+	fprintf(stderr, "%s: warning: ", file);
+	fprintf(stderr, fmt, a);
+	fputc('\n', stderr);
+	free(a);
+	free(file);
+}
+
+/*
+ * What this repository's mode can and cannot do, that no line of a file
+ * says: a queue the daemon would refuse, a path filter nothing can judge
+ * (its record of the last deployment cannot be written). The number of
+ * warnings printed.
+ */
+static size_t
+mode_notes(struct ctx *ctx, const struct config *cfg)
+{
+	const char *gd;
+	char *dir;
+	size_t n = 0;
+
+	if (ctx->repo == NULL)
+		return 0;
+	gd = repo_common_dir(ctx->repo);
+	if (deliver_queue_mode(cfg)) {
+		if (!served_listed(cfg, gd) && ++n)
+			mode_warning(cfg, "'%s' is not in [daemon] repos: the "
+			    "daemon would refuse its jobs, so pushes queue "
+			    "nothing", gd);
+		return n;
+	}
+	if (!has_filters(cfg))
+		return 0;
+	dir = xasprintf("%s%s", gd, DELIVER_STATE_DIR);
+	if (access(dir, W_OK) != 0 && (errno != ENOENT ||
+	    access(gd, W_OK) != 0) && ++n)
+		mode_warning(cfg, "path filters cannot be judged here: '%s' "
+		    "(the record of the last deployment) is not writable by "
+		    "you, so such pushes deploy every time", dir);
+	free(dir);
+	return n;
+}
+
+static int
 config_check(struct ctx *ctx, int argc, char **argv, struct error *err)
 {
 	struct config cfg;
@@ -150,6 +212,8 @@ config_check(struct ctx *ctx, int argc, char **argv, struct error *err)
 		if (!cfg.problems[i].warning || log_level() >= LOG_LEVEL_NORMAL)
 			print_problem(&cfg.problems[i]);
 	}
+	if (rc == 0 && log_level() >= LOG_LEVEL_NORMAL)
+		nwarn += mode_notes(ctx, &cfg);
 	if (rc == 0)
 		printf("ok\n");
 	else if (cfg.nfiles == 1)

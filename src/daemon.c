@@ -300,6 +300,7 @@ setup(struct daemon *dm, struct error *err)
 		log_info("%zu interrupted job%s put back in the queue", moved,
 		    moved == 1 ? "" : "s");
 	watch_queue(dm);
+	repo_trust_owners();	/* [daemon] repos: the only ones opened */
 	worker_init(&dm->worker, cfg, dm->ledger, 0, 0);
 	worker_set_cancel(dm->worker, &stop_flag);
 	ratelimit_init(&dm->rl, cfg->plan_rpm);

@@ -35,6 +35,7 @@
 	X(git_error_last) \
 	X(git_graph_descendant_of) \
 	X(git_libgit2_init) \
+	X(git_libgit2_opts) \
 	X(git_libgit2_shutdown) \
 	X(git_object_free) \
 	X(git_object_lookup) \
@@ -112,6 +113,7 @@ int	dl_git2_load(struct error *);
 #define git_error_last			(*dl_git2.git_error_last)
 #define git_graph_descendant_of		(*dl_git2.git_graph_descendant_of)
 #define git_libgit2_init		(*dl_git2.git_libgit2_init)
+#define git_libgit2_opts		(*dl_git2.git_libgit2_opts)
 #define git_libgit2_shutdown		(*dl_git2.git_libgit2_shutdown)
 #define git_object_free			(*dl_git2.git_object_free)
 #define git_object_lookup		(*dl_git2.git_object_lookup)

@@ -81,6 +81,15 @@ git_fail(struct error *err, const char *fmt, ...)
 	    "unknown libgit2 error"));
 }
 
+/* Off for the daemon: it opens only what [daemon] repos lists. */
+static int owner_validation = 1;
+
+void
+repo_trust_owners(void)
+{
+	owner_validation = 0;
+}
+
 int
 repo_open(struct repo **out, const char *dir, struct error *err)
 {
@@ -93,6 +102,8 @@ repo_open(struct repo **out, const char *dir, struct error *err)
 		return -1;
 	if (git_libgit2_init() < 0)
 		return git_fail(err, "cannot initialize libgit2");
+	if (!owner_validation)
+		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	rc = dir != NULL ? open_dir(&git, dir, err) : open_env(&git, err);
 	if (rc < 0) {
 		git_repository_free(git);
@@ -229,11 +240,41 @@ check_common_dir(git_repository *git, struct error *err)
 	return 0;
 }
 
+/* The owner of the repository at dir (itself, or dir/.git), when it is
+ * not us: -1 otherwise. libgit2, like git, will not open it then. */
+static long
+foreign_owner(const char *dir)
+{
+	static const char *const probe[] = { "/HEAD", "/.git/HEAD", NULL };
+	struct stat st;
+	char *p;
+	size_t i;
+	int found;
+
+	for (i = 0; probe[i] != NULL; i++) {
+		p = xasprintf("%s%s", dir, probe[i]);
+		found = stat(p, &st) == 0;
+		free(p);
+		if (found)
+			return st.st_uid != geteuid() ? (long)st.st_uid : -1;
+	}
+	return -1;
+}
+
 static int
 open_failed(struct error *err, int rc, const char *path, int from_c)
 {
 	char buf[ESCBUF];
+	long owner;
 
+	if (rc == GIT_ENOTFOUND && (owner = foreign_owner(path)) >= 0) {
+		error_set(err, EXIT_FAIL, "cannot open repository '%s': it "
+		    "belongs to uid %ld, not to you, and libgit2 (like git) "
+		    "refuses it", esc(buf, path), owner);
+		error_hint(err, "run as its owner, or add it to safe.directory "
+		    "in your ~/.gitconfig");
+		return -1;
+	}
 	if (rc != GIT_ENOTFOUND)
 		return git_fail(err, "cannot open repository '%s'",
 		    esc(buf, path));

@@ -31,6 +31,13 @@ struct repo;
 int	repo_open(struct repo **out, const char *dir, struct error *);
 /* Close; NULL is a no-op. */
 void	repo_free(struct repo *);
+/*
+ * From now on open repositories whoever owns them. libgit2, like git,
+ * refuses a repository owned by another user unless safe.directory says
+ * otherwise; the daemon, which serves other users' repositories, opens
+ * only those [daemon] repos lists -- its safe.directory.
+ */
+void	repo_trust_owners(void);
 
 /* Absolute path of the git directory, with trailing '/' (for a linked
  * worktree: .git/worktrees/<name>/). */

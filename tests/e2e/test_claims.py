@@ -251,3 +251,22 @@ def test_each_served_repository_brings_its_project(tmp_path, env, emu):
     with open(os.path.join(queue, "failed", failed)) as f:
         why = json.load(f)["last_error"]
     assert "c.git/dotgit-deploy.ini' is writable by group or others" in why
+
+
+def test_served_repositories_of_another_user(srv, emu):
+    """The daemon serves other users' repositories: [daemon] repos is its
+    safe.directory, so libgit2's owner check does not stop it."""
+    for d, dirs, files in os.walk(srv.bare):
+        for n in [d] + [os.path.join(d, f) for f in files]:
+            os.lchown(n, 65534, 65534)
+    os.chown(os.path.join(srv.bare, "dotgit-deploy.ini"), 0, 0)
+    from repos import write
+    home = os.path.join(str(srv.tmp), "pusher")
+    write(os.path.join(home, ".gitconfig"), "[safe]\n\tdirectory = *\n")
+    env = dict(srv.env, HOME=home)
+    head = git("rev-parse", "HEAD", cwd=srv.work, env=env)
+    git("push", "-q", "origin", "main", cwd=srv.work, env=env)
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    assert created_bodies(emu) == {("main", head): 1}

@@ -267,3 +267,53 @@ def test_client_branch_and_tag_in_one_push_deploy_once(tmp_path, env, emu):
     push(work, env, "origin", "v1.0")
     settled(work)
     assert [c for c, _ in sent(emu)] == [h, h]
+
+
+def test_config_check_says_what_a_mode_cannot_do(tmp_path, env, emu):
+    """A path filter nobody can judge, a queue the daemon would refuse:
+    `config check` says so instead of letting pushes deploy silently."""
+    import pathlib
+    import shutil
+    import tempfile
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv is missing")
+    top = tempfile.mkdtemp(prefix="dd-check-")    # reachable by others
+    os.chmod(top, 0o755)
+    try:
+        check_modes(pathlib.Path(top), env, emu)
+    finally:
+        shutil.rmtree(top)
+
+
+def check_modes(tmp_path, env, emu):
+    bare, work = server(tmp_path, env, emu, rules=PATH_RULES)
+    # nobody's repository, but its record of deployments is root's
+    for d, dirs, files in os.walk(bare):
+        for n in [d] + [os.path.join(d, f) for f in files]:
+            os.lchown(n, 65534, 65534)
+    os.chown(os.path.join(bare, "dotgit-deploy"), 0, 0)
+    os.chmod(os.path.join(bare, "dotgit-deploy"), 0o755)
+    os.chmod(os.path.join(bare, "dotgit-deploy.ini"), 0o644)
+    nobody = {k: v for k, v in env.items() if k != "XDG_CONFIG_HOME"}
+    nobody["HOME"] = "/nonexistent"
+    r = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         BIN, "-C", bare, "config", "check"],
+        env=nobody, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert ("warning: path filters cannot be judged here: '%s/"
+            "dotgit-deploy' (the record of the last deployment) is not "
+            "writable by you, so such pushes deploy every time"
+            % os.path.realpath(bare)) in r.stderr
+    # queue mode for a repository the daemon does not serve
+    for d, dirs, files in os.walk(bare):
+        for n in [d] + [os.path.join(d, f) for f in files]:
+            os.lchown(n, 0, 0)
+    with open(os.path.join(bare, "dotgit-deploy.ini"), "a") as f:
+        f.write("[daemon]\nqueue = %s\nrepos = %s/other/*.git\n" % (
+            tmp_path / "queue", tmp_path))
+    r = run("-C", bare, "config", "check", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "is not in [daemon] repos: the daemon would refuse its jobs, " \
+        "so pushes queue nothing" in r.stderr
+    r = run("-C", work, "config", "check", env=env)
