@@ -289,6 +289,8 @@ setup(struct daemon *dm, struct error *err)
 	size_t moved = 0;
 
 	dm->ino = -1;
+	install_signals(dm);	/* blocked until the first wait: a SIGTERM
+				   during start-up stops it cleanly */
 	if (check_config(cfg, err) < 0 ||
 	    queue_open(&dm->queue, cfg->queue_dir, QUEUE_OPEN_CREATE,
 	    err) < 0 ||
@@ -305,7 +307,6 @@ setup(struct daemon *dm, struct error *err)
 	worker_set_cancel(dm->worker, &stop_flag);
 	ratelimit_init(&dm->rl, cfg->plan_rpm);
 	served_scan(&dm->served, cfg);
-	install_signals(dm);
 	return 0;
 }
 

@@ -48,12 +48,17 @@ def modes(qdir):
 
 
 def walk(top):
-    """Every path below top, as (relative path, stat) pairs."""
+    """Every path below top, with what a write would change: type and
+    mode, owner, inode, size and times of change (reading a directory
+    changes its access time, which tells nothing)."""
     out = []
     for dirpath, dirs, files in os.walk(top):
         for n in dirs + files:
             p = os.path.join(dirpath, n)
-            out.append((os.path.relpath(p, top), os.lstat(p)))
+            st = os.lstat(p)
+            out.append((os.path.relpath(p, top), st.st_mode, st.st_uid,
+                        st.st_gid, st.st_ino, st.st_size, st.st_mtime_ns,
+                        st.st_ctime_ns))
     return sorted(out)
 
 
