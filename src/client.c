@@ -304,7 +304,7 @@ deliver_refs(struct ctx *ctx, const struct intent *in,
 		return -1;
 	}
 	plan_push_options_init(&opts, JOB_PUSH);
-	if (job_request_valid(in->request))	/* else an older record: a new one */
+	if (job_request_valid(in->request))	/* else an older record */
 		memcpy(opts.request, in->request, sizeof(opts.request));
 	for (i = 0; i < p->noptions; i++)
 		plan_push_option(&opts, p->options[i]);

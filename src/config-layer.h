@@ -20,7 +20,7 @@ struct loader {
 	int		 project_line;
 	int		 project_given;	/* 'id' or 'name' was given */
 	int		 queue_given;	/* [daemon] queue was given */
-	int		 base;		/* the daemon's own: CONFIG_SOURCE_BASE */
+	int		 base;		/* CONFIG_SOURCE_BASE: the daemon's */
 	char		*refused;	/* a repository file refused: why */
 	char		*looked;	/* the paths tried, for "not found" */
 };

@@ -407,7 +407,8 @@ post_receive_deploy(struct ctx *ctx, const char *input, size_t len,
 	if (hook_config(ctx, &cfg, &w, err) < 0)
 		goto out;
 	hook_parse_updates(&ups, &n, input, len);
-	plan_push_options_init(&opts, JOB_PUSH);	/* one push, one request */
+	/* one push, one request */
+	plan_push_options_init(&opts, JOB_PUSH);
 	plan_push_options_from_env(&opts);
 	if (cfg.hook_mode != HOOK_MODE_QUEUE)
 		alarm((unsigned)cfg.hook_timeout + 2);
