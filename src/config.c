@@ -1547,16 +1547,6 @@ config_defaults(struct config *cfg)
 	cfg->tracked_config = 1;
 }
 
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 config_release(struct config *cfg)
 {

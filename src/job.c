@@ -114,30 +114,6 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-static char **
-strv_copy(char *const *v, size_t n)
-{
-	char **out;
-	size_t i;
-
-	if (n == 0)
-		return NULL;
-	out = xcalloc(n, sizeof(*out));
-	for (i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
-static void
-strv_free(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 job_copy(struct job *dst, const struct job *src)
 {
@@ -145,7 +121,7 @@ job_copy(struct job *dst, const struct job *src)
 	dst->id = dup_or_null(src->id);
 	dst->repo = dup_or_null(src->repo);
 	dst->ref = dup_or_null(src->ref);
-	dst->options = strv_copy(src->options, src->noptions);
+	dst->options = xstrvdup(src->options, src->noptions);
 	dst->project = dup_or_null(src->project);
 	dst->branch = dup_or_null(src->branch);
 	dst->environment = dup_or_null(src->environment);
@@ -153,7 +129,7 @@ job_copy(struct job *dst, const struct job *src)
 	dst->deployment_id = dup_or_null(src->deployment_id);
 	memset(&dst->env_vars, 0, sizeof(dst->env_vars));
 	vars_merge(&dst->env_vars, &src->env_vars);
-	dst->paths = strv_copy(src->paths, src->npaths);
+	dst->paths = xstrvdup(src->paths, src->npaths);
 }
 
 void

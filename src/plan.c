@@ -187,17 +187,6 @@ verdict(struct plan *p, enum plan_verdict v, const char *fmt, ...)
 	va_end(ap);
 }
 
-static char **
-strv_dup(char *const *v, size_t n)
-{
-	char **out = n > 0 ? xcalloc(n, sizeof(*out)) : NULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
 /* The claim (what happened) and the plan (what it means), not peeled. */
 static void
 fill_job(struct job *job, const struct config *cfg, const char *git_dir,
@@ -210,7 +199,7 @@ fill_job(struct job *job, const struct config *cfg, const char *git_dir,
 	job->ref = xstrdup(up->ref);
 	memcpy(job->old, up->old, sizeof(job->old));
 	memcpy(job->new, up->new, sizeof(job->new));
-	job->options = strv_dup(opts->raw, opts->nraw);
+	job->options = xstrvdup(opts->raw, opts->nraw);
 	job->noptions = opts->nraw;
 	job->planned_at = (long long)time(NULL);
 	job->project_is_name = cfg->project_id == NULL;
@@ -221,7 +210,7 @@ fill_job(struct job *job, const struct config *cfg, const char *git_dir,
 	vars_merge(&job->env_vars, &cfg->env_vars[config_env_index(env)]);
 	vars_merge(&job->env_vars, &opts->env);
 	if (rule != NULL && rule->npaths > 0) {
-		job->paths = strv_dup(rule->paths, rule->npaths);
+		job->paths = xstrvdup(rule->paths, rule->npaths);
 		job->npaths = rule->npaths;
 	}
 	memcpy(job->commit, up->new, sizeof(job->commit));

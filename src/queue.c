@@ -1074,22 +1074,36 @@ queue_fail(struct queue *q, struct job *job, const char *reason,
 	return move(q, job, QUEUE_FAILED, err);
 }
 
+/* new/ or cur/ -> `to`, with last_error = reason (taken: allocated); a
+ * pending job is taken first: 1 if it is gone. */
+static int
+close_job(struct queue *q, struct job *job, const char *verb, char *reason,
+    int to, struct error *err)
+{
+	int r = 0;
+
+	if (want_state(job, ONLY(QUEUE_NEW) | ONLY(QUEUE_CUR), verb, err) < 0)
+		r = -1;
+	else if (job->queue_state == QUEUE_NEW)
+		r = queue_take(q, job, err);
+	if (r != 0) {
+		free(reason);
+		return r;
+	}
+	free(job->last_error);
+	job->last_error = reason;
+	return move(q, job, to, err);
+}
+
 int
 queue_supersede(struct queue *q, struct job *job, const char *by_id,
     struct error *err)
 {
 	int r;
 
-	if (want_state(job, ONLY(QUEUE_NEW) | ONLY(QUEUE_CUR), "supersede",
-	    err) < 0)
-		return -1;
-	if (job->queue_state == QUEUE_NEW &&
-	    (r = queue_take(q, job, err)) != 0)
+	if ((r = close_job(q, job, "supersede", xasprintf("superseded by %s",
+	    by_id), QUEUE_DONE, err)) != 0)
 		return r;
-	free(job->last_error);
-	job->last_error = xasprintf("superseded by %s", by_id);
-	if (move(q, job, QUEUE_DONE, err) < 0)
-		return -1;
 	prune_done(q);
 	return 0;
 }
@@ -1256,16 +1270,9 @@ queue_refuse(struct queue *q, struct job *job, const char *reason,
 {
 	int r;
 
-	if (want_state(job, ONLY(QUEUE_NEW) | ONLY(QUEUE_CUR), "refuse",
-	    err) < 0)
-		return -1;
-	if (job->queue_state == QUEUE_NEW &&
-	    (r = queue_take(q, job, err)) != 0)
+	if ((r = close_job(q, job, "refuse", xstrdup(reason), DIR_BAD,
+	    err)) != 0)
 		return r;
-	free(job->last_error);
-	job->last_error = xstrdup(reason);
-	if (move(q, job, DIR_BAD, err) < 0)
-		return -1;
 	job->queue_state = QUEUE_NONE;
 	return 0;
 }

@@ -14,5 +14,8 @@ char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) PRINTFLIKE(1, 2);
 char	*xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
+/* A copy of n strings (NULL when n is 0); strv_free frees one. */
+char	**xstrvdup(char *const *, size_t n);
+void	 strv_free(char **, size_t n);
 
 #endif

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from conftest import BIN, git
 from harness import Emulator, wait_until
 from repos import RULES, commit, make_bare, make_repo, write
@@ -95,7 +97,10 @@ class Server:
         self.queue = str(tmp_path / "queue")
         self.key = write(tmp_path / "key", emu.key + "\n", mode=0o600)
         self.bare = make_bare(tmp_path / "srv.git", env)
+        # what install-hook --server does: the hook, push options on
         os.symlink(BIN, os.path.join(self.bare, "hooks", "post-receive"))
+        git("config", "receive.advertisePushOptions", "true",
+            cwd=self.bare, env=env)
         self.hook_ini = os.path.join(self.bare, "dotgit-deploy.ini")
         self.daemon_ini = str(tmp_path / "daemon.ini")
         self.write_config(plan=plan, daemon=daemon, hook=hook, rules=rules)
@@ -163,6 +168,28 @@ class Server:
                    if os.path.isdir(os.path.join(self.queue, s)))
 
 
+def emulator(tmp_path, *flags, name="emu"):
+    """The emulator with short status times (flags add to them)."""
+    return Emulator(tmp_path / name, "--queued-secs", "0.1",
+                    "--building-secs", "0.1", *flags).start()
+
+
+@pytest.fixture
+def emu(tmp_path):
+    """An emulator that never rate-limits the daemon under test."""
+    e = emulator(tmp_path, "--plan", "100000")
+    yield e
+    e.stop()
+
+
+@pytest.fixture
+def srv(tmp_path, env, emu):
+    s = Server(tmp_path, env, emu)
+    yield s
+    if s.daemon.proc is not None and s.daemon.proc.poll() is None:
+        s.daemon.kill()
+
+
 def _deployments(emu):
     try:
         return list(emu.state()["deployments"].values())
@@ -214,4 +241,4 @@ def report(name, counts):
 
 __all__ = ["Daemon", "Emulator", "Server", "created_by_key",
            "created_bodies", "fault_counts", "report", "wait_until",
-           "time", "commit"]
+           "time", "commit", "emulator", "emu", "srv"]

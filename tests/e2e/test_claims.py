@@ -6,30 +6,15 @@ import json
 import os
 import stat
 
-import pytest
 
 from conftest import git
-from daemonenv import Emulator, Server, created_bodies, wait_until
-from repos import PRODUCTION_ENV, commit
+from daemonenv import created_bodies, wait_until
+from daemonenv import emu, srv  # noqa: F401 (fixtures)
+from repos import commit
 
 EVIL = {"NODE_OPTIONS": "--require ./evil.js"}
 
 
-@pytest.fixture
-def emu(tmp_path):
-    e = Emulator(tmp_path / "emu", "--queued-secs", "0.1",
-                 "--building-secs", "0.1", "--plan", "100000",
-                 "--projects", "3").start()
-    yield e
-    e.stop()
-
-
-@pytest.fixture
-def srv(tmp_path, env, emu):
-    s = Server(tmp_path, env, emu)
-    yield s
-    if s.daemon.proc is not None and s.daemon.proc.poll() is None:
-        s.daemon.kill()
 
 
 def forge(srv, job, **changes):
@@ -157,8 +142,6 @@ def test_push_options_follow_the_policy(srv, emu):
     """deploy.environment never moves a preview branch into production
     unless [policy] allow_options says `production`: not from a push, not
     from a job file that carries the option."""
-    git("config", "receive.advertisePushOptions", "true", cwd=srv.bare,
-        env=srv.env)
     git("checkout", "-q", "-b", "feature/x", cwd=srv.work, env=srv.env)
     head = commit(srv.work, srv.env, msg="x")
     r = srv.push("-o", "deploy.environment=production", "origin",

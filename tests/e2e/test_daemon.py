@@ -7,33 +7,15 @@ import signal
 import subprocess
 import time
 
-import pytest
 
 from conftest import BIN, git
-from daemonenv import (Daemon, Emulator, Server, created_bodies,
-                       created_by_key, daemon_config, fault_counts, report,
+from daemonenv import (Daemon, Server, created_bodies, created_by_key,
+                       daemon_config, emulator, fault_counts, report,
                        wait_until)
+from daemonenv import emu, srv  # noqa: F401 (fixtures)
 from repos import commit, write
 
 
-def emulator(tmp_path, *flags, name="emu"):
-    return Emulator(tmp_path / name, "--queued-secs", "0.1",
-                    "--building-secs", "0.1", *flags).start()
-
-
-@pytest.fixture
-def emu(tmp_path):
-    e = emulator(tmp_path, "--plan", "100000")
-    yield e
-    e.stop()
-
-
-@pytest.fixture
-def srv(tmp_path, env, emu):
-    s = Server(tmp_path, env, emu)
-    yield s
-    if s.daemon.proc is not None and s.daemon.proc.poll() is None:
-        s.daemon.kill()
 
 
 def all_deployed_once(emu, expected, timeout):

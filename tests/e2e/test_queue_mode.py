@@ -5,33 +5,16 @@ import json
 import os
 import subprocess
 
-import pytest
 
 from conftest import BIN, git, run
-from daemonenv import (Emulator, Server, created_bodies, daemon_config,
-                       wait_until)
+from daemonenv import Server, created_bodies, daemon_config, wait_until
+from daemonenv import emu, srv  # noqa: F401 (fixtures)
 from queuefiles import init_spool
 from repos import commit, make_repo, write
 
 SKIP_REASON = "skipped: the commit message says [skip deploy]"
 
 
-@pytest.fixture
-def emu(tmp_path):
-    e = Emulator(tmp_path / "emu", "--queued-secs", "0.1",
-                 "--building-secs", "0.1", "--plan", "100000").start()
-    yield e
-    e.stop()
-
-
-@pytest.fixture
-def srv(tmp_path, env, emu):
-    s = Server(tmp_path, env, emu)
-    git("config", "receive.advertisePushOptions", "true", cwd=s.bare,
-        env=env)
-    yield s
-    if s.daemon.proc is not None and s.daemon.proc.poll() is None:
-        s.daemon.kill()
 
 
 def queued_line(ref, env, job):

@@ -8,30 +8,17 @@ import subprocess
 import pytest
 
 from conftest import BIN, git, run
-from apienv import bodies, config_text, emu, key_file  # noqa: F401
-from daemonenv import Emulator, Server, created_bodies, wait_until
+from apienv import config_text, key_file
+from daemonenv import Server, created_bodies, wait_until
+from daemonenv import emu, srv  # noqa: F401 (fixtures)
 from repos import commit, make_bare, make_repo, write
+from test_server_hook import server
 
 PATH_RULES = """\
 [branch "main"]
 environment = production
 paths = web/
 """
-
-
-def server(tmp_path, env, emu, rules=None):
-    """A bare repository with the hook and a direct-mode config; a clone
-    `work` with one commit on main."""
-    bare = make_bare(tmp_path / "srv.git", env)
-    kf = key_file(emu, tmp_path / "key")
-    write(os.path.join(bare, "dotgit-deploy.ini"),
-          config_text(emu, key_file=kf, rules=rules))
-    r = run("-C", bare, "install-hook", "--server", env=env)
-    assert r.returncode == 0, r.stderr
-    work = str(tmp_path / "work")
-    make_repo(work, env)
-    git("remote", "add", "origin", bare, cwd=work, env=env)
-    return bare, work
 
 
 def push(work, env, *args):
@@ -120,42 +107,26 @@ def test_path_filter_on_the_client(tmp_path, env, emu):
     assert [c for c, _ in sent(emu)] == [first, web]
 
 
-@pytest.fixture
-def qemu(tmp_path):
-    e = Emulator(tmp_path / "emu", "--queued-secs", "0.1",
-                 "--building-secs", "0.1", "--plan", "100000").start()
-    yield e
-    e.stop()
-
-
-@pytest.fixture
-def srv(tmp_path, env, qemu):
-    s = Server(tmp_path, env, qemu)
-    yield s
-    if s.daemon.proc is not None and s.daemon.proc.poll() is None:
-        s.daemon.kill()
-
-
-def test_rollback_and_flip_flop_through_the_daemon(srv, qemu):
+def test_rollback_and_flip_flop_through_the_daemon(srv, emu):
     srv.daemon.start()
     a = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
     srv.push("origin", "main")
-    wait_until(lambda: len(sent(qemu)) == 1, 15)
+    wait_until(lambda: len(sent(emu)) == 1, 15)
     b = commit(srv.work, srv.env, msg="b")
     srv.push("origin", "main")
-    wait_until(lambda: len(sent(qemu)) == 2, 15)
+    wait_until(lambda: len(sent(emu)) == 2, 15)
     for n, target in enumerate((a, b, a), 3):
         git("reset", "-q", "--hard", target, cwd=srv.work, env=srv.env)
         srv.push("-f", "origin", "main")
-        wait_until(lambda: len(sent(qemu)) == n, 15)
+        wait_until(lambda: len(sent(emu)) == n, 15)
     wait_until(lambda: srv.pending() == 0, 15)
     assert srv.daemon.stop() == 0
-    assert [c for c, _ in sent(qemu)] == [a, b, a, b, a]
-    assert len({k for _, k in sent(qemu)}) == 5
+    assert [c for c, _ in sent(emu)] == [a, b, a, b, a]
+    assert len({k for _, k in sent(emu)}) == 5
     assert "already deployed" not in srv.daemon.text()
 
 
-def test_newer_skipped_push_does_not_cancel_an_older_one(srv, qemu):
+def test_newer_skipped_push_does_not_cancel_an_older_one(srv, emu):
     """Daemon stopped; push A; push B whose message says [skip deploy]:
     A is deployed, B is skipped, nothing is superseded."""
     a = commit(srv.work, srv.env, name="web/a.html", msg="web change")
@@ -166,20 +137,20 @@ def test_newer_skipped_push_does_not_cancel_an_older_one(srv, qemu):
     srv.daemon.start()
     wait_until(lambda: srv.pending() == 0, 15)
     assert srv.daemon.stop() == 0
-    assert created_bodies(qemu) == {("main", a): 1}
+    assert created_bodies(emu) == {("main", a): 1}
     notes = sorted(j["last_error"] or "" for j in srv.jobs("done"))
     assert notes == ["", "skipped: the commit message says [skip deploy]"]
     assert "superseded" not in srv.daemon.text()
 
 
-def test_newer_filtered_push_judged_against_what_is_live(srv, qemu):
+def test_newer_filtered_push_judged_against_what_is_live(srv, emu):
     """Coalesced jobs: the newest is judged against the last deployed
     commit, so it carries the older push's change and deploys."""
     srv.write_config(rules=PATH_RULES)
     first = git("rev-parse", "HEAD", cwd=srv.work, env=srv.env)
     srv.push("origin", "main")
     srv.daemon.start()
-    wait_until(lambda: len(sent(qemu)) == 1, 15)
+    wait_until(lambda: len(sent(emu)) == 1, 15)
     assert srv.daemon.stop() == 0
     commit(srv.work, srv.env, name="web/a.html", msg="web")
     srv.push("origin", "main")
@@ -188,33 +159,33 @@ def test_newer_filtered_push_judged_against_what_is_live(srv, qemu):
     srv.daemon.start()
     wait_until(lambda: srv.pending() == 0, 15)
     assert srv.daemon.stop() == 0
-    assert [c for c, _ in sent(qemu)] == [first, docs]
+    assert [c for c, _ in sent(emu)] == [first, docs]
 
 
-def test_hooked_repository_is_not_polled(srv, qemu):
+def test_hooked_repository_is_not_polled(srv, emu):
     """A served repository whose hook is installed is followed by its
     hook only: each push deploys once, the watcher never queues it."""
     srv.write_config(daemon="poll_interval = 1\n")
     srv.daemon.start()
     srv.daemon.wait_log(r"not polling '.*srv\.git/': followed by its hook")
     srv.push("origin", "main")
-    wait_until(lambda: len(sent(qemu)) == 1, 15)
+    wait_until(lambda: len(sent(emu)) == 1, 15)
     two = commit(srv.work, srv.env, msg="two")
     srv.push("origin", "main")
-    wait_until(lambda: len(sent(qemu)) == 2, 15)
+    wait_until(lambda: len(sent(emu)) == 2, 15)
     # two more looks at the repositories: still nothing more
     log = srv.daemon.last_run()
     n = log.count("followed by its hook")
     srv.daemon.wait_log(r"(followed by its hook(.|\n)*){%d}" % (n + 2))
     assert srv.daemon.stop() == 0
-    assert len(sent(qemu)) == 2 and sent(qemu)[1][0] == two
+    assert len(sent(emu)) == 2 and sent(emu)[1][0] == two
     assert "moved to" not in srv.daemon.text()
 
 
-def test_polled_repository_refuses_hook_jobs(tmp_path, env, qemu):
+def test_polled_repository_refuses_hook_jobs(tmp_path, env, emu):
     """Without our hook, the repository is polled; a job claiming to come
     from its hook is refused, so one push never deploys twice."""
-    srv = Server(tmp_path, env, qemu)
+    srv = Server(tmp_path, env, emu)
     os.unlink(os.path.join(srv.bare, "hooks", "post-receive"))
     srv.push("origin", "main")                 # no hook: nothing queued
     assert srv.jobs("new") == []
@@ -237,8 +208,8 @@ def test_polled_repository_refuses_hook_jobs(tmp_path, env, qemu):
         assert "followed by polling, not by its hook" in bad["last_error"]
         two = commit(srv.work, srv.env, msg="two")
         srv.push("origin", "main")
-        wait_until(lambda: len(sent(qemu)) == 1, 15)
-        assert sent(qemu)[0][0] == two
+        wait_until(lambda: len(sent(emu)) == 1, 15)
+        assert sent(emu)[0][0] == two
         assert srv.daemon.stop() == 0
     finally:
         if srv.daemon.proc.poll() is None:

@@ -11,8 +11,9 @@ import tempfile
 import pytest
 
 from conftest import BIN, git, run
-from daemonenv import (Daemon, Emulator, Server, created_bodies,
-                       daemon_config, wait_until)
+from daemonenv import (Daemon, Server, created_bodies, daemon_config,
+                       wait_until)
+from daemonenv import emu, srv  # noqa: F401 (fixtures)
 from queuefiles import init_spool, job_doc, write_job
 from repos import commit, make_bare, make_repo, write
 
@@ -26,20 +27,6 @@ HINT_INIT = ("run 'dotgit-deploy queue init' as the daemon's user (or "
              "root) to set the modes")
 
 
-@pytest.fixture
-def emu(tmp_path):
-    e = Emulator(tmp_path / "emu", "--queued-secs", "0.1",
-                 "--building-secs", "0.1", "--plan", "100000").start()
-    yield e
-    e.stop()
-
-
-@pytest.fixture
-def srv(tmp_path, env, emu):
-    s = Server(tmp_path, env, emu)
-    yield s
-    if s.daemon.proc is not None and s.daemon.proc.poll() is None:
-        s.daemon.kill()
 
 
 def modes(qdir):
