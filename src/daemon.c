@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,7 @@ static volatile sig_atomic_t	stop_flag, reload_flag;
 
 static void	on_signal(int);
 static void	notify(const char *);
+static void	status(const char *, ...) PRINTFLIKE(1, 2);
 static int	setup(struct daemon *, struct error *);
 static void	prune(struct daemon *);
 static void	teardown(struct daemon *);
@@ -88,6 +90,7 @@ static double	run_queue(struct daemon *);
 static void	coalesce(struct daemon *, struct pending *, size_t);
 static int	pace(struct daemon *);
 static void	bound(struct job *);
+static void	say_waiting(const struct pending *, size_t, double);
 static void	forget_configs(struct daemon *);
 static void	settle(struct daemon *, struct pending *);
 static double	send_due(struct daemon *, struct pending *, size_t);
@@ -136,6 +139,27 @@ notify(const char *state)
 	}
 	if (sd_notify != NULL)
 		sd_notify(0, state);
+}
+
+/* STATUS= for `systemctl status`: what the daemon is doing, told when
+ * it changes. */
+static void
+status(const char *fmt, ...)
+{
+	static char last[256];
+	char buf[256];
+	va_list ap;
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	memcpy(buf, "STATUS=", 7);
+	va_start(ap, fmt);
+	vsnprintf(buf + 7, sizeof(buf) - 7, fmt, ap);
+	va_end(ap);
+	if (strcmp(buf, last) == 0)
+		return;
+	memcpy(last, buf, sizeof(last));
+	notify(buf);
 }
 
 /* 1 if stderr already goes to the journal (no need for syslog too). */
@@ -333,6 +357,7 @@ daemon_run(struct ctx *ctx, struct error *err)
 	dm.ctx = ctx;
 	stop_flag = reload_flag = 0;
 	log_init(ctx->level, !stderr_is_journal());
+	log_journal(stderr_is_journal());
 	if (setup(&dm, err) < 0) {
 		teardown(&dm);
 		return -1;
@@ -478,6 +503,7 @@ run_queue(struct daemon *dm)
 	if (dm->ctx->config->coalesce)
 		coalesce(dm, pend, n);
 	wake = send_due(dm, pend, n);
+	say_waiting(pend, n, wake);
 	for (i = 0; i < n; i++)
 		plan_release(&pend[i].plan);
 	free(pend);
@@ -498,6 +524,24 @@ bound(struct job *job)
 	log_warnx("%s: its times or tries are out of bounds: taken as due "
 	    "now", label);
 	free(label);
+}
+
+/* STATUS=: how many jobs wait, and for how long. */
+static void
+say_waiting(const struct pending *pend, size_t n, double wake)
+{
+	size_t i, waiting = 0;
+
+	for (i = 0; i < n; i++)
+		waiting += pend[i].live && pend[i].plan.job.queue_state ==
+		    QUEUE_NEW;
+	if (waiting == 0)
+		status("idle: nothing queued");
+	else if (wake >= 1e9)		/* held behind a job in flight */
+		status("%zu job%s waiting", waiting, waiting == 1 ? "" : "s");
+	else
+		status("%zu job%s waiting; next attempt in %.0f s", waiting,
+		    waiting == 1 ? "" : "s", wake);
 }
 
 /* Send the live jobs that are due, in order; per (project, environment)
@@ -736,6 +780,8 @@ pace(struct daemon *dm)
 		if (stop_flag || reload_flag)
 			return -1;
 		log_debug("pacing: next request in %.3f s", d);
+		status("pacing to %d requests/min: next in %.1f s",
+		    dm->rl.limit, d);
 		wait_events(dm, d);
 	}
 	return stop_flag || reload_flag ? -1 : 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "utf8.h"
@@ -15,6 +16,7 @@
 
 static int	 level = LOG_LEVEL_NORMAL;
 static int	 to_syslog;
+static int	 to_journal;
 static char	*secret;
 
 static void	 emit(int, const char *, const char *, va_list)
@@ -24,9 +26,18 @@ void
 log_init(int lvl, int use_syslog)
 {
 	level = lvl;
+	/* without a socket, syslog(3) would try to connect at every line */
+	if (use_syslog && access("/dev/log", W_OK) != 0)
+		use_syslog = 0;
 	if (use_syslog && !to_syslog)
 		openlog("dotgit-deploy", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	to_syslog = use_syslog;
+}
+
+void
+log_journal(int on)
+{
+	to_journal = on;
 }
 
 int
@@ -89,7 +100,10 @@ emit(int prio, const char *prefix, const char *fmt, va_list ap)
 	raw = xvasprintf(fmt, ap);
 	line = log_redact(raw);
 	log_free_secret(raw);
-	fprintf(stderr, "%s%.*s\n", prefix, SHOWN_MAX, line);
+	if (to_journal)
+		fprintf(stderr, "<%d>%s%.*s\n", prio, prefix, SHOWN_MAX, line);
+	else
+		fprintf(stderr, "%s%.*s\n", prefix, SHOWN_MAX, line);
 	fflush(stderr);
 	if (to_syslog)
 		syslog(prio, "%.*s", SHOWN_MAX, line);

@@ -11,7 +11,12 @@ enum log_level {
 	LOG_LEVEL_DEBUG = 2,	/* -vv */
 };
 
+/* use_syslog: also to syslog(3), when there is a /dev/log to take it. */
 void	log_init(int level, int use_syslog);
+/* stderr goes to the journal: each line starts with its syslog priority
+ * ("<3>" for an error), which journald reads (SyslogLevelPrefix=), so
+ * `journalctl -p err` finds the errors. */
+void	log_journal(int on);
 int	log_level(void);
 /*
  * The secret (the API key): from now on every log line and every struct

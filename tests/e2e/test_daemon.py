@@ -393,3 +393,37 @@ def test_project_name_is_looked_up_once(srv, emu):
     assert {r["path"] for r in emu.deployment_posts()} == {
         "/v1/projects/proj_8f2a9c/deployments"}
     assert len(emu.requests(method="GET")) == 1
+
+
+def test_journal_priorities_and_status(tmp_path, srv, emu):
+    """Under systemd: each line carries its syslog priority when stderr is
+    the journal, and STATUS= says what the daemon is doing."""
+    import socket
+    sock_path = str(tmp_path / "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(15)
+    with open(srv.daemon.log, "a"):
+        pass
+    st = os.stat(srv.daemon.log)
+    srv.daemon.env = dict(srv.env, NOTIFY_SOCKET=sock_path,
+                          JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
+    emu.stop()
+    srv.push("origin", "main")
+    try:
+        srv.daemon.start()
+        seen = []
+        while not any(m.startswith("STATUS=1 job waiting; next attempt "
+                                   "in ") for m in seen):
+            seen += sock.recv(4096).decode().split("\n")
+        assert "READY=1" in seen
+        srv.daemon.wait_log(r"<4>dotgit-deploy: warning: job .*: cannot "
+                            r"reach https://127\.0\.0\.1")
+        assert "<6>dotgit-deploy: started: queue '" in srv.daemon.text()
+        emu.start()
+        while "STATUS=idle: nothing queued" not in seen:
+            seen += sock.recv(4096).decode().split("\n")
+        assert srv.daemon.stop() == 0
+        assert len(emu.created_deployments()) == 1
+    finally:
+        sock.close()
