@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-/* Exit statuses (PRODUCT.md): 0 ok, 1 any failure, 2 usage or config. */
+/* Exit statuses (dotgit-deploy(1)): 0 ok, 1 any failure, 2 usage or
+ * configuration. */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,

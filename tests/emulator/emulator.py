@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Local HTTPS emulator of the .git REST API (see api/API.md).
+"""Local HTTPS emulator of the .git REST API (see README.md here).
 
 Used by the end-to-end tests and by `make demo`.  Python 3 standard library
 only; certificates are made with the `openssl` command.  Run with
@@ -703,7 +703,7 @@ class Emulator:
                 known = self.state.idempotency.get(project_id, {}).get(
                     idem_key)
             if known is not None:
-                # API.md: a repeated key is answered with the deployment
+                # a repeated key is answered with the deployment
                 # the first request created, whatever the body says.
                 d = self.state.deployments[known["deployment_id"]]
                 rec["deployment_id"] = d["id"]
