@@ -47,6 +47,7 @@ struct daemon {
 	double			 next_watch;	/* next look at the repos */
 	double			 next_prune;	/* next ledger clean-up */
 	int			 rescanned;	/* served: this pass */
+	int			 unsynced;	/* jobs since the last commit */
 	sigset_t		 sigs;		/* ours: blocked but in waits */
 	sigset_t		 waitmask;	/* the mask while waiting */
 };
@@ -83,6 +84,7 @@ static void	notify(const char *);
 static void	status(const char *, ...) PRINTFLIKE(1, 2);
 static int	setup(struct daemon *, struct error *);
 static void	prune(struct daemon *);
+static void	commit(struct daemon *);
 static void	teardown(struct daemon *);
 static void	loop(struct daemon *);
 static void	wait_events(struct daemon *, double);
@@ -326,6 +328,8 @@ setup(struct daemon *dm, struct error *err)
 		log_info("%zu interrupted job%s put back in the queue", moved,
 		    moved == 1 ? "" : "s");
 	watch_queue(dm);
+	queue_group_commit(dm->queue);		/* commit() syncs a batch */
+	ledger_group_commit(dm->ledger);
 	repo_trust_owners();	/* [daemon] repos: the only ones opened */
 	worker_init(&dm->worker, cfg, dm->ledger, 0, 0);
 	worker_set_cancel(dm->worker, &stop_flag);
@@ -334,9 +338,30 @@ setup(struct daemon *dm, struct error *err)
 	return 0;
 }
 
+/*
+ * Group commit: what the daemon wrote since the last commit (jobs moved,
+ * ledger records) becomes durable at once. Called after every
+ * DAEMON_BATCH jobs, at the end of every pass and before it stops, so
+ * a crash loses at most that batch's bookkeeping -- and a job whose move
+ * was lost is sent again with the same Idempotency-Key.
+ */
+static void
+commit(struct daemon *dm)
+{
+	struct error err;
+
+	error_clear(&err);
+	if ((dm->queue != NULL && queue_sync(dm->queue, &err) < 0) ||
+	    (dm->ledger != NULL && ledger_sync(dm->ledger, &err) < 0))
+		log_error("%s", err.msg);
+	dm->unsynced = 0;
+}
+
 static void
 teardown(struct daemon *dm)
 {
+	if (dm->unsynced > 0)
+		commit(dm);
 	worker_free(dm->worker);
 	ledger_free(dm->ledger);
 	queue_free(dm->queue);
@@ -503,6 +528,8 @@ run_queue(struct daemon *dm)
 	if (dm->ctx->config->coalesce)
 		coalesce(dm, pend, n);
 	wake = send_due(dm, pend, n);
+	if (n > 0)		/* what was settled, sent, deferred, refused */
+		commit(dm);
 	say_waiting(pend, n, wake);
 	for (i = 0; i < n; i++)
 		plan_release(&pend[i].plan);
@@ -572,6 +599,8 @@ send_due(struct daemon *dm, struct pending *pend, size_t n)
 			key_block(&blocked, job);
 		else
 			worked = 1;
+		if (++dm->unsynced >= DAEMON_BATCH)
+			commit(dm);
 		if (job->queue_state == QUEUE_NEW)	/* deferred */
 			key_block(&blocked, job);
 	}

@@ -13,6 +13,8 @@
  * far longer than any retry, or replay after a crash, can take. */
 #define DAEMON_KEEP_KEYS	(30 * 86400)
 #define DAEMON_PRUNE_EVERY	86400.0
+/* Jobs settled between two group commits (see daemon.c commit()). */
+#define DAEMON_BATCH		64
 
 /*
  * Run in the foreground until SIGTERM or SIGINT (then 0). ctx->config is

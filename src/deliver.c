@@ -142,10 +142,18 @@ to_queue(struct deliver *d, struct job *job, char **outcome,
     struct error *err)
 {
 	if (check_served(d, job, err) < 0 || open_queue(d, err) < 0 ||
-	    queue_put(d->queue, job, err) < 0)
+	    queue_stage(d->queue, job, err) < 0)
 		return -1;
 	*outcome = xasprintf("queued (job %s)", job->id);
-	return 0;
+	return 1;
+}
+
+int
+deliver_flush(struct deliver *d, struct error *err)
+{
+	if (d->queue == NULL)
+		return 0;
+	return queue_publish(d->queue, err);
 }
 
 /*

@@ -32,12 +32,19 @@ void	deliver_init(struct deliver **out, const struct config *, int budget,
 void	deliver_free(struct deliver *);
 /* The repository the jobs come from (borrowed), for path filters. */
 void	deliver_set_repo(struct deliver *, struct repo *);
-/* *outcome: what happened, for the push output: "dep_x queued (url)",
+/* 0, or 1 when the job was only staged (queue mode: see deliver_flush),
+ * or -1.
+ * *outcome: what happened, for the push output: "dep_x queued (url)",
  * "queued (job ID)", "not deployed: <why>" or "API unreachable, queued
  * for retry (job ID): <why>"; allocated. `dep`, if not NULL, gets the
  * deployment when the API created one (dep->id NULL otherwise). */
 int	deliver_job(struct deliver *, struct job *, struct api_deployment *dep,
 	    char **outcome, struct error *);
+/* Queue mode: jobs are only staged by deliver_job ("queued" means once
+ * flushed); deliver_flush makes them all durable and visible to the
+ * daemon at once (queue_publish: one sync per push). On failure none of
+ * them is queued. Nothing to do in the other modes. */
+int	deliver_flush(struct deliver *, struct error *);
 /* The API handle once a job went to the API (for --wait), else NULL. */
 struct api *deliver_api(struct deliver *);
 

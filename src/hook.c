@@ -178,25 +178,74 @@ ref_label(const char *ref)
 	return log_escape(ref, 200);
 }
 
+/* What a push is told, line by line, held until the jobs are flushed:
+ * "queued" is said only of what is durable. */
+struct report {
+	struct {
+		int	 error;		/* log_error, else log_info */
+		char	*what;		/* "main -> production" */
+		char	*outcome;
+		char	*hint;		/* or NULL */
+		int	 staged;	/* a job deliver_flush must make real */
+	}	*v;
+	size_t	 n;
+};
+
+static void
+say(struct report *r, int error, int staged, char *what, char *outcome,
+    const char *hint)
+{
+	r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
+	r->v[r->n].error = error;
+	r->v[r->n].what = what;
+	r->v[r->n].outcome = outcome;
+	r->v[r->n].hint = hint != NULL && *hint ? xstrdup(hint) : NULL;
+	r->v[r->n++].staged = staged;
+}
+
+/* Print the report; the staged jobs failed when `flush` is not NULL. */
+static void
+report_print(struct report *r, const struct error *flush)
+{
+	const char *hint;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		hint = r->v[i].hint;
+		if (r->v[i].staged && flush != NULL) {
+			log_error("%s: not deployed: %s", r->v[i].what,
+			    flush->msg);
+			hint = flush->hint[0] ? flush->hint : NULL;
+		} else if (r->v[i].error)
+			log_error("%s: %s", r->v[i].what, r->v[i].outcome);
+		else
+			log_info("%s: %s", r->v[i].what, r->v[i].outcome);
+		if (hint != NULL)
+			log_hint("%s", hint);
+		free(r->v[i].what);
+		free(r->v[i].outcome);
+		free(r->v[i].hint);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
 static int
-deliver_one(struct deliver *d, struct plan *p, const char *label)
+deliver_one(struct deliver *d, struct plan *p, const char *label,
+    struct report *r)
 {
 	struct error err;
-	char *outcome = NULL;
+	char *outcome = NULL, *what;
 	int rc;
 
 	error_clear(&err);
-	rc = deliver_job(d, &p->job, NULL, &outcome, &err);
-	if (rc == 0)
-		log_info("%s -> %s: %s", label, p->job.environment, outcome);
-	else {
-		log_error("%s -> %s: not deployed: %s", label,
-		    p->job.environment, err.msg);
-		if (err.hint[0])
-			log_hint("%s", err.hint);
-	}
-	free(outcome);
-	return rc;
+	what = xasprintf("%s -> %s", label, p->job.environment);
+	if ((rc = deliver_job(d, &p->job, NULL, &outcome, &err)) >= 0)
+		say(r, 0, rc == 1, what, outcome, NULL);
+	else
+		say(r, 1, 0, what, xasprintf("not deployed: %s", err.msg),
+		    err.hint);
+	return rc < 0 ? -1 : 0;
 }
 
 /* The label of an earlier ref of this push with the same key, or NULL:
@@ -232,7 +281,9 @@ deliver_updates(const struct config *cfg, struct repo *repo,
 {
 	char **keys = xcalloc(n + 1, sizeof(*keys));
 	char **labels = xcalloc(n + 1, sizeof(*labels));
+	struct report r = { NULL, 0 };
 	struct deliver *d;
+	struct error err;
 	const char *twin;
 	struct plan p;
 	size_t i, nsent = 0;
@@ -246,23 +297,31 @@ deliver_updates(const struct config *cfg, struct repo *repo,
 		label = ref_label(ups[i].ref);
 		if (p.verdict == PLAN_DEPLOY && (twin = same_as(keys, labels,
 		    nsent, &p.job)) != NULL)
-			log_info("%s -> %s: same commit as %s, deployed once",
-			    label, p.job.environment, twin);
+			say(&r, 0, 0, xasprintf("%s -> %s", label,
+			    p.job.environment), xasprintf("same commit as %s, "
+			    "deployed once", twin), NULL);
 		else if (p.verdict == PLAN_DEPLOY) {
-			failed += deliver_one(d, &p, label) < 0;
+			failed += deliver_one(d, &p, label, &r) < 0;
 			keys[nsent] = xstrdup(p.job.idem_key);
 			labels[nsent++] = label;
 			label = NULL;
 		} else if (p.verdict == PLAN_ERROR) {
-			log_error("%s: not deployed: %s", label, p.reason);
+			say(&r, 1, 0, xstrdup(label), xasprintf("not deployed: "
+			    "%s", p.reason), NULL);
 			failed++;
 		} else if (p.rule != NULL || opts->verbose)
-			log_info("%s: %s", label, p.reason);
+			say(&r, 0, 0, xstrdup(label), xstrdup(p.reason), NULL);
 		else
 			log_verbose("%s: %s", label, p.reason);
 		free(label);
 		plan_release(&p);
 	}
+	error_clear(&err);
+	if (deliver_flush(d, &err) < 0) {
+		report_print(&r, &err);
+		failed = (int)nsent;
+	} else
+		report_print(&r, NULL);
 	for (i = 0; i < nsent; i++) {
 		free(keys[i]);
 		free(labels[i]);

@@ -35,6 +35,8 @@ struct ledger {
 	char	*root;			/* DIR/ledger */
 	char	*paths[NSUBS];
 	int	 fd[NSUBS];
+	long	 pid;			/* names of our tmp/ files */
+	int	 grouped;		/* ledger_group_commit: no fsync */
 };
 
 static void	 key_name(char [HASH_SHA256_HEXSZ + 1], const char *);
@@ -81,6 +83,7 @@ ledger_open(struct ledger **out, const char *dir, const char *like,
 	for (i = 0; i < NSUBS; i++)
 		l->fd[i] = -1;
 	l->root = xasprintf("%s/ledger", dir);
+	l->pid = (long)getpid();
 	/* DIR/ledger/ and below take DIR's permissions */
 	if (make_dir(dir, like) < 0 || (failed = l->root,
 	    make_dir(l->root, dir)) < 0)
@@ -141,19 +144,27 @@ pair_name(char out[HASH_SHA256_HEXSZ + 1], const char *a, const char *b)
 	free(buf);
 }
 
+/* fsync(fd), unless the caller syncs a whole batch (ledger_sync). */
+static int
+sync_fd(const struct ledger *l, int fd)
+{
+	return l->grouped ? 0 : fsync(fd);
+}
+
 /* Replace sub/name with text: tmp file, fsync, rename, fsync dir. */
 static int
 put(struct ledger *l, int sub, const char *name, const char *text,
     struct error *err)
 {
-	char *tmp = xasprintf("%s.%ld", name, (long)getpid());
+	char *tmp = xasprintf("%s.%ld", name, l->pid);
 	int fd, rc = -1;
 
 	fd = openat(l->fd[SUB_TMP], tmp, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
 		goto fail;
-	if (fsio_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (fsio_write_all(fd, text, strlen(text)) < 0 ||
+	    sync_fd(l, fd) < 0) {
 		int saved = errno;
 
 		close(fd);
@@ -162,7 +173,7 @@ put(struct ledger *l, int sub, const char *name, const char *text,
 	}
 	if (close(fd) < 0 ||
 	    renameat(l->fd[SUB_TMP], tmp, l->fd[sub], name) < 0 ||
-	    fsync(l->fd[sub]) < 0)
+	    sync_fd(l, l->fd[sub]) < 0)
 		goto fail;
 	rc = 0;
 	goto out;
@@ -280,16 +291,6 @@ ledger_get(struct ledger *l, const char *key, enum ledger_state *state,
 	if (when != NULL)
 		*when = t;
 	return 0;
-}
-
-int
-ledger_intent(struct ledger *l, const char *key, struct error *err)
-{
-	char name[HASH_SHA256_HEXSZ + 1], rec[64];
-
-	key_name(name, key);
-	snprintf(rec, sizeof(rec), "intent %lld\n", (long long)time(NULL));
-	return put(l, SUB_IDEM, name, rec, err);
 }
 
 int
@@ -460,5 +461,20 @@ ledger_forget_seen(struct ledger *l, const char *repo, const char *ref)
 	pair_name(name, repo, ref);
 	if (unlinkat(l->fd[SUB_SEEN], name, 0) < 0)
 		return errno == ENOENT ? 1 : -1;
+	return 0;
+}
+
+void
+ledger_group_commit(struct ledger *l)
+{
+	l->grouped = 1;
+}
+
+int
+ledger_sync(struct ledger *l, struct error *err)
+{
+	if (syncfs(l->fd[SUB_TMP]) < 0)
+		return error_set(err, EXIT_FAIL, "cannot sync the ledger "
+		    "'%s': %s", l->root, strerror(errno));
 	return 0;
 }

@@ -17,10 +17,12 @@
  * two strings joined by a NUL byte, so any string makes a safe name.
  *
  * The worker's protocol: ledger_get; SENT: never send again, finish the
- * job; else ledger_intent, send with the key as Idempotency-Key, and on
- * 201 ledger_sent. A key still in INTENT after a crash is sent again with
- * the same Idempotency-Key: the platform answers with the first
- * deployment instead of making a second one.
+ * job; else send with the key as Idempotency-Key, and on 201 ledger_sent.
+ * A job whose request went out but whose 201 was not recorded (a crash)
+ * is sent again with the same Idempotency-Key: the platform answers with
+ * the first deployment instead of making a second one. INTENT is what an
+ * unreadable record (or an older version's "intent" one) reads as: send
+ * again, with the same key.
  */
 
 enum ledger_state {
@@ -41,6 +43,10 @@ struct ledger;
 int	ledger_open(struct ledger **out, const char *dir, const char *like,
 	    struct error *);
 void	ledger_free(struct ledger *);
+/* Group commit (see queue_group_commit): records are not fsynced one
+ * by one; ledger_sync makes all written so far durable at once. */
+void	ledger_group_commit(struct ledger *);
+int	ledger_sync(struct ledger *, struct error *);
 
 /*
  * The state of an idempotency key; *dep_id (may be NULL) is the
@@ -51,8 +57,6 @@ void	ledger_free(struct ledger *);
  */
 int	ledger_get(struct ledger *, const char *key, enum ledger_state *state,
 	    char **dep_id, long long *when, struct error *);
-/* Record that a request with this key is about to be sent. */
-int	ledger_intent(struct ledger *, const char *key, struct error *);
 /* Record the 201: dep_id is a non-empty token (no space or control). */
 int	ledger_sent(struct ledger *, const char *key, const char *dep_id,
 	    struct error *);

@@ -57,6 +57,10 @@ struct queue {
 	uid_t	 owner;			/* DIR's */
 	gid_t	 group;
 	long	 pid;
+	int	 grouped;		/* queue_group_commit: no fsync */
+	char	**staged;		/* queue_stage: ids in tmp/ */
+	size_t	  nstaged;
+	long	 ndone;			/* files in done/ by our count; -1 ? */
 };
 
 /* Per process, so two handles on one directory never make the same id. */
@@ -77,6 +81,7 @@ static int	 move(struct queue *, struct job *, int, struct error *);
 static int	 want_state(const struct job *, int, const char *,
 		    struct error *);
 static void	 prune_done(struct queue *);
+static void	 unstage(struct queue *, size_t);
 
 /* "<what> '<dir>/<name>': <strerror>" as EXIT_FAIL; returns -1. */
 static int
@@ -424,6 +429,7 @@ open_queue(struct queue **out, const char *dir, int flags, gid_t gid,
 	for (i = 0; i < NDIRS; i++)
 		q->fd[i] = -1;
 	q->rootfd = q->lockfd = -1;
+	q->ndone = -1;
 	q->flags = flags;
 	while (len > 1 && dir[len - 1] == '/')
 		len--;
@@ -478,6 +484,8 @@ queue_free(struct queue *q)
 
 	if (q == NULL)
 		return;
+	if (q->nstaged > 0 && q->fd[DIR_TMP] >= 0)
+		unstage(q, 0);		/* never published: not queued */
 	for (i = 0; i < NDIRS; i++) {
 		if (q->fd[i] >= 0)
 			close(q->fd[i]);
@@ -599,10 +607,17 @@ make_id(const struct queue *q, char *buf, size_t size)
 	snprintf(buf, size, "%016lld.%ld.%u", usec, q->pid, ++seq);
 }
 
+/* fsync(fd), unless the caller syncs a whole batch (queue_sync). */
+static int
+sync_fd(const struct queue *q, int fd)
+{
+	return q->grouped ? 0 : fsync(fd);
+}
+
 /*
  * Create tmp/<name> (open flags `flags` besides O_WRONLY|O_CREAT) holding
- * text, fsynced and closed. 1 if it exists and flags has O_EXCL; -1 with
- * err filled and nothing left behind.
+ * text, fsynced (sync_fd) and closed. 1 if it exists and flags has
+ * O_EXCL; -1 with err filled and nothing left behind.
  */
 static int
 write_tmp(struct queue *q, const char *name, const char *text, int flags,
@@ -617,7 +632,7 @@ write_tmp(struct queue *q, const char *name, const char *text, int flags,
 			return 1;
 		return sys_error(err, "cannot create", q, DIR_TMP, name);
 	}
-	if (fsio_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (fsio_write_all(fd, text, strlen(text)) < 0 || sync_fd(q, fd) < 0) {
 		saved = errno;
 		close(fd);
 		errno = saved;
@@ -633,42 +648,113 @@ fail:
 }
 
 int
-queue_put(struct queue *q, struct job *job, struct error *err)
+queue_stage(struct queue *q, struct job *job, struct error *err)
 {
 	char id[64];
 	char *json;
-	int r, tries = 0, placed = 0;
+	int r, tries = 0, grouped = q->grouped;
 
 	if ((json = job_to_json(job)) == NULL)
 		return error_set(err, EXIT_FAIL, "cannot queue the job: a "
 		    "field is not valid UTF-8");
+	q->grouped = 1;			/* queue_publish syncs them */
 	do
 		make_id(q, id, sizeof(id));
 	while ((r = write_tmp(q, id, json, O_EXCL, err)) == 1 && ++tries < 8);
+	q->grouped = grouped;
 	free(json);
 	if (r == 1)
 		return error_set(err, EXIT_FAIL, "cannot create a unique "
 		    "file in '%s'", q->paths[DIR_TMP]);
 	if (r < 0)
 		return -1;
-	if (renameat(q->fd[DIR_TMP], id, q->fd[QUEUE_NEW], id) < 0) {
-		sys_error(err, "cannot move into place", q, DIR_TMP, id);
-		goto fail;
+	q->staged = xreallocarray(q->staged, q->nstaged + 1,
+	    sizeof(*q->staged));
+	q->staged[q->nstaged++] = xstrdup(id);
+	free(job->id);
+	job->id = xstrdup(id);
+	job->queue_state = QUEUE_NONE;	/* not yet */
+	return 0;
+}
+
+/* fsync tmp/<name> through a new descriptor. */
+static int
+sync_tmp(struct queue *q, const char *name)
+{
+	int fd, rc;
+
+	if ((fd = openat(q->fd[DIR_TMP], name, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Take the staged files back: from new/ the first `placed`, tmp/ the
+ * rest. */
+static void
+unstage(struct queue *q, size_t placed)
+{
+	size_t i;
+
+	for (i = 0; i < q->nstaged; i++) {
+		unlinkat(q->fd[i < placed ? QUEUE_NEW : DIR_TMP],
+		    q->staged[i], 0);
+		free(q->staged[i]);
 	}
-	placed = 1;
-	if (fsync(q->fd[QUEUE_NEW]) < 0) {
+	free(q->staged);
+	q->staged = NULL;
+	q->nstaged = 0;
+}
+
+int
+queue_publish(struct queue *q, struct error *err)
+{
+	size_t i, placed = 0;
+
+	for (i = 0; i < q->nstaged; i++)
+		if (sync_tmp(q, q->staged[i]) < 0) {
+			sys_error(err, "cannot write", q, DIR_TMP,
+			    q->staged[i]);
+			goto fail;
+		}
+	for (; placed < q->nstaged; placed++)
+		if (renameat(q->fd[DIR_TMP], q->staged[placed],
+		    q->fd[QUEUE_NEW], q->staged[placed]) < 0) {
+			sys_error(err, "cannot move into place", q, DIR_TMP,
+			    q->staged[placed]);
+			goto fail;
+		}
+	if (q->nstaged > 0 && fsync(q->fd[QUEUE_NEW]) < 0) {
 		error_set(err, EXIT_FAIL, "cannot sync '%s': %s",
 		    q->paths[QUEUE_NEW], strerror(errno));
 		goto fail;
 	}
-	free(job->id);
-	job->id = xstrdup(id);
-	job->queue_state = QUEUE_NEW;
+	for (i = 0; i < q->nstaged; i++)
+		free(q->staged[i]);
+	free(q->staged);
+	q->staged = NULL;
+	q->nstaged = 0;
 	return 0;
 fail:
-	/* Not durable: take it back so the caller's report is the truth. */
-	unlinkat(q->fd[placed ? QUEUE_NEW : DIR_TMP], id, 0);
+	/* Not durable: take them back so the caller's report is true. */
+	unstage(q, placed);
 	return -1;
+}
+
+int
+queue_put(struct queue *q, struct job *job, struct error *err)
+{
+	if (queue_stage(q, job, err) < 0)
+		return -1;
+	if (queue_publish(q, err) < 0) {
+		free(job->id);
+		job->id = NULL;
+		return -1;
+	}
+	job->queue_state = QUEUE_NEW;
+	return 0;
 }
 
 static int
@@ -971,7 +1057,7 @@ rewrite(struct queue *q, const struct job *job, struct error *err)
 		unlinkat(q->fd[DIR_TMP], tmp, 0);
 		goto out;
 	}
-	if (fsync(q->fd[dir]) < 0) {
+	if (sync_fd(q, q->fd[dir]) < 0) {
 		error_set(err, EXIT_FAIL, "cannot sync '%s': %s",
 		    q->paths[dir], strerror(errno));
 		goto out;
@@ -994,7 +1080,9 @@ move(struct queue *q, struct job *job, int to, struct error *err)
 		return sys_error(err, "cannot move job", q, job->queue_state,
 		    job->id);
 	job->queue_state = to;
-	if (fsync(q->fd[to]) < 0)
+	if (to == QUEUE_DONE && q->ndone >= 0)
+		q->ndone++;
+	if (sync_fd(q, q->fd[to]) < 0)
 		return error_set(err, EXIT_FAIL, "cannot sync '%s': %s",
 		    q->paths[to], strerror(errno));
 	return 0;
@@ -1178,7 +1266,8 @@ queue_drop(struct queue *q, struct job *job, struct error *err)
 	return 0;
 }
 
-/* Keep the newest QUEUE_DONE_KEEP jobs in done/; best effort. */
+/* Keep the newest QUEUE_DONE_KEEP jobs in done/; best effort. done/ is
+ * listed only when our count says it may hold QUEUE_DONE_SLACK more. */
 static void
 prune_done(struct queue *q)
 {
@@ -1186,6 +1275,8 @@ prune_done(struct queue *q)
 	char **names;
 	size_t i, n, valid = 0;
 
+	if (q->ndone >= 0 && q->ndone < QUEUE_DONE_KEEP + QUEUE_DONE_SLACK)
+		return;
 	error_clear(&err);
 	if (scan(q, QUEUE_DONE, &names, &n, &err) < 0) {
 		log_warnx("queue: %s", err.msg);
@@ -1202,6 +1293,7 @@ prune_done(struct queue *q)
 			    q->paths[QUEUE_DONE], names[i]);
 		valid--;
 	}
+	q->ndone = (long)valid;
 	names_free(names, n);
 }
 
@@ -1274,5 +1366,20 @@ queue_refuse(struct queue *q, struct job *job, const char *reason,
 	    err)) != 0)
 		return r;
 	job->queue_state = QUEUE_NONE;
+	return 0;
+}
+
+void
+queue_group_commit(struct queue *q)
+{
+	q->grouped = 1;
+}
+
+int
+queue_sync(struct queue *q, struct error *err)
+{
+	if (syncfs(q->rootfd) < 0)
+		return error_set(err, EXIT_FAIL, "cannot sync the queue "
+		    "'%s': %s", q->root, strerror(errno));
 	return 0;
 }

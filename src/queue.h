@@ -55,6 +55,8 @@ enum queue_state {
 };
 
 #define QUEUE_DONE_KEEP		100
+/* done/ is pruned once it may hold this many more (not at every job). */
+#define QUEUE_DONE_SLACK	50
 /* Files in tmp/ older than this are left by a crash: queue_recover
  * removes them (a writer renames its file within milliseconds). */
 #define QUEUE_TMP_MAX_AGE	3600
@@ -107,6 +109,16 @@ const char *queue_state_name(enum queue_state);
  * new/. On failure job->id is NULL again and nothing is left behind.
  */
 int	queue_put(struct queue *, struct job *, struct error *);
+/*
+ * The same for a push of many refs, with one sync of new/ for them all:
+ * queue_stage writes each job to tmp/ under its new id (the daemon cannot
+ * see it yet); queue_publish makes every staged file durable, renames
+ * them into new/ and fsyncs new/ once. On failure nothing staged is left
+ * (each file is taken back). queue_free takes back what was staged and
+ * never published.
+ */
+int	queue_stage(struct queue *, struct job *, struct error *);
+int	queue_publish(struct queue *, struct error *);
 
 /*
  * The jobs in one state, sorted by id (arrival order); *out is allocated
@@ -138,7 +150,8 @@ int	queue_take(struct queue *, struct job *, struct error *);
 int	queue_update(struct queue *, struct job *, struct error *);
 /* cur/ -> new/, e.g. after a temporary failure with next_attempt set. */
 int	queue_defer(struct queue *, struct job *, struct error *);
-/* cur/ -> done/ (prunes done/ to the newest QUEUE_DONE_KEEP). */
+/* cur/ -> done/ (done/ is pruned to the newest QUEUE_DONE_KEEP once it
+ * may hold QUEUE_DONE_SLACK more). */
 int	queue_finish(struct queue *, struct job *, struct error *);
 /* cur/ -> failed/ with last_error = reason. */
 int	queue_fail(struct queue *, struct job *, const char *reason,
@@ -153,6 +166,16 @@ int	queue_supersede(struct queue *, struct job *, const char *by_id,
  * gone. */
 int	queue_refuse(struct queue *, struct job *, const char *reason,
 	    struct error *);
+
+/*
+ * Group commit, for the daemon: from now on the worker transitions
+ * (queue_take ... queue_finish, and the rewrites) are not fsynced one by
+ * one; queue_sync makes everything written so far durable at once
+ * (syncfs), the way a database commits a batch. queue_put, what a hook
+ * reports as "queued", stays durable by itself.
+ */
+void	queue_group_commit(struct queue *);
+int	queue_sync(struct queue *, struct error *);
 
 /*
  * Take DIR/lock (flock, exclusive, not waiting) for as long as the queue

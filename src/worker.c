@@ -38,7 +38,7 @@ static int	resolve_project(struct worker *, struct job *,
 		    struct error *);
 static int	filter(struct worker *, const struct job *, char **,
 		    struct error *);
-static void	send_job(struct worker *, struct job *, enum ledger_state,
+static void	send_job(struct worker *, struct job *,
 		    struct worker_result *);
 static void	decide(struct worker *, struct job *, int,
 		    struct worker_result *);
@@ -297,20 +297,18 @@ record_sent(struct worker *w, const struct job *job, const char *dep_id)
 		log_warnx("recording deployment %s: %s", dep_id, err.msg);
 }
 
-/* Record INTENT (a SENT record is never taken back), send, record. */
+/*
+ * Send, then record SENT. Nothing is recorded before: the job itself,
+ * kept in the queue until it is settled, is what a crash replays, and
+ * its request sends the same Idempotency-Key again.
+ */
 static void
-send_job(struct worker *w, struct job *job, enum ledger_state state,
-    struct worker_result *res)
+send_job(struct worker *w, struct job *job, struct worker_result *res)
 {
 	struct error *err = &res->err;
 
 	if (open_api(w, err) < 0)
 		goto fail;
-	if (w->ledger != NULL && state != LEDGER_SENT &&
-	    ledger_intent(w->ledger, job->idem_key, err) < 0) {
-		err->temporary = 1;	/* a full disk may get better */
-		goto fail;
-	}
 	if (api_deploy(w->api, &res->dep, job, err) < 0)
 		goto fail;
 	record_sent(w, job, res->dep.id);
@@ -364,7 +362,7 @@ decide(struct worker *w, struct job *job, int flags,
 		res->status = WORKER_FILTERED;
 		return;
 	}
-	send_job(w, job, state, res);
+	send_job(w, job, res);
 	return;
 fail:
 	res->status = res->err.temporary ? WORKER_RETRY : WORKER_FAILED;

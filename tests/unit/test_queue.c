@@ -457,7 +457,9 @@ test_done_keeps_newest(void **state)
 	char *first = NULL, *id;
 	size_t i;
 
-	for (i = 0; i < QUEUE_DONE_KEEP + 3; i++) {
+	/* pruned once in a while: down to QUEUE_DONE_KEEP when it may hold
+	 * QUEUE_DONE_SLACK more */
+	for (i = 0; i < QUEUE_DONE_KEEP + QUEUE_DONE_SLACK + 3; i++) {
 		id = put(f, "main", C1);
 		assert_int_equal(queue_find(f->q, id, &job, &f->err), 0);
 		assert_int_equal(queue_take(f->q, &job, &f->err), 0);
@@ -469,7 +471,7 @@ test_done_keeps_newest(void **state)
 			free(id);
 	}
 	assert_int_equal(unit_count(queue_path(f->q, QUEUE_DONE)),
-	    QUEUE_DONE_KEEP);
+	    QUEUE_DONE_KEEP + 3);
 	assert_false(exists(f, "done", first));
 	free(first);
 }
@@ -1052,6 +1054,42 @@ test_member_queues_and_the_daemon_takes(void **state)
 	free(pending);
 }
 
+/* A push of many refs: staged jobs are invisible until published all at
+ * once; what is never published is taken back. */
+static void
+test_stage_and_publish(void **state)
+{
+	struct fixture *f = *state;
+	struct queue *q2;
+	struct job job;
+	char *tmp = xasprintf("%s/tmp", f->dir);
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		sample(&job, "main", C1);
+		assert_int_equal(queue_stage(f->q, &job, &f->err), 0);
+		assert_non_null(job.id);
+		assert_int_equal(job.queue_state, QUEUE_NONE);
+		job_release(&job);
+	}
+	assert_int_equal(unit_count(queue_path(f->q, QUEUE_NEW)), 0);
+	assert_int_equal(unit_count(tmp), 3);
+	assert_int_equal(queue_publish(f->q, &f->err), 0);
+	assert_int_equal(unit_count(queue_path(f->q, QUEUE_NEW)), 3);
+	assert_int_equal(unit_count(tmp), 0);
+	assert_int_equal(queue_publish(f->q, &f->err), 0);	/* nothing */
+	/* a process that stages and never publishes leaves nothing */
+	assert_int_equal(queue_open(&q2, f->dir, 0, &f->err), 0);
+	sample(&job, "main", C1);
+	assert_int_equal(queue_stage(q2, &job, &f->err), 0);
+	job_release(&job);
+	assert_int_equal(unit_count(tmp), 1);
+	queue_free(q2);
+	assert_int_equal(unit_count(tmp), 0);
+	assert_int_equal(unit_count(queue_path(f->q, QUEUE_NEW)), 3);
+	free(tmp);
+}
+
 int
 main(void)
 {
@@ -1075,6 +1113,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_done_keeps_newest,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unicode_and_bad_utf8,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stage_and_publish,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_puts,
 		    setup, teardown),
