@@ -414,18 +414,23 @@ keep_mapped(struct intent_push *p, const struct config *cfg,
 	struct push_options none = { 0 };
 	struct ref_update up;
 	struct plan plan;
-	size_t i, k = 0;
+	size_t i, j, k = 0;
+	int mapped;
 
 	for (i = 0; i < p->nrefs; i++) {
 		memcpy(up.old, p->refs[i].remote, OID_HEXSZ + 1);
 		memcpy(up.new, p->refs[i].local, OID_HEXSZ + 1);
 		up.ref = p->refs[i].ref;
-		plan_update(&plan, cfg, repo, &up, &none, 0);
-		if (plan.rule != NULL)
+		for (j = 0, mapped = 0; j < plan_nprojects(cfg) && !mapped;
+		    j++) {
+			plan_update(&plan, cfg, repo, &up, &none, 0, j);
+			mapped = plan.rule != NULL;
+			plan_release(&plan);
+		}
+		if (mapped)
 			p->refs[k++] = p->refs[i];
 		else
 			free(p->refs[i].ref);
-		plan_release(&plan);
 	}
 	p->nrefs = k;
 }

@@ -190,35 +190,62 @@ send_job(const struct config *cfg, struct job *job,
 	return rc;
 }
 
+/* Plan and send (or show) the update for project k: 0 done, 1 not for
+ * this project (a monorepo's rule for others), -1 failed. */
+static int
+deploy_project(struct ctx *ctx, struct deploy_args *a,
+    const struct ref_update *up, size_t k, struct error *err)
+{
+	struct plan p = { 0 };
+	char *ref;
+	int rc;
+
+	plan_update(&p, ctx->config, ctx->repo, up, &a->opts, PLAN_EXPLICIT,
+	    k);
+	if (p.verdict == PLAN_SKIP && p.rule == NULL &&
+	    plan_project_key(ctx->config, k) != NULL)
+		rc = 1;
+	else if (p.verdict != PLAN_DEPLOY) {
+		ref = log_escape(up->ref, 200);
+		rc = error_set(err, EXIT_FAIL, "%s: %s", ref, p.reason);
+		if (p.rule == NULL)
+			error_hint(err, "add a [branch] rule or pass "
+			    "--environment");
+		free(ref);
+	} else if (a->dry_run) {
+		print_dry_run(ctx->config, &p.job, a->json);
+		rc = 0;
+	} else
+		rc = send_job(ctx->config, &p.job, a, err);
+	plan_release(&p);
+	return rc;
+}
+
+/* Every project the rule is for (one, but in a monorepo). */
 static int
 cmd_deploy_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 {
 	struct deploy_args a = { 0 };
 	struct ref_update up = { 0 };
-	struct plan p = { 0 };
-	int rc = -1;
+	size_t k, done = 0;
+	int rc = -1, r;
 
 	if (parse_args(&a, argc, argv, err) < 0 ||
 	    make_update(&up, ctx->repo, &a, err) < 0)
 		goto out;
-	plan_update(&p, ctx->config, ctx->repo, &up, &a.opts, PLAN_EXPLICIT);
-	if (p.verdict != PLAN_DEPLOY) {
+	for (k = 0, rc = 0; k < plan_nprojects(ctx->config) && rc == 0; k++)
+		if ((r = deploy_project(ctx, &a, &up, k, err)) < 0)
+			rc = -1;
+		else
+			done += r == 0;
+	if (rc == 0 && done == 0) {
 		char *ref = log_escape(up.ref, 200);
 
-		error_set(err, EXIT_FAIL, "%s: %s", ref, p.reason);
-		if (p.rule == NULL)
-			error_hint(err, "add a [branch] rule or pass "
-			    "--environment");
+		rc = error_set(err, EXIT_FAIL, "no project's rule maps '%s'",
+		    ref);
 		free(ref);
-		goto out;
 	}
-	if (a.dry_run) {
-		print_dry_run(ctx->config, &p.job, a.json);
-		rc = 0;
-	} else
-		rc = send_job(ctx->config, &p.job, &a, err);
 out:
-	plan_release(&p);
 	plan_update_release(&up);
 	plan_push_options_release(&a.opts);
 	return rc;

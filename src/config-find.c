@@ -137,7 +137,7 @@ config_load_for_repo(struct config *out, const struct config *base,
 		src[n++].text = base->files[i].text;
 	}
 	n = repo_sources(src, paths, n, git_dir, workdir,
-	    CONFIG_API | CONFIG_DAEMON, CONFIG_SOURCE_DAEMON);
+	    CONFIG_API | CONFIG_DAEMON | CONFIG_NOTIFY, CONFIG_SOURCE_DAEMON);
 	rc = load_sources(out, src, paths, n, err);
 	free(paths);
 	free(src);

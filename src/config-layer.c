@@ -248,8 +248,8 @@ deny_why(const struct config_source *src, const struct config_file *f)
 	if (f->trust == CONFIG_TRACKED)
 		return xasprintf("it is %s, so it %s", f->why, only);
 	if (src->flags & CONFIG_SOURCE_DAEMON)
-		return xstrdup("the daemon's [api] and [daemon] come from its "
-		    "own configuration");
+		return xstrdup("the daemon's [api], [daemon] and [notify] come "
+		    "from its own configuration");
 	return xstrdup("this file may not set it");
 }
 

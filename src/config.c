@@ -41,11 +41,13 @@ enum {
 	S_TAG = CONFIG_TAG,
 	S_ENV = CONFIG_ENVIRONMENT,
 	S_POLICY = CONFIG_POLICY,
-	S_SKIP = 1 << 8,		/* broken or unknown: keys ignored */
-	S_DENIED = 1 << 9,		/* this file may not set it */
+	S_NOTIFY = CONFIG_NOTIFY,
+	S_NPROJECT = 1 << 11,		/* [project "NAME"] */
+	S_SKIP = 1 << 12,		/* broken or unknown: keys ignored */
+	S_DENIED = 1 << 13,		/* this file may not set it */
 };
 #define S_RULE	(S_BRANCH | S_TAG)
-#define S_PLAIN	5			/* api, project, hook, daemon, policy */
+#define S_PLAIN	6	/* api, project, hook, daemon, policy, notify */
 
 static const struct section {
 	int		 sect;
@@ -60,6 +62,7 @@ static const struct section {
 	{ S_TAG,	"tag",		"PATTERN" },
 	{ S_ENV,	"environment",	"NAME" },
 	{ S_POLICY,	"policy",	NULL },
+	{ S_NOTIFY,	"notify",	NULL },
 };
 
 enum type {
@@ -78,6 +81,8 @@ enum type {
 	T_ENVNAME,	/* one of config_environments */
 	T_PATHS,	/* list: repository paths (path filter) */
 	T_GLOBS,	/* list: T_PATH globs */
+	T_NAMES,	/* list: [project "NAME"] names */
+	T_STATUSES,	/* unsigned: CONFIG_NOTIFY_* words */
 };
 
 struct key {
@@ -91,6 +96,7 @@ struct key {
 
 #define C(f)	offsetof(struct config, f)
 #define R(f)	offsetof(struct rule, f)
+#define M(f)	offsetof(struct config_project, f)
 #define DAY	86400L
 
 static const struct key keys[] = {
@@ -103,6 +109,10 @@ static const struct key keys[] = {
 	{ S_PROJECT, "name", T_TEXT, C(project_name), 0, 0, 0 },
 	{ S_RULE, "environment", T_ENVNAME, R(environment), 0, 0, 0 },
 	{ S_RULE, "paths", T_PATHS, R(paths), R(npaths), 0, 0 },
+	{ S_RULE, "projects", T_NAMES, R(projects), R(nprojects), 0, 0 },
+	{ S_NPROJECT, "id", T_ID, M(id), 0, 0, 0 },
+	{ S_NPROJECT, "name", T_TEXT, M(name), 0, 0, 0 },
+	{ S_NPROJECT, "paths", T_PATHS, M(paths), M(npaths), 0, 0 },
 	{ S_HOOK, "mode", T_MODE, C(hook_mode), 0, 0, 0 },
 	{ S_HOOK, "timeout", T_SECONDS, C(hook_timeout), 0, 1, 600 },
 	{ S_HOOK, "remote", T_WORD, C(hook_remote), 0, 0, 0 },
@@ -115,6 +125,9 @@ static const struct key keys[] = {
 	{ S_DAEMON, "state", T_PATH, C(state_dir), 0, 0, 0 },
 	{ S_POLICY, "allow_options", T_OPTIONS, C(allow_options), 0, 0, 0 },
 	{ S_POLICY, "tracked_config", T_BOOL, C(tracked_config), 0, 0, 0 },
+	{ S_NOTIFY, "command", T_PATH, C(notify_command), 0, 0, 0 },
+	{ S_NOTIFY, "on", T_STATUSES, C(notify_on), 0, 0, 0 },
+	{ S_NOTIFY, "timeout", T_SECONDS, C(notify_timeout), 0, 1, 600 },
 };
 
 /* [policy] allow_options words. */
@@ -127,7 +140,17 @@ static const struct option_word {
 	{ "env",		CONFIG_OPT_ENV },
 	{ "environment",	CONFIG_OPT_ENVIRONMENT },
 	{ "production",		CONFIG_OPT_PRODUCTION },
+	{ "project",		CONFIG_OPT_PROJECT },
 	{ "none",		0 },
+};
+
+/* [notify] on words. */
+static const struct option_word status_words[] = {
+	{ "ready",		CONFIG_NOTIFY_READY },
+	{ "error",		CONFIG_NOTIFY_ERROR },
+	{ "canceled",		CONFIG_NOTIFY_CANCELED },
+	{ "all",		CONFIG_NOTIFY_READY | CONFIG_NOTIFY_ERROR |
+				CONFIG_NOTIFY_CANCELED },
 };
 
 /* In an unknown [api] key's name: someone may be writing the key here. */
@@ -166,6 +189,7 @@ struct parser {
 	char		*sect_disp;	/* the same, escaped, for messages */
 	char		*sect_name;	/* canonical, for config_origin() */
 	size_t		 rule;		/* S_RULE: index in cfg->rules */
+	size_t		 project;	/* S_NPROJECT: in cfg->projects */
 	int		 env;		/* S_ENV: index, or -1 */
 
 	const struct key *prev_key;	/* the key a continuation extends */
@@ -196,6 +220,10 @@ static int	 on_key(void *, const char *, const char *, const char *);
 static void	 section_start(void *, const char *, size_t);
 static void	 section_parse(struct parser *, char *);
 static void	 rule_start(struct parser *, int, const char *);
+static void	 project_section(struct parser *, char *, size_t);
+static void	 project_free(struct config_project *);
+static void	 check_projects(struct loader *);
+static void	 check_rule_projects(struct loader *, const struct rule *);
 static void	 env_start(struct parser *, const char *);
 static int	 on_table_key(struct parser *, const char *, const char *);
 static int	 on_var(struct parser *, const char *, const char *);
@@ -410,7 +438,8 @@ static int
 plain_index(int sect)
 {
 	return sect == S_API ? 0 : sect == S_PROJECT ? 1 :
-	    sect == S_HOOK ? 2 : sect == S_DAEMON ? 3 : 4;
+	    sect == S_HOOK ? 2 : sect == S_DAEMON ? 3 : sect == S_POLICY ? 4 :
+	    5;
 }
 
 static void
@@ -469,6 +498,8 @@ section_parse(struct parser *p, char *t)
 	n = strlen(sub);
 	if ((sc = section_find(kind, 0)) == NULL)
 		section_unknown(p, kind);
+	else if (sc->sect == S_PROJECT && n > 0)
+		project_section(p, sub, n);
 	else if (sc->sub == NULL && n > 0)
 		perr(p, p->in.lineno, "[%s] takes no name: write [%s]",
 		    sc->name, sc->name);
@@ -498,14 +529,76 @@ section_parse(struct parser *p, char *t)
 static void
 rule_free(struct rule *r)
 {
-	size_t i;
-
 	free(r->pattern);
 	free(r->environment);
-	for (i = 0; i < r->npaths; i++)
-		free(r->paths[i]);
-	free(r->paths);
+	strv_free(r->paths, r->npaths);
+	strv_free(r->projects, r->nprojects);
 	free(r->file);
+}
+
+/*
+ * [project "NAME"]: one project of a monorepo. A later file's section of
+ * the same NAME is merged into it, key by key.
+ */
+static void
+project_start(struct parser *p, const char *key)
+{
+	struct config *cfg = p->cfg;
+	struct config_project *m;
+	size_t i;
+	char *e;
+
+	p->sect_name = xasprintf("project \"%s\"", key);
+	if (*key == '\0' || strpbrk(key, " \t\"/") != NULL ||
+	    !utf8_printable(key, 0)) {
+		e = esc(key);
+		perr(p, p->in.lineno, "invalid project name '%s': use a word "
+		    "without blanks, quotes or '/'", e);
+		free(e);
+		p->sect = S_SKIP;
+		return;
+	}
+	for (i = 0; i < cfg->nprojects; i++)
+		if (strcmp(cfg->projects[i].key, key) == 0)
+			break;
+	if (i == cfg->nprojects) {
+		cfg->projects = xreallocarray(cfg->projects,
+		    cfg->nprojects + 1, sizeof(*cfg->projects));
+		m = &cfg->projects[cfg->nprojects++];
+		memset(m, 0, sizeof(*m));
+		m->key = xstrdup(key);
+		m->file = xstrdup(p->name);
+		m->line = p->in.lineno;
+	}
+	p->project = i;
+	p->sect = S_NPROJECT;
+}
+
+/* `sub` (n bytes) is the quoted NAME of [project "NAME"]. */
+static void
+project_section(struct parser *p, char *sub, size_t n)
+{
+	if (n < 2 || sub[0] != '"' || sub[n - 1] != '"') {
+		perr(p, p->in.lineno, "expected [project \"NAME\"], with the "
+		    "name in double quotes (or [project] alone)");
+		return;
+	}
+	if (CONFIG_PROJECT & p->deny) {
+		p->sect = S_DENIED;
+		return;
+	}
+	sub[n - 1] = '\0';
+	project_start(p, sub + 1);
+}
+
+static void
+project_free(struct config_project *m)
+{
+	free(m->key);
+	free(m->id);
+	free(m->name);
+	strv_free(m->paths, m->npaths);
+	free(m->file);
 }
 
 /* The first rule of a file replaces the rules of the files before. */
@@ -603,6 +696,8 @@ sect_id(const struct parser *p)
 {
 	if (p->sect & S_RULE)
 		return 1000 + (int)p->rule;
+	if (p->sect == S_NPROJECT)
+		return 100000 + (int)p->project;
 	if (p->sect == S_ENV)
 		return 100 + p->env;
 	return p->sect;
@@ -858,6 +953,8 @@ section_base(const struct parser *p)
 {
 	if (p->sect & S_RULE)
 		return (char *)&p->cfg->rules[p->rule];
+	if (p->sect == S_NPROJECT)
+		return (char *)&p->cfg->projects[p->project];
 	return (char *)p->cfg;
 }
 
@@ -875,7 +972,7 @@ on_table_key(struct parser *p, const char *name, const char *value)
 	if (set_value(p, k, section_base(p), value) == 0) {
 		p->prev_key = k;
 		p->prev_bad = 0;
-		if (!(p->sect & S_RULE))
+		if (!(p->sect & (S_RULE | S_NPROJECT)))
 			setting_record(p, k->name);
 		if (p->sect == S_PROJECT)
 			project_override(p, k);
@@ -916,7 +1013,8 @@ on_continuation(struct parser *p, const char *value)
 
 	if (p->prev_bad)
 		return 1;
-	if (k != NULL && (k->type == T_PATHS || k->type == T_GLOBS)) {
+	if (k != NULL && (k->type == T_PATHS || k->type == T_GLOBS ||
+	    k->type == T_NAMES)) {
 		if (set_list(p, k, section_base(p), value) < 0)
 			p->prev_bad = 1;
 		return 1;
@@ -1272,32 +1370,73 @@ set_bool(struct parser *p, const struct key *k, int *field, const char *v)
 	return -1;
 }
 
+/* The word of `table` that v[0..len) is (any case), or NULL. */
+static const struct option_word *
+find_word(const struct option_word *table, size_t n, const char *v,
+    size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(table[i].word) == len &&
+		    strncasecmp(v, table[i].word, len) == 0)
+			return &table[i];
+	return NULL;
+}
+
+#define NWORDS(t)	(sizeof(t) / sizeof((t)[0]))
+
+/* A word that is none of them: said, with what was expected. */
+static int
+bad_word(struct parser *p, const struct key *k, const char *v, size_t len,
+    const char *expect)
+{
+	char *w = xstrndup(v, len);
+
+	bad_value(p, k->name, w, expect);
+	free(w);
+	return -1;
+}
+
+/* [notify] on: blank-separated statuses, or all. */
+static int
+set_statuses(struct parser *p, const struct key *k, unsigned *field,
+    const char *v)
+{
+	const struct option_word *w;
+	unsigned mask = 0;
+	size_t len;
+
+	for (; *(v += strspn(v, " \t")) != '\0'; v += len) {
+		len = strcspn(v, " \t");
+		if ((w = find_word(status_words, NWORDS(status_words), v,
+		    len)) == NULL)
+			return bad_word(p, k, v, len, "expected ready, error, "
+			    "canceled or all");
+		mask |= w->bit;
+	}
+	*field = mask;
+	return 0;
+}
+
 /* [policy] allow_options: blank-separated words. */
 static int
 set_options(struct parser *p, const struct key *k, unsigned *field,
     const char *v)
 {
-	const size_t nwords = sizeof(option_words) / sizeof(option_words[0]);
+	const struct option_word *w;
 	unsigned mask = 0;
 	int none = 0, words = 0;
-	size_t len, i;
-	char *w;
+	size_t len;
 
 	for (; *(v += strspn(v, " \t")) != '\0'; v += len, words++) {
 		len = strcspn(v, " \t");
-		for (i = 0; i < nwords; i++)
-			if (strlen(option_words[i].word) == len &&
-			    strncasecmp(v, option_words[i].word, len) == 0)
-				break;
-		if (i == nwords) {
-			w = xstrndup(v, len);
-			bad_value(p, k->name, w, "expected skip, verbose, env, "
-			    "environment, production or none");
-			free(w);
-			return -1;
-		}
-		none |= option_words[i].bit == 0;
-		mask |= option_words[i].bit;
+		if ((w = find_word(option_words, NWORDS(option_words), v,
+		    len)) == NULL)
+			return bad_word(p, k, v, len, "expected skip, verbose, "
+			    "env, environment, production, project or none");
+		none |= w->bit == 0;
+		mask |= w->bit;
 	}
 	if (none && words > 1) {
 		perr(p, p->in.lineno, "'none' in allow_options cannot be "
@@ -1417,10 +1556,13 @@ set_value(struct parser *p, const struct key *k, char *base, const char *v)
 		return set_bool(p, k, field, v);
 	case T_OPTIONS:
 		return set_options(p, k, field, v);
+	case T_STATUSES:
+		return set_statuses(p, k, field, v);
 	case T_ENVNAME:
 		return set_envname(p, field, v);
 	case T_PATHS:
 	case T_GLOBS:
+	case T_NAMES:
 		list_clear(base, k);
 		return set_list(p, k, base, v);
 	}
@@ -1439,6 +1581,59 @@ file_finish(struct parser *p)
 		    "[project]: keep one");
 }
 
+/* One [project], or [project "NAME"]s, each with id or name. */
+static void
+check_projects(struct loader *ld)
+{
+	struct config *cfg = ld->cfg;
+	const struct config_project *m;
+	size_t i;
+
+	if (cfg->nprojects > 0 && ld->project_file != NULL)
+		lerr(ld, ld->project_file, ld->project_line, "[project] and "
+		    "[project \"NAME\"] sections cannot be mixed: name this "
+		    "one too, or keep it alone");
+	else if (cfg->nprojects > 0)
+		;
+	else if (ld->project_file == NULL && ld->base)
+		;	/* each repository may name its own */
+	else if (ld->project_file == NULL)
+		lerr(ld, cfg->file, 0, "missing [project]: add one with 'id = "
+		    "...' (see 'dotgit-deploy projects') or 'name = ...'");
+	else if (!ld->project_given)
+		lerr(ld, ld->project_file, ld->project_line, "[project] needs "
+		    "'id' or 'name'");
+	for (i = 0; i < cfg->nprojects; i++) {
+		m = &cfg->projects[i];
+		if ((m->id == NULL) != (m->name == NULL))
+			continue;
+		lerr(ld, m->file, m->line, "[project \"%s\"] needs %s", m->key,
+		    m->id == NULL ? "'id' or 'name'" : "'id' or 'name', not "
+		    "both");
+	}
+}
+
+/* A rule's `projects` must name [project "NAME"] sections. */
+static void
+check_rule_projects(struct loader *ld, const struct rule *r)
+{
+	const struct config *cfg = ld->cfg;
+	size_t i, j;
+	char *e;
+
+	for (i = 0; i < r->nprojects; i++) {
+		for (j = 0; j < cfg->nprojects; j++)
+			if (strcmp(cfg->projects[j].key, r->projects[i]) == 0)
+				break;
+		if (j < cfg->nprojects)
+			continue;
+		e = esc(r->projects[i]);
+		lerr(ld, r->file, r->line, "'projects' names '%s', which no "
+		    "[project \"%s\"] section defines", e, e);
+		free(e);
+	}
+}
+
 /* After the last file: what needs the whole configuration, once. */
 void
 config_finish(struct loader *ld)
@@ -1449,16 +1644,10 @@ config_finish(struct loader *ld)
 	char *e;
 	size_t i;
 
-	if (ld->project_file == NULL && ld->base)
-		;	/* each repository may name its own */
-	else if (ld->project_file == NULL)
-		lerr(ld, cfg->file, 0, "missing [project]: add one with 'id = "
-		    "...' (see 'dotgit-deploy projects') or 'name = ...'");
-	else if (!ld->project_given)
-		lerr(ld, ld->project_file, ld->project_line, "[project] needs "
-		    "'id' or 'name'");
+	check_projects(ld);
 	for (i = 0; i < cfg->nrules; i++) {
 		r = &cfg->rules[i];
+		check_rule_projects(ld, r);
 		if (r->environment != NULL || ld->rule_env[i])
 			continue;
 		e = esc(r->pattern);
@@ -1545,6 +1734,8 @@ config_defaults(struct config *cfg)
 	cfg->coalesce = 1;
 	cfg->allow_options = CONFIG_OPT_DEFAULT;
 	cfg->tracked_config = 1;
+	cfg->notify_on = CONFIG_NOTIFY_DEFAULT;
+	cfg->notify_timeout = 30;
 }
 
 void
@@ -1557,6 +1748,10 @@ config_release(struct config *cfg)
 	for (i = 0; i < cfg->nrules; i++)
 		rule_free(&cfg->rules[i]);
 	free(cfg->rules);
+	for (i = 0; i < cfg->nprojects; i++)
+		project_free(&cfg->projects[i]);
+	free(cfg->projects);
+	free(cfg->notify_command);
 	for (i = 0; i < ENV_COUNT; i++)
 		vars_release(&cfg->env_vars[i]);
 	for (i = 0; i < cfg->nproblems; i++) {

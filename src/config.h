@@ -25,6 +25,9 @@ struct rule {
 	char		*environment;	/* one of config_environments */
 	char		**paths;	/* path filter, NULL if none */
 	size_t		 npaths;
+	char		**projects;	/* [project "NAME"]s it is for; none:
+					   every project */
+	size_t		 nprojects;
 	char		*file;		/* where the section header is */
 	int		 line;
 };
@@ -51,11 +54,33 @@ enum {
 	CONFIG_TAG = 1 << 5,
 	CONFIG_ENVIRONMENT = 1 << 6,
 	CONFIG_POLICY = 1 << 7,
+	CONFIG_NOTIFY = 1 << 8,
 };
 /* What tracked content may not set: all but [project], rules and
  * [environment "..."]. */
 #define CONFIG_TRACKED_DENY \
-	(CONFIG_API | CONFIG_HOOK | CONFIG_DAEMON | CONFIG_POLICY)
+	(CONFIG_API | CONFIG_HOOK | CONFIG_DAEMON | CONFIG_POLICY | \
+	CONFIG_NOTIFY)
+
+/* One project of a repository that deploys several (a monorepo):
+ * [project "KEY"] with id or name, and the directories that are it. */
+struct config_project {
+	char		*key;		/* the NAME in [project "NAME"] */
+	char		*id;
+	char		*name;
+	char		**paths;	/* NULL: every change is its */
+	size_t		 npaths;
+	char		*file;		/* where the section header is */
+	int		 line;
+};
+
+/* [notify] on: the final statuses that run the command. */
+enum {
+	CONFIG_NOTIFY_READY = 1 << 0,
+	CONFIG_NOTIFY_ERROR = 1 << 1,
+	CONFIG_NOTIFY_CANCELED = 1 << 2,
+};
+#define CONFIG_NOTIFY_DEFAULT (CONFIG_NOTIFY_ERROR | CONFIG_NOTIFY_CANCELED)
 
 /* config_source.flags */
 enum {
@@ -107,9 +132,10 @@ enum {
 	CONFIG_OPT_ENV = 1 << 2,	/* deploy.env.NAME=VALUE */
 	CONFIG_OPT_ENVIRONMENT = 1 << 3, /* deploy.environment=ENV */
 	CONFIG_OPT_PRODUCTION = 1 << 4,	/* ... even into production */
+	CONFIG_OPT_PROJECT = 1 << 5,	/* deploy.project=NAME */
 };
 #define CONFIG_OPT_DEFAULT (CONFIG_OPT_SKIP | CONFIG_OPT_VERBOSE | \
-	CONFIG_OPT_ENV | CONFIG_OPT_ENVIRONMENT)
+	CONFIG_OPT_ENV | CONFIG_OPT_ENVIRONMENT | CONFIG_OPT_PROJECT)
 
 enum hook_mode {
 	HOOK_MODE_AUTO,		/* queue with a [daemon] queue, else direct */
@@ -141,6 +167,9 @@ struct config {
 	/* [project] */
 	char		*project_id;
 	char		*project_name;
+	/* or [project "NAME"]s (a monorepo), in file order */
+	struct config_project *projects;
+	size_t		 nprojects;
 
 	/* [branch "..."] and [tag "..."], in file order */
 	struct rule	*rules;
@@ -162,6 +191,11 @@ struct config {
 	long		 give_up_after;	/* seconds, default 86400 */
 	int		 coalesce;	/* default 1 */
 	char		*state_dir;	/* private state, NULL when unset */
+
+	/* [notify] */
+	char		*notify_command;
+	unsigned	 notify_on;	/* CONFIG_NOTIFY_* */
+	int		 notify_timeout; /* seconds, default 30 */
 
 	/* [policy] */
 	unsigned	 allow_options;	/* CONFIG_OPT_*, CONFIG_OPT_DEFAULT */

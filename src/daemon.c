@@ -1098,10 +1098,36 @@ watch_repos(struct daemon *dm)
 		watch_repo(dm, &dm->served.v[i]);
 }
 
-/* Plan a moved ref like a push and queue it: 0, or -1 to try again. The
- * request id comes from the change itself (repository, ref, old, new and
- * how many changes of the ref were seen): queued again after a crash, it
- * is the same request. */
+/* Queue the plan of a moved ref for one project: 0, or -1 to try again. */
+static int
+queue_plan(struct daemon *dm, const struct served_repo *sr, struct plan *p,
+    const char *label)
+{
+	struct error err;
+	int rc = 0;
+
+	error_clear(&err);
+	if (p->verdict == PLAN_DEPLOY) {
+		free(p->job.repo);
+		p->job.repo = xstrdup(sr->git_dir);
+		if ((rc = queue_put(dm->queue, &p->job, &err)) < 0)
+			log_error("%s: %s: %s", sr->git_dir, label, err.msg);
+		else
+			log_info("%s: %s moved to %.7s: %s -> %s: queued (job "
+			    "%s)", sr->git_dir, label, p->job.commit,
+			    p->job.branch, p->job.environment, p->job.id);
+	} else if (p->verdict == PLAN_ERROR)
+		log_warnx("%s: %s: not deployed: %s", sr->git_dir, label,
+		    p->reason);
+	else
+		log_verbose("%s: %s: %s", sr->git_dir, label, p->reason);
+	return rc;
+}
+
+/* Plan a moved ref like a push, for each project, and queue it: 0, or
+ * -1 to try again. The request id comes from the change itself
+ * (repository, ref, old, new and how many changes of the ref were seen):
+ * queued again after a crash, it is the same request. */
 static int
 queue_ref(struct daemon *dm, const struct served_repo *sr, struct repo *repo,
     const char *old, unsigned long long gen, const struct repo_ref *ref)
@@ -1110,15 +1136,13 @@ queue_ref(struct daemon *dm, const struct served_repo *sr, struct repo *repo,
 	const char *why;
 	struct push_options opts;
 	struct ref_update up;
-	struct error err;
 	struct plan p;
-	char *label = log_escape(ref->name, LABEL_MAX), *text;
+	char *label, *text;
+	size_t k;
 	int rc = 0;
 
-	if ((cfg = repo_config(dm, sr, &why)) == NULL) {
-		free(label);
+	if ((cfg = repo_config(dm, sr, &why)) == NULL)
 		return -1;	/* said; looked at again next time */
-	}
 	memset(&opts, 0, sizeof(opts));
 	opts.source = JOB_WATCH;
 	text = xasprintf("watch\n%s\n%s\n%s\n%s\n%llu", sr->git_dir,
@@ -1129,23 +1153,12 @@ queue_ref(struct daemon *dm, const struct served_repo *sr, struct repo *repo,
 	memcpy(up.old, old, OID_HEXSZ + 1);
 	memcpy(up.new, ref->oid, OID_HEXSZ + 1);
 	up.ref = ref->name;
-	plan_update(&p, cfg, repo, &up, &opts, 0);
-	error_clear(&err);
-	if (p.verdict == PLAN_DEPLOY) {
-		free(p.job.repo);
-		p.job.repo = xstrdup(sr->git_dir);
-		if ((rc = queue_put(dm->queue, &p.job, &err)) < 0)
-			log_error("%s: %s: %s", sr->git_dir, label, err.msg);
-		else
-			log_info("%s: %s moved to %.7s: %s -> %s: queued (job "
-			    "%s)", sr->git_dir, label, p.job.commit,
-			    p.job.branch, p.job.environment, p.job.id);
-	} else if (p.verdict == PLAN_ERROR)
-		log_warnx("%s: %s: not deployed: %s", sr->git_dir, label,
-		    p.reason);
-	else
-		log_verbose("%s: %s: %s", sr->git_dir, label, p.reason);
-	plan_release(&p);
+	label = log_escape(ref->name, LABEL_MAX);
+	for (k = 0; k < plan_nprojects(cfg) && rc == 0; k++) {
+		plan_update(&p, cfg, repo, &up, &opts, 0, k);
+		rc = queue_plan(dm, sr, &p, label);
+		plan_release(&p);
+	}
 	free(label);
 	return rc;
 }

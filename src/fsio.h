@@ -3,6 +3,7 @@
 #define DD_FSIO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* write(2) until done, through EINTR; 0 or -1 (errno). */
 int	fsio_write_all(int fd, const void *buf, size_t len);
@@ -20,5 +21,24 @@ int	fsio_write_all(int fd, const void *buf, size_t len);
  */
 int	fsio_open_dir(const char *path, const char *parent, const char *like,
 	    const char **failed);
+
+/*
+ * Read dirfd/name whole, not following a link: 0 with *out allocated
+ * (NUL-terminated; *len without the NUL, may be NULL); 1 if it does not
+ * exist; 2 if it is not a regular file, is larger than `cap` bytes or
+ * holds a NUL byte (*why, may be NULL, says which); -1 (errno). What is
+ * read is sized by the file, not by the cap.
+ */
+int	fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
+	    size_t *len, const char **why);
+/*
+ * Replace dirfd/name with buf atomically: write it to tmpfd/tmpname
+ * (a stale file of that name is removed first, the new one made with
+ * O_EXCL and `mode`), fsync it when `sync`, rename it into place, fsync
+ * dirfd when `sync`. 0, or -1 (errno) with nothing left in tmpfd.
+ */
+int	fsio_replace_at(int tmpfd, const char *tmpname, int dirfd,
+	    const char *name, const void *buf, size_t len, mode_t mode,
+	    int sync);
 
 #endif

@@ -266,12 +266,74 @@ same_as(char **keys, char **labels, size_t n, const struct job *job)
 static void
 plan_one(struct plan *p, const struct config *cfg, struct repo *repo,
     const char *git_dir, const struct ref_update *up,
-    const struct push_options *opts)
+    const struct push_options *opts, size_t k)
 {
 	if (repo != NULL)
-		plan_update(p, cfg, repo, up, opts, 0);
+		plan_update(p, cfg, repo, up, opts, 0, k);
 	else
-		plan_update_deferred(p, cfg, git_dir, up, opts);
+		plan_update_deferred(p, cfg, git_dir, up, opts, k);
+}
+
+/* The deploys made so far in this push: a twin (same key) is said, not
+ * sent again. */
+struct twins {
+	char	**keys;
+	char	**labels;
+	size_t	  n;
+};
+
+static void
+twins_free(struct twins *t)
+{
+	strv_free(t->keys, t->n);
+	strv_free(t->labels, t->n);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Deliver or report one plan; `label` is taken. 1 if it failed. */
+static int
+one_plan(struct deliver *d, struct plan *p, char *label,
+    const struct push_options *opts, struct report *r, struct twins *t)
+{
+	const char *twin = same_as(t->keys, t->labels, t->n, &p->job);
+	int failed = 0;
+
+	if (p->verdict == PLAN_DEPLOY && twin != NULL)
+		say(r, 0, 0, xasprintf("%s -> %s", label, p->job.environment),
+		    xasprintf("same commit as %s, deployed once", twin), NULL);
+	else if (p->verdict == PLAN_DEPLOY) {
+		failed = deliver_one(d, p, label, r) < 0;
+		t->keys = xreallocarray(t->keys, t->n + 1, sizeof(*t->keys));
+		t->labels = xreallocarray(t->labels, t->n + 1,
+		    sizeof(*t->labels));
+		t->keys[t->n] = xstrdup(p->job.idem_key);
+		t->labels[t->n++] = label;
+		return failed;
+	} else if (p->verdict == PLAN_ERROR) {
+		say(r, 1, 0, xstrdup(label), xasprintf("not deployed: %s",
+		    p->reason), NULL);
+		failed = 1;
+	} else if (p->rule != NULL || opts->verbose)
+		say(r, 0, 0, xstrdup(label), xstrdup(p->reason), NULL);
+	else
+		log_verbose("%s: %s", label, p->reason);
+	free(label);
+	return failed;
+}
+
+/* "main", or "main [web]" for a monorepo's project "web". */
+static char *
+plan_label(const char *ref, const char *project)
+{
+	char *l = ref_label(ref), *e, *both;
+
+	if (project == NULL)
+		return l;
+	e = log_escape(project, 100);
+	both = xasprintf("%s [%s]", l, e);
+	free(e);
+	free(l);
+	return both;
 }
 
 static int
@@ -279,55 +341,30 @@ deliver_updates(const struct config *cfg, struct repo *repo,
     const char *git_dir, const struct ref_update *ups, size_t n,
     const struct push_options *opts)
 {
-	char **keys = xcalloc(n + 1, sizeof(*keys));
-	char **labels = xcalloc(n + 1, sizeof(*labels));
 	struct report r = { NULL, 0 };
+	struct twins t = { NULL, NULL, 0 };
 	struct deliver *d;
 	struct error err;
-	const char *twin;
 	struct plan p;
-	size_t i, nsent = 0;
-	char *label;
+	size_t i, k;
 	int failed = 0;
 
 	deliver_init(&d, cfg, cfg->hook_timeout, 0);
 	deliver_set_repo(d, repo);
-	for (i = 0; i < n; i++) {
-		plan_one(&p, cfg, repo, git_dir, &ups[i], opts);
-		label = ref_label(ups[i].ref);
-		if (p.verdict == PLAN_DEPLOY && (twin = same_as(keys, labels,
-		    nsent, &p.job)) != NULL)
-			say(&r, 0, 0, xasprintf("%s -> %s", label,
-			    p.job.environment), xasprintf("same commit as %s, "
-			    "deployed once", twin), NULL);
-		else if (p.verdict == PLAN_DEPLOY) {
-			failed += deliver_one(d, &p, label, &r) < 0;
-			keys[nsent] = xstrdup(p.job.idem_key);
-			labels[nsent++] = label;
-			label = NULL;
-		} else if (p.verdict == PLAN_ERROR) {
-			say(&r, 1, 0, xstrdup(label), xasprintf("not deployed: "
-			    "%s", p.reason), NULL);
-			failed++;
-		} else if (p.rule != NULL || opts->verbose)
-			say(&r, 0, 0, xstrdup(label), xstrdup(p.reason), NULL);
-		else
-			log_verbose("%s: %s", label, p.reason);
-		free(label);
-		plan_release(&p);
-	}
+	for (i = 0; i < n; i++)
+		for (k = 0; k < plan_nprojects(cfg); k++) {
+			plan_one(&p, cfg, repo, git_dir, &ups[i], opts, k);
+			failed += one_plan(d, &p, plan_label(ups[i].ref,
+			    plan_project_key(cfg, k)), opts, &r, &t);
+			plan_release(&p);
+		}
 	error_clear(&err);
 	if (deliver_flush(d, &err) < 0) {
 		report_print(&r, &err);
-		failed = (int)nsent;
+		failed = (int)t.n;
 	} else
 		report_print(&r, NULL);
-	for (i = 0; i < nsent; i++) {
-		free(keys[i]);
-		free(labels[i]);
-	}
-	free(keys);
-	free(labels);
+	twins_free(&t);
 	deliver_free(d);
 	return failed;
 }

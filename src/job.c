@@ -12,12 +12,15 @@ _Static_assert(IDEM_KEY_HEXSZ == HASH_SHA256_HEXSZ, "idem key is sha256");
 
 #define JOB_VERSION	2
 
-static const char *const source_names[] = { "push", "watch", "manual" };
+static const char *const source_names[] = {
+	"push", "watch", "manual", "rollback"
+};
+#define NSOURCES	(sizeof(source_names) / sizeof(source_names[0]))
 
 const char *
 job_source_name(enum job_source s)
 {
-	return (unsigned)s < 3 ? source_names[s] : "?";
+	return (unsigned)s < NSOURCES ? source_names[s] : "?";
 }
 
 static int
@@ -25,7 +28,7 @@ source_from_name(const char *name)
 {
 	int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < (int)NSOURCES; i++)
 		if (strcmp(name, source_names[i]) == 0)
 			return i;
 	return -1;
@@ -122,11 +125,14 @@ job_copy(struct job *dst, const struct job *src)
 	dst->repo = dup_or_null(src->repo);
 	dst->ref = dup_or_null(src->ref);
 	dst->options = xstrvdup(src->options, src->noptions);
+	dst->project_key = dup_or_null(src->project_key);
 	dst->project = dup_or_null(src->project);
 	dst->branch = dup_or_null(src->branch);
 	dst->environment = dup_or_null(src->environment);
 	dst->last_error = dup_or_null(src->last_error);
 	dst->deployment_id = dup_or_null(src->deployment_id);
+	dst->status = dup_or_null(src->status);
+	dst->url = dup_or_null(src->url);
 	memset(&dst->env_vars, 0, sizeof(dst->env_vars));
 	vars_merge(&dst->env_vars, &src->env_vars);
 	dst->paths = xstrvdup(src->paths, src->npaths);
@@ -139,11 +145,14 @@ job_release(struct job *job)
 	free(job->repo);
 	free(job->ref);
 	strv_free(job->options, job->noptions);
+	free(job->project_key);
 	free(job->project);
 	free(job->branch);
 	free(job->environment);
 	free(job->last_error);
 	free(job->deployment_id);
+	free(job->status);
+	free(job->url);
 	vars_release(&job->env_vars);
 	strv_free(job->paths, job->npaths);
 	memset(job, 0, sizeof(*job));
@@ -233,6 +242,8 @@ job_to_json(const struct job *job)
 	SET("new", json_string(job->new));
 	SET("options", jstrv(job->options, job->noptions));
 	SET("planned_at", json_integer(job->planned_at));
+	if (job->project_key != NULL)
+		SET("project_key", json_string(job->project_key));
 	SET("project", jstr(job->project));
 	SET("project_is_name", json_boolean(job->project_is_name));
 	SET("branch", jstr(job->branch));
@@ -245,6 +256,11 @@ job_to_json(const struct job *job)
 	SET("next_attempt", json_integer(job->next_attempt));
 	SET("last_error", jstr(job->last_error));
 	SET("deployment_id", jstr(job->deployment_id));
+	if (job->status != NULL) {	/* a deployment: history */
+		SET("status", json_string(job->status));
+		SET("url", jstr(job->url));
+		SET("deployed_at", json_integer(job->deployed_at));
+	}
 #undef SET
 	if (rc == 0)
 		out = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
@@ -351,12 +367,14 @@ parse_v2(struct job *out, json_t *root, json_error_t *jerr)
 {
 	struct fields f;
 	const char *source, *request, *old, *new;
-	json_t *options;
+	json_t *options, *status = NULL, *url = NULL, *pkey = NULL;
+	json_int_t deployed = 0;
 	int src, version;
 
 	if (json_unpack_ex(root, jerr, JSON_STRICT,
 	    "{s:i, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:I, s:o, s:b, s:o, "
-	    "s:o, s:s, s:o, s:o, s:s, s:i, s:I, s:o, s:o}",
+	    "s:o, s:s, s:o, s:o, s:s, s:i, s:I, s:o, s:o, s?o, s?o, s?I, "
+	    "s?o}",
 	    "version", &version, "source", &source, "request", &request,
 	    "repo", &f.repo, "ref", &f.ref, "old", &old, "new", &new,
 	    "options", &options, "planned_at", &f.planned,
@@ -365,7 +383,8 @@ parse_v2(struct job *out, json_t *root, json_error_t *jerr)
 	    "commit", &f.commit, "env_vars", &f.env, "paths", &f.paths,
 	    "idempotency_key", &f.key, "attempts", &f.attempts,
 	    "next_attempt", &f.next, "last_error", &f.last,
-	    "deployment_id", &f.dep) < 0)
+	    "deployment_id", &f.dep, "status", &status, "url", &url,
+	    "deployed_at", &deployed, "project_key", &pkey) < 0)
 		return -1;
 	snprintf(jerr->text, sizeof(jerr->text), "bad source, request, old "
 	    "or new id, options, or a field's type");
@@ -373,8 +392,11 @@ parse_v2(struct job *out, json_t *root, json_error_t *jerr)
 	    !job_request_valid(request) || copy_oid(out->old, old) < 0 ||
 	    copy_oid(out->new, new) < 0 ||
 	    copy_strv(&out->options, &out->noptions, options,
-	    JOB_OPTIONS_MAX) < 0 || fill_common(out, &f) < 0)
+	    JOB_OPTIONS_MAX) < 0 || fill_common(out, &f) < 0 ||
+	    copy_str(&out->status, status) < 0 || copy_str(&out->url, url) <
+	    0 || copy_str(&out->project_key, pkey) < 0)
 		return -1;
+	out->deployed_at = deployed;
 	out->source = (enum job_source)src;
 	memcpy(out->request, request, JOB_REQUEST_HEXSZ + 1);
 	return 0;

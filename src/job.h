@@ -18,6 +18,7 @@ enum job_source {
 	JOB_PUSH,		/* a push: post-receive, or the client hooks */
 	JOB_WATCH,		/* the daemon saw a ref move (no hook) */
 	JOB_MANUAL,		/* a person ran `dotgit-deploy deploy` */
+	JOB_ROLLBACK,		/* a person ran `dotgit-deploy rollback` */
 };
 
 /*
@@ -50,6 +51,8 @@ struct job {
 	long long	 planned_at;	/* Unix seconds */
 
 	/* the plan */
+	char		*project_key;	/* [project "NAME"]'s NAME; NULL: the
+					   one [project] */
 	char		*project;	/* project id, or name to look up */
 	int		 project_is_name;
 	char		*branch;	/* "branch" sent: branch or tag name */
@@ -65,6 +68,10 @@ struct job {
 	long long	 next_attempt;	/* Unix seconds; 0: now */
 	char		*last_error;
 	char		*deployment_id;	/* set once the API created it */
+	/* the deployment, as last seen (history: ledger_history_*) */
+	char		*status;	/* queued ... ready, error, canceled */
+	char		*url;
+	long long	 deployed_at;	/* Unix seconds the API created it */
 
 	/* where queue.c last saw the file (enum queue_state); not saved */
 	int		 queue_state;

@@ -21,11 +21,12 @@ enum {
 	SUB_IDEM,
 	SUB_DEPLOYED,
 	SUB_SEEN,
+	SUB_HISTORY,
 	NSUBS
 };
 
 static const char *const sub_names[NSUBS] = {
-	"tmp", "idem", "deployed", "seen"
+	"tmp", "idem", "deployed", "seen", "history"
 };
 
 /* Big enough for any record we write; longer files are corrupt. */
@@ -144,44 +145,19 @@ pair_name(char out[HASH_SHA256_HEXSZ + 1], const char *a, const char *b)
 	free(buf);
 }
 
-/* fsync(fd), unless the caller syncs a whole batch (ledger_sync). */
-static int
-sync_fd(const struct ledger *l, int fd)
-{
-	return l->grouped ? 0 : fsync(fd);
-}
-
-/* Replace sub/name with text: tmp file, fsync, rename, fsync dir. */
+/* Replace sub/name with text: tmp file, fsync, rename, fsync dir (not
+ * one by one under group commit: ledger_sync). */
 static int
 put(struct ledger *l, int sub, const char *name, const char *text,
     struct error *err)
 {
 	char *tmp = xasprintf("%s.%ld", name, l->pid);
-	int fd, rc = -1;
+	int rc = 0;
 
-	fd = openat(l->fd[SUB_TMP], tmp, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0)
-		goto fail;
-	if (fsio_write_all(fd, text, strlen(text)) < 0 ||
-	    sync_fd(l, fd) < 0) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		goto fail;
-	}
-	if (close(fd) < 0 ||
-	    renameat(l->fd[SUB_TMP], tmp, l->fd[sub], name) < 0 ||
-	    sync_fd(l, l->fd[sub]) < 0)
-		goto fail;
-	rc = 0;
-	goto out;
-fail:
-	error_set(err, EXIT_FAIL, "cannot write ledger record '%s/%s': %s",
-	    l->paths[sub], name, strerror(errno));
-	unlinkat(l->fd[SUB_TMP], tmp, 0);
-out:
+	if (fsio_replace_at(l->fd[SUB_TMP], tmp, l->fd[sub], name, text,
+	    strlen(text), 0640, !l->grouped) < 0)
+		rc = error_set(err, EXIT_FAIL, "cannot write ledger record "
+		    "'%s/%s': %s", l->paths[sub], name, strerror(errno));
 	free(tmp);
 	return rc;
 }
@@ -476,5 +452,151 @@ ledger_sync(struct ledger *l, struct error *err)
 	if (syncfs(l->fd[SUB_TMP]) < 0)
 		return error_set(err, EXIT_FAIL, "cannot sync the ledger "
 		    "'%s': %s", l->root, strerror(errno));
+	return 0;
+}
+
+/* History. */
+
+static int
+history_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct job *)a)->id,
+	    ((const struct job *)b)->id);
+}
+
+/* A record's name: 16 digits of microseconds, '.', the deployment id. */
+static int
+history_name_valid(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n == 16 && s[16] == '.' && s[17] != '\0' &&
+	    strchr(s, '/') == NULL;
+}
+
+int
+ledger_history_add(struct ledger *l, struct job *job, struct error *err)
+{
+	struct timespec ts;
+	char *name;
+	int rc;
+
+	if (job->deployment_id == NULL || strchr(job->deployment_id, '/'))
+		return error_set(err, EXIT_FAIL, "a history record needs a "
+		    "deployment id");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	name = xasprintf("%016lld.%s", (long long)ts.tv_sec * 1000000 +
+	    ts.tv_nsec / 1000, job->deployment_id);
+	free(job->id);
+	job->id = name;
+	if (job->deployed_at == 0)
+		job->deployed_at = (long long)ts.tv_sec;
+	if ((rc = ledger_history_update(l, job, err)) < 0) {
+		free(job->id);
+		job->id = NULL;
+	}
+	return rc;
+}
+
+int
+ledger_history_update(struct ledger *l, const struct job *job,
+    struct error *err)
+{
+	char *json;
+	int rc;
+
+	if (job->id == NULL || !history_name_valid(job->id))
+		return error_set(err, EXIT_FAIL, "not a history record");
+	if ((json = job_to_json(job)) == NULL)
+		return error_set(err, EXIT_FAIL, "cannot record deployment "
+		    "'%s': a field is not valid UTF-8", job->deployment_id);
+	rc = put(l, SUB_HISTORY, job->id, json, err);
+	free(json);
+	return rc;
+}
+
+/* Read one record; 0, or 1 when it is not one (warned). */
+static int
+history_read(struct ledger *l, const char *name, struct job *out)
+{
+	const char *why = NULL;
+	struct error jerr;
+	char *text, *e;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = fsio_read_at(l->fd[SUB_HISTORY], name, LEDGER_RECORD_MAX, &text,
+	    NULL, &why);
+	if (r == 1)
+		return 1;
+	error_clear(&jerr);
+	if (r == 0 && job_from_json(out, text, &jerr) == 0 &&
+	    out->deployment_id != NULL && out->status != NULL) {
+		free(text);
+		out->id = xstrdup(name);
+		return 0;
+	}
+	e = log_escape(name, 100);
+	log_warnx("ledger: history record '%s/%s' is not one: %s",
+	    l->paths[SUB_HISTORY], e, r < 0 ? strerror(errno) : why ? why :
+	    jerr.msg[0] ? jerr.msg : "no deployment");
+	free(e);
+	if (r == 0)
+		free(text);
+	job_release(out);
+	return 1;
+}
+
+int
+ledger_history_list(struct ledger *l, struct job **out, size_t *n,
+    struct error *err)
+{
+	struct dirent *de;
+	struct job *v = NULL;
+	size_t len = 0;
+	DIR *d;
+	int fd;
+
+	*out = NULL;
+	*n = 0;
+	if ((fd = dup(l->fd[SUB_HISTORY])) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return error_set(err, EXIT_FAIL, "cannot read '%s': %s",
+		    l->paths[SUB_HISTORY], strerror(errno));
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (!history_name_valid(de->d_name))
+			continue;
+		v = xreallocarray(v, len + 1, sizeof(*v));
+		if (history_read(l, de->d_name, &v[len]) == 0)
+			len++;
+	}
+	closedir(d);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), history_cmp);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int
+ledger_history_prune(struct ledger *l, size_t keep, struct error *err)
+{
+	struct job *v;
+	size_t n, i;
+
+	if (ledger_history_list(l, &v, &n, err) < 0)
+		return -1;
+	for (i = 0; i + keep < n; i++)
+		if (unlinkat(l->fd[SUB_HISTORY], v[i].id, 0) < 0 &&
+		    errno != ENOENT)
+			log_warn("ledger: cannot remove '%s/%s'",
+			    l->paths[SUB_HISTORY], v[i].id);
+	for (i = 0; i < n; i++)
+		job_release(&v[i]);
+	free(v);
 	return 0;
 }

@@ -2,8 +2,16 @@
 #ifndef DD_LEDGER_H
 #define DD_LEDGER_H
 
+#include <stddef.h>
+
 #include "error.h"
+#include "job.h"
 #include "repo.h"
+
+/* The most a history record may hold (a job with its env vars). */
+#define LEDGER_RECORD_MAX	(1024 * 1024)
+/* History records kept (ledger_history_prune). */
+#define LEDGER_HISTORY_KEEP	1000
 
 /*
  * Files under DIR/ledger/, each written to
@@ -86,5 +94,21 @@ int	ledger_set_last_seen(struct ledger *, const char *repo,
 /* Remove the record: 0, 1 if there was none, -1 (errno). */
 int	ledger_forget_seen(struct ledger *, const char *repo,
 	    const char *ref);
+
+/*
+ * History: every deployment made through this ledger, as its planned job
+ * (job.h) with deployment_id, status, url and deployed_at, in history/
+ * under a name that sorts by time ("<16-digit usec>.<deployment id>",
+ * job->id). ledger_history_add names and writes a new one;
+ * ledger_history_update rewrites job->id's; ledger_history_list reads
+ * them all, oldest first (*out allocated: job_release each and free);
+ * ledger_history_prune keeps the newest `keep`.
+ */
+int	ledger_history_add(struct ledger *, struct job *, struct error *);
+int	ledger_history_update(struct ledger *, const struct job *,
+	    struct error *);
+int	ledger_history_list(struct ledger *, struct job **out, size_t *n,
+	    struct error *);
+int	ledger_history_prune(struct ledger *, size_t keep, struct error *);
 
 #endif

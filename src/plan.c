@@ -102,10 +102,18 @@ plan_push_option(struct push_options *opts, const char *opt)
 	} else if (strncmp(opt, "deploy.env.", 11) == 0) {
 		keep_raw(opts, opt, CONFIG_OPT_ENV);
 		env_option(opts, opt);
+	} else if (strncmp(opt, "deploy.project=", 15) == 0) {
+		keep_raw(opts, opt, CONFIG_OPT_PROJECT);
+		if (opt[15] == '\0')
+			set_invalid(opts, opt, "name a [project \"NAME\"]");
+		opts->only = xreallocarray(opts->only, opts->nonly + 1,
+		    sizeof(*opts->only));
+		opts->only[opts->nonly++] = xstrdup(opt + 15);
 	} else
 		set_invalid(opts, opt, "known options are deploy.skip, "
 		    "deploy.skip=REF, deploy.env.NAME=VALUE, "
-		    "deploy.environment=ENV, deploy.verbose");
+		    "deploy.environment=ENV, deploy.project=NAME, "
+		    "deploy.verbose");
 }
 
 void
@@ -137,9 +145,8 @@ plan_push_options_release(struct push_options *opts)
 	for (i = 0; i < opts->nskip; i++)
 		free(opts->skip[i]);
 	free(opts->skip);
-	for (i = 0; i < opts->nraw; i++)
-		free(opts->raw[i]);
-	free(opts->raw);
+	strv_free(opts->raw, opts->nraw);
+	strv_free(opts->only, opts->nonly);
 	vars_release(&opts->env);
 	free(opts->environment);
 	free(opts->invalid);
@@ -191,8 +198,11 @@ verdict(struct plan *p, enum plan_verdict v, const char *fmt, ...)
 static void
 fill_job(struct job *job, const struct config *cfg, const char *git_dir,
     const struct ref_update *up, const char *name, const char *env,
-    const struct push_options *opts, const struct rule *rule)
+    const struct push_options *opts, const struct rule *rule, size_t k)
 {
+	const struct config_project *m = cfg->nprojects > 0 ?
+	    &cfg->projects[k] : NULL;
+
 	job->source = opts->source;
 	memcpy(job->request, opts->request, sizeof(job->request));
 	job->repo = git_dir != NULL ? xstrdup(git_dir) : NULL;
@@ -202,14 +212,23 @@ fill_job(struct job *job, const struct config *cfg, const char *git_dir,
 	job->options = xstrvdup(opts->raw, opts->nraw);
 	job->noptions = opts->nraw;
 	job->planned_at = (long long)time(NULL);
-	job->project_is_name = cfg->project_id == NULL;
-	job->project = xstrdup(job->project_is_name ? cfg->project_name :
-	    cfg->project_id);
+	if (m != NULL) {
+		job->project_key = xstrdup(m->key);
+		job->project_is_name = m->id == NULL;
+		job->project = xstrdup(m->id != NULL ? m->id : m->name);
+	} else {
+		job->project_is_name = cfg->project_id == NULL;
+		job->project = xstrdup(job->project_is_name ?
+		    cfg->project_name : cfg->project_id);
+	}
 	job->branch = xstrdup(name);
 	job->environment = xstrdup(env);
 	vars_merge(&job->env_vars, &cfg->env_vars[config_env_index(env)]);
 	vars_merge(&job->env_vars, &opts->env);
-	if (rule != NULL && rule->npaths > 0) {
+	if (m != NULL && m->npaths > 0) {	/* the project's own */
+		job->paths = xstrvdup(m->paths, m->npaths);
+		job->npaths = m->npaths;
+	} else if (rule != NULL && rule->npaths > 0) {
 		job->paths = xstrvdup(rule->paths, rule->npaths);
 		job->npaths = rule->npaths;
 	}
@@ -236,6 +255,7 @@ check_policy(struct plan *p, const struct config *cfg,
 		{ CONFIG_OPT_VERBOSE, "deploy.verbose" },
 		{ CONFIG_OPT_ENV, "deploy.env.*" },
 		{ CONFIG_OPT_ENVIRONMENT, "deploy.environment" },
+		{ CONFIG_OPT_PROJECT, "deploy.project" },
 	};
 	size_t i;
 
@@ -260,11 +280,78 @@ check_policy(struct plan *p, const struct config *cfg,
 	return 0;
 }
 
+size_t
+plan_nprojects(const struct config *cfg)
+{
+	return cfg->nprojects > 0 ? cfg->nprojects : 1;
+}
+
+const char *
+plan_project_key(const struct config *cfg, size_t k)
+{
+	return cfg->nprojects > 0 ? cfg->projects[k].key : NULL;
+}
+
+static int
+names_has(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+project_known(const struct config *cfg, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nprojects; i++)
+		if (strcmp(cfg->projects[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether project k is in this plan: the rule may be for some projects
+ * only, deploy.project=NAME may name some. 0 yes; -1 not (a quiet skip:
+ * no rule), or a deploy.project naming no project (an error).
+ */
+static int
+plan_project(struct plan *p, const struct config *cfg,
+    const struct push_options *opts, size_t k)
+{
+	const char *key = plan_project_key(cfg, k);
+	char *e;
+	size_t i;
+
+	for (i = 0; i < opts->nonly; i++)
+		if (!project_known(cfg, opts->only[i])) {
+			e = log_escape(opts->only[i], 100);
+			verdict(p, PLAN_ERROR, "push option deploy.project=%s: "
+			    "no [project \"%s\"] in the configuration", e, e);
+			free(e);
+			return -1;
+		}
+	if (key == NULL)
+		return 0;
+	if ((p->rule != NULL && p->rule->nprojects > 0 &&
+	    !names_has(p->rule->projects, p->rule->nprojects, key)) ||
+	    (opts->nonly > 0 && !names_has(opts->only, opts->nonly, key))) {
+		verdict(p, PLAN_SKIP, "not for project '%s'", key);
+		p->rule = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* Everything that needs no repository: ref shape, options, rules. */
 static int
 plan_rules(struct plan *p, const struct config *cfg,
     const struct ref_update *up, const struct push_options *opts,
-    int flags, const char **name)
+    int flags, const char **name, size_t k)
 {
 	enum rule_kind kind;
 
@@ -298,6 +385,8 @@ plan_rules(struct plan *p, const struct config *cfg,
 		    kind == RULE_BRANCH ? "branch" : "tag");
 		return -1;
 	}
+	if (plan_project(p, cfg, opts, k) < 0)
+		return -1;
 	if (!(flags & PLAN_EXPLICIT) && check_policy(p, cfg, opts) < 0)
 		return -1;
 	if (opts->skip_all || is_skipped(opts, up->ref, *name)) {
@@ -311,16 +400,16 @@ plan_rules(struct plan *p, const struct config *cfg,
 static void
 plan_map(struct plan *p, const struct config *cfg, const char *git_dir,
     const struct ref_update *up, const struct push_options *opts,
-    int flags)
+    int flags, size_t k)
 {
 	const char *name, *env;
 
 	memset(p, 0, sizeof(*p));
-	if (plan_rules(p, cfg, up, opts, flags, &name) < 0)
+	if (plan_rules(p, cfg, up, opts, flags, &name, k) < 0)
 		return;
 	env = opts->environment != NULL ? opts->environment :
 	    p->rule->environment;
-	fill_job(&p->job, cfg, git_dir, up, name, env, opts, p->rule);
+	fill_job(&p->job, cfg, git_dir, up, name, env, opts, p->rule, k);
 	p->verdict = PLAN_DEPLOY;
 }
 
@@ -355,12 +444,12 @@ peel(struct job *job, struct repo *repo, char **skip, struct error *err)
 void
 plan_update(struct plan *p, const struct config *cfg, struct repo *repo,
     const struct ref_update *up, const struct push_options *opts,
-    int flags)
+    int flags, size_t k)
 {
 	struct error err;
 	char *skip = NULL;
 
-	plan_map(p, cfg, repo_git_dir(repo), up, opts, flags);
+	plan_map(p, cfg, repo_git_dir(repo), up, opts, flags, k);
 	if (p->verdict != PLAN_DEPLOY || (flags & PLAN_EXPLICIT))
 		return;		/* explicit: resolved by the caller */
 	error_clear(&err);
@@ -374,9 +463,9 @@ plan_update(struct plan *p, const struct config *cfg, struct repo *repo,
 void
 plan_update_deferred(struct plan *p, const struct config *cfg,
     const char *git_dir, const struct ref_update *up,
-    const struct push_options *opts)
+    const struct push_options *opts, size_t k)
 {
-	plan_map(p, cfg, git_dir, up, opts, 0);
+	plan_map(p, cfg, git_dir, up, opts, 0, k);
 }
 
 /* The options a claim carries, as a push would have given them. */
@@ -433,6 +522,31 @@ carry_state(struct job *job, const struct job *claim)
 	    xstrdup(claim->deployment_id) : NULL;
 }
 
+/* The project the claim names, among the configuration's. */
+static int
+claim_project(struct plan *p, const struct config *cfg,
+    const struct job *claim, size_t *k)
+{
+	const char *key = claim->project_key;
+	char *e;
+
+	*k = 0;
+	if (key == NULL && cfg->nprojects == 0)
+		return 0;
+	for (*k = 0; key != NULL && *k < cfg->nprojects; (*k)++)
+		if (strcmp(cfg->projects[*k].key, key) == 0)
+			return 0;
+	e = key != NULL ? log_escape(key, 100) : NULL;
+	if (e == NULL)
+		verdict(p, PLAN_ERROR, "the job names no project, and the "
+		    "configuration has [project \"NAME\"]s");
+	else
+		verdict(p, PLAN_ERROR, "the job's project '%s' is not one of "
+		    "the configuration's", e);
+	free(e);
+	return -1;
+}
+
 void
 plan_claim(struct plan *p, const struct config *cfg, struct repo *repo,
     const struct job *claim)
@@ -440,12 +554,17 @@ plan_claim(struct plan *p, const struct config *cfg, struct repo *repo,
 	struct push_options opts;
 	struct ref_update up;
 
+	size_t k;
+
+	memset(p, 0, sizeof(*p));
+	if (claim_project(p, cfg, claim, &k) < 0)
+		return;
 	claim_options(&opts, claim);
 	memset(&up, 0, sizeof(up));
 	memcpy(up.old, claim->old, sizeof(up.old));
 	memcpy(up.new, claim->new, sizeof(up.new));
 	up.ref = claim->ref;
-	plan_update(p, cfg, repo, &up, &opts, 0);
+	plan_update(p, cfg, repo, &up, &opts, 0, k);
 	if (p->verdict == PLAN_DEPLOY)
 		check_held(p, repo, claim);
 	if (p->job.ref != NULL)		/* planned, whatever the verdict */

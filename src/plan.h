@@ -35,6 +35,8 @@ struct push_options {
 	unsigned	 used;		/* CONFIG_OPT_* of the options given */
 	char		**raw;		/* the deploy.* options as given */
 	size_t		 nraw;
+	char		**only;		/* deploy.project=NAME: just these */
+	size_t		 nonly;
 };
 
 /* Empty options for a new request from `source` (a random id). */
@@ -65,10 +67,23 @@ enum {
 				   allow --environment for unmapped refs */
 };
 
-/* Decide what one ref update means, for the request opts names. Never
- * fails: problems become PLAN_ERROR with a reason. */
+/*
+ * A repository deploys one project ([project]) or several ([project
+ * "NAME"]s, a monorepo): each ref update is planned for each of them,
+ * project 0 .. plan_nprojects - 1. A rule with `projects = ...` is for
+ * those only, and deploy.project=NAME limits a push to the ones named:
+ * for the others the verdict is PLAN_SKIP with no rule (quiet). A
+ * project's own paths are its path filter (else the rule's).
+ */
+size_t	plan_nprojects(const struct config *);
+/* The NAME of [project "NAME"] k, or NULL for the one [project]. */
+const char *plan_project_key(const struct config *, size_t k);
+
+/* Decide what one ref update means for project k, for the request opts
+ * names. Never fails: problems become PLAN_ERROR with a reason. */
 void	plan_update(struct plan *out, const struct config *, struct repo *,
-	    const struct ref_update *, const struct push_options *, int flags);
+	    const struct ref_update *, const struct push_options *, int flags,
+	    size_t k);
 /*
  * The same without reading any object, for the hook in queue mode (no
  * repository opened): ref, options, rules and environment only. A
@@ -78,7 +93,7 @@ void	plan_update(struct plan *out, const struct config *, struct repo *,
  */
 void	plan_update_deferred(struct plan *out, const struct config *,
 	    const char *git_dir, const struct ref_update *,
-	    const struct push_options *);
+	    const struct push_options *, size_t k);
 /*
  * Plan a job read from the queue -- a claim that a ref moved -- with this
  * configuration, in the repository it names (open: `repo`), believing
@@ -86,7 +101,9 @@ void	plan_update_deferred(struct plan *out, const struct config *,
  * allows), request id and source. Besides what plan_update checks, the
  * ref must still contain the pushed commit (a branch: at it or past it;
  * a tag: at it): a claim about a commit the ref never had is an error.
- * The worker state (id, attempts, times, last error, deployment id)
+ * The claim names its project (project_key): it must be one of the
+ * configuration's. The worker state (id, attempts, times, last error,
+ * deployment id)
  * is carried over to out->job whenever it was planned (out->job.ref set),
  * whatever the verdict.
  */

@@ -126,6 +126,8 @@ worker_result_release(struct worker_result *res)
 	api_deployment_release(&res->dep);
 	free(res->reason);
 	res->reason = NULL;
+	free(res->record);
+	res->record = NULL;
 }
 
 /* Read the key and open the API, once; the failure is kept. */
@@ -281,20 +283,38 @@ filter(struct worker *w, const struct job *job, char **reason,
 	return 1;
 }
 
-/* Record the deployment; a failure here is logged, not fatal: the
- * Idempotency-Key answers a resend with the same deployment. */
+/*
+ * Record the deployment: the last commit deployed, SENT for its key, and
+ * its history record (*record: that record's name, allocated). A failure
+ * here is logged, not fatal: the Idempotency-Key answers a resend with
+ * the same deployment.
+ */
 static void
-record_sent(struct worker *w, const struct job *job, const char *dep_id)
+record_sent(struct worker *w, const struct job *job,
+    const struct api_deployment *dep, char **record)
 {
 	struct error err;
+	struct job h;
 
+	*record = NULL;
 	if (w->ledger == NULL)
 		return;
 	error_clear(&err);
+	job_copy(&h, job);
+	free(h.deployment_id);
+	h.deployment_id = xstrdup(dep->id);
+	h.status = xstrdup(dep->status != NULL ? dep->status : "queued");
+	h.url = dep->url != NULL ? xstrdup(dep->url) : NULL;
+	free(h.last_error);
+	h.last_error = NULL;
 	if (ledger_set_last_deployed(w->ledger, job->project,
 	    job->environment, job->commit, &err) < 0 ||
-	    ledger_sent(w->ledger, job->idem_key, dep_id, &err) < 0)
-		log_warnx("recording deployment %s: %s", dep_id, err.msg);
+	    ledger_sent(w->ledger, job->idem_key, dep->id, &err) < 0 ||
+	    ledger_history_add(w->ledger, &h, &err) < 0)
+		log_warnx("recording deployment %s: %s", dep->id, err.msg);
+	else
+		*record = xstrdup(h.id);
+	job_release(&h);
 }
 
 /*
@@ -311,7 +331,7 @@ send_job(struct worker *w, struct job *job, struct worker_result *res)
 		goto fail;
 	if (api_deploy(w->api, &res->dep, job, err) < 0)
 		goto fail;
-	record_sent(w, job, res->dep.id);
+	record_sent(w, job, &res->dep, &res->record);
 	res->status = WORKER_DEPLOYED;
 	return;
 fail:

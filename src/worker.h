@@ -48,6 +48,8 @@ struct worker_result {
 	char			*reason;	/* ALREADY, FILTERED, SKIPPED */
 	struct error		 err;		/* RETRY, FAILED */
 	int			 requests;	/* HTTP requests made */
+	char			*record;	/* DEPLOYED: its history record
+						   (ledger.h), NULL if none */
 };
 
 enum {

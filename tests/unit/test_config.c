@@ -312,7 +312,7 @@ test_unknown_names(void **state)
 	    "[project \"x\"]\n"
 	    "[tag]\n"
 	    "[environment production]\n",	/* 18 */
-	    10);
+	    11);
 	assert_error(&cfg, 5, "unknown section [bogus]");
 	assert_error(&cfg, 8, "unknown key 'tiemout' in [api]; did you mean "
 	    "'timeout'?");
@@ -324,7 +324,10 @@ test_unknown_names(void **state)
 	assert_error(&cfg, 12, "unknown section [branches \"x\"]; did you "
 	    "mean 'branch'?");
 	assert_error(&cfg, 15, "unknown key 'environment' in [hook]");
-	assert_error(&cfg, 16, "[project] takes no name: write [project]");
+	/* a named project beside [project]: a monorepo's must all be */
+	assert_error(&cfg, 1, "[project] and [project \"NAME\"] sections "
+	    "cannot be mixed: name this one too, or keep it alone");
+	assert_error(&cfg, 16, "[project \"x\"] needs 'id' or 'name'");
 	assert_error(&cfg, 17, "[tag] needs a name: write [tag \"PATTERN\"]");
 	assert_error(&cfg, 18, "expected [environment \"NAME\"], with the "
 	    "name in double quotes");
@@ -1436,7 +1439,8 @@ test_allow_options(void **state)
 	(void)state;
 	load_ok(&cfg, BASE);
 	assert_int_equal(cfg.allow_options, CONFIG_OPT_SKIP |
-	    CONFIG_OPT_VERBOSE | CONFIG_OPT_ENV | CONFIG_OPT_ENVIRONMENT);
+	    CONFIG_OPT_VERBOSE | CONFIG_OPT_ENV | CONFIG_OPT_ENVIRONMENT |
+	    CONFIG_OPT_PROJECT);
 	assert_int_equal(cfg.tracked_config, 1);
 	assert_null(cfg.state_dir);
 	config_release(&cfg);
@@ -1452,7 +1456,7 @@ test_allow_options(void **state)
 	load_bad(&cfg, BASE "[policy]\nallow_options = skip deploy.env\n", 1);
 	assert_error(&cfg, 6, "invalid value 'deploy.env' for "
 	    "'allow_options': expected skip, verbose, env, environment, "
-	    "production or none");
+	    "production, project or none");
 	assert_int_equal(cfg.allow_options, CONFIG_OPT_DEFAULT);
 	config_release(&cfg);
 	load_bad(&cfg, BASE "[policy]\nallow_options = none skip\n", 1);
@@ -1670,8 +1674,8 @@ test_load_for_repo(void **state)
 	assert_string_equal(cfg.queue_dir, "/q");
 	assert_int_equal(cfg.hook_timeout, 3);
 	assert_string_equal(cfg.project_id, "proj_1");
-	want = xasprintf("[api] url is ignored in '%s': the daemon's [api] and "
-	    "[daemon] come from its own configuration", ini);
+	want = xasprintf("[api] url is ignored in '%s': the daemon's [api], "
+	    "[daemon] and [notify] come from its own configuration", ini);
 	assert_non_null(find_in(&cfg, ini, 6, want));
 	free(want);
 	assert_int_equal(count(&cfg, 1), 2);

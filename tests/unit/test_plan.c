@@ -170,7 +170,7 @@ plan_with(struct plan *p, const char *policy, const char *ref,
 	plan_push_options_init(&o, JOB_PUSH);
 	for (; *options != NULL; options++)
 		plan_push_option(&o, *options);
-	plan_update_deferred(p, &cfg, "/srv/a.git/", &up, &o);
+	plan_update_deferred(p, &cfg, "/srv/a.git/", &up, &o, 0);
 	plan_push_options_release(&o);
 	config_release(&cfg);
 	free(text);
