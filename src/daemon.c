@@ -13,9 +13,11 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "follow.h"
 #include "lazylib.h"
 #include "ledger.h"
 #include "log.h"
+#include "notify.h"
 #include "plan.h"
 #include "queue.h"
 #include "ratelimit.h"
@@ -40,6 +42,8 @@ struct daemon {
 	struct ledger		*ledger;
 	struct worker		*worker;
 	struct served		 served;	/* [daemon] repos */
+	struct notifier		*notifier;	/* [notify] commands */
+	struct follow		*follow;	/* to their final status */
 	struct repo_config	**cfgs;		/* this pass's, per repo */
 	size_t			 ncfgs;
 	struct ratelimit	 rl;
@@ -101,8 +105,9 @@ static void	finish(struct daemon *, struct job *, const char *,
 		    const char *);
 static void	fail(struct daemon *, struct job *, const char *,
 		    const char *);
-static void	account(struct daemon *, const struct worker_result *,
-		    double);
+static void	account(struct daemon *, int, int, int, double);
+static double	sooner(double, double);
+static double	check_status(struct daemon *);
 static void	conclude(struct daemon *, struct job *,
 		    struct worker_result *);
 static void	retry_later(struct daemon *, struct job *, const char *,
@@ -335,6 +340,9 @@ setup(struct daemon *dm, struct error *err)
 	worker_set_cancel(dm->worker, &stop_flag);
 	ratelimit_init(&dm->rl, cfg->plan_rpm);
 	served_scan(&dm->served, cfg);
+	notify_init(&dm->notifier);
+	follow_init(&dm->follow, dm->ledger, dm->notifier);
+	follow_load(dm->follow);
 	return 0;
 }
 
@@ -362,6 +370,8 @@ teardown(struct daemon *dm)
 {
 	if (dm->unsynced > 0)
 		commit(dm);
+	follow_free(dm->follow);
+	notify_free(dm->notifier);
 	worker_free(dm->worker);
 	ledger_free(dm->ledger);
 	queue_free(dm->queue);
@@ -420,6 +430,8 @@ loop(struct daemon *dm)
 		wake = run_queue(dm);
 		if (wake <= 0 || stop_flag)
 			continue;
+		wake = sooner(wake, check_status(dm));	/* deploys first */
+		wake = sooner(wake, notify_reap(dm->notifier));
 		now = ratelimit_now();
 		limit = dm->ctx->config->poll_interval;
 		if (dm->ctx->config->nrepos > 0 && dm->next_watch - now < limit)
@@ -441,6 +453,64 @@ prune(struct daemon *dm)
 	else if (n > 0)
 		log_verbose("ledger: %zu request record%s older than %d days "
 		    "removed", n, n == 1 ? "" : "s", DAEMON_KEEP_KEYS / 86400);
+}
+
+/* The sooner of two waits; -1 is "none". */
+static double
+sooner(double a, double b)
+{
+	return b >= 0 && b < a ? b : a;
+}
+
+/* Requests to spare: the bucket keeps half its burst for deploys, so a
+ * backlog of status checks never holds one back. */
+static int
+spare(const struct daemon *dm)
+{
+	double now = ratelimit_now(), reserve = dm->rl.capacity / 2;
+
+	return ratelimit_delay(&dm->rl, now) <= 0 &&
+	    ratelimit_tokens(&dm->rl, now) - 1 >= (reserve < 1 ? 1 : reserve);
+}
+
+/*
+ * Check the statuses that are due, as far as the requests to spare
+ * allow (follow.h); the seconds until the next is due, or -1.
+ */
+static double
+check_status(struct daemon *dm)
+{
+	struct api_deployment dep;
+	const char *id;
+	struct api *api;
+	struct error err;
+	double t0, wait = -1;
+	char *dep_id;
+	int ok;
+
+	error_clear(&err);
+	while (!stop_flag && !reload_flag &&
+	    (id = follow_due(dm->follow, &wait)) != NULL) {
+		if (!spare(dm))
+			return 1.0;	/* look again soon */
+		if ((api = worker_open_api(dm->worker, &err)) == NULL)
+			return -1;
+		dep_id = xstrdup(id);
+		t0 = ratelimit_now();
+		memset(&dep, 0, sizeof(dep));
+		ok = api_get_deployment(api, &dep, dep_id, &err) == 0;
+		account(dm, 1, ok || err.http_status != 0, err.http_status,
+		    t0);
+		if (ok)
+			follow_seen(dm->follow, dm->ctx->config, dep_id, &dep);
+		else
+			follow_failed(dm->follow, dep_id, &err,
+			    err.http_status);
+		api_deployment_release(&dep);
+		free(dep_id);
+		error_clear(&err);
+	}
+	return wait;
 }
 
 static void
@@ -838,7 +908,8 @@ process(struct daemon *dm, struct pending *p)
 	sigprocmask(SIG_UNBLOCK, &dm->sigs, NULL);
 	worker_send(dm->worker, job, 0, &res);
 	sigprocmask(SIG_BLOCK, &dm->sigs, NULL);
-	account(dm, &res, t0);
+	account(dm, res.requests, res.status == WORKER_DEPLOYED ||
+	    res.err.http_status != 0, res.err.http_status, t0);
 	conclude(dm, job, &res);
 	worker_result_release(&res);
 	return 0;
@@ -857,9 +928,12 @@ say_pause(const struct api_wait *w)
 	free(why);
 }
 
-/* Count the requests made, and learn from the last reply's headers. */
+/* Count the requests made, and learn from the last reply's headers
+ * (`answered`: there was one; http_status: its status when it was an
+ * error, else 0). */
 static void
-account(struct daemon *dm, const struct worker_result *res, double t0)
+account(struct daemon *dm, int requests, int answered, int http_status,
+    double t0)
 {
 	const struct api_ratelimit *h;
 	struct api *api = worker_api(dm->worker);
@@ -869,10 +943,9 @@ account(struct daemon *dm, const struct worker_result *res, double t0)
 
 	_Static_assert(API_WAIT_MAX == (int)RATELIMIT_BLOCK_MAX,
 	    "one longest wait");
-	for (i = 0; i < res->requests; i++)
+	for (i = 0; i < requests; i++)
 		ratelimit_take(&dm->rl, t0);
-	if (api == NULL || res->requests == 0 ||
-	    (res->status != WORKER_DEPLOYED && res->err.http_status == 0))
+	if (api == NULL || requests == 0 || !answered)
 		return;		/* no reply: the headers are an old one's */
 	h = api_last_ratelimit(api);
 	/*
@@ -881,7 +954,7 @@ account(struct daemon *dm, const struct worker_result *res, double t0)
 	 * configured plan sets the pace and they cap it.
 	 */
 	ratelimit_observe(&dm->rl, -1, h->remaining, h->reset, now);
-	if (res->err.http_status == 429 || h->retry_after > 0) {
+	if (http_status == 429 || h->retry_after > 0) {
 		api_wait_of(&w, h, (long long)now, 1);
 		if (w.secs < 0)
 			w.secs = RATE_WAIT_DEFAULT;
@@ -946,6 +1019,8 @@ conclude(struct daemon *dm, struct job *job, struct worker_result *res)
 		log_info("%s: %s %s (%s)", label, d->id, d->status,
 		    d->url != NULL ? d->url : "no url");
 		finish(dm, job, d->id, NULL);
+		if (res->record != NULL)
+			follow_add(dm->follow, res->record, d->id);
 		break;
 	case WORKER_ALREADY:
 	case WORKER_FILTERED:

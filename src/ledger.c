@@ -548,6 +548,21 @@ history_read(struct ledger *l, const char *name, struct job *out)
 }
 
 int
+ledger_history_get(struct ledger *l, const char *name, struct job *out,
+    struct error *err)
+{
+	char *e;
+
+	if (!history_name_valid(name) || history_read(l, name, out) != 0) {
+		e = log_escape(name, 100);
+		error_set(err, EXIT_FAIL, "no history record '%s'", e);
+		free(e);
+		return LEDGER_NOTFOUND;
+	}
+	return 0;
+}
+
+int
 ledger_history_list(struct ledger *l, struct job **out, size_t *n,
     struct error *err)
 {

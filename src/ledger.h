@@ -10,6 +10,8 @@
 
 /* The most a history record may hold (a job with its env vars). */
 #define LEDGER_RECORD_MAX	(1024 * 1024)
+/* Returned when a record does not exist. */
+#define LEDGER_NOTFOUND		(-2)
 /* History records kept (ledger_history_prune). */
 #define LEDGER_HISTORY_KEEP	1000
 
@@ -106,6 +108,9 @@ int	ledger_forget_seen(struct ledger *, const char *repo,
  */
 int	ledger_history_add(struct ledger *, struct job *, struct error *);
 int	ledger_history_update(struct ledger *, const struct job *,
+	    struct error *);
+/* Record `name`; LEDGER_NOTFOUND when there is none (or it is bad). */
+int	ledger_history_get(struct ledger *, const char *name, struct job *out,
 	    struct error *);
 int	ledger_history_list(struct ledger *, struct job **out, size_t *n,
 	    struct error *);

@@ -74,6 +74,12 @@ tokens_at(const struct ratelimit *rl, double now)
 }
 
 double
+ratelimit_tokens(const struct ratelimit *rl, double now)
+{
+	return tokens_at(rl, now);
+}
+
+double
 ratelimit_delay(const struct ratelimit *rl, double now)
 {
 	double t = tokens_at(rl, now), d = 0;

@@ -56,6 +56,9 @@ double	ratelimit_now(void);
 void	ratelimit_init(struct ratelimit *, int per_minute);
 /* Seconds to wait before the next request may go (0: now). */
 double	ratelimit_delay(const struct ratelimit *, double now);
+/* The tokens in the bucket at now (requests that may go at once), and
+ * its capacity. */
+double	ratelimit_tokens(const struct ratelimit *, double now);
 /* Count a request sent at now (after waiting ratelimit_delay). */
 void	ratelimit_take(struct ratelimit *, double now);
 /* From a response's X-RateLimit-Limit, -Remaining and -Reset (Unix

@@ -100,6 +100,12 @@ worker_api(struct worker *w)
 	return w->api;
 }
 
+struct api *
+worker_open_api(struct worker *w, struct error *err)
+{
+	return open_api(w, err) == 0 ? w->api : NULL;
+}
+
 const char *
 worker_status_name(enum worker_status s)
 {

@@ -89,5 +89,8 @@ const char *worker_status_name(enum worker_status);
 
 /* The API handle once opened (rate-limit headers, --wait), else NULL. */
 struct api *worker_api(struct worker *);
+/* The API handle, opened (the key read) if it is not yet; NULL with err
+ * when it cannot be. */
+struct api *worker_open_api(struct worker *, struct error *);
 
 #endif
