@@ -856,6 +856,9 @@ coalesce(struct daemon *dm, struct pending *pend, size_t n)
 		if (!pend[i].live || (by = newer(pend, n, i)) == NULL)
 			continue;
 		job = &pend[i].plan.job;
+		/* the newer one covers the older's change too: with no
+		 * deploy recorded, its filter looks from where this began */
+		memcpy(by->plan.job.old, job->old, sizeof(job->old));
 		error_clear(&err);
 		label = job_label(job);
 		if ((r = queue_supersede(dm->queue, job, by->plan.job.id,

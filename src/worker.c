@@ -267,8 +267,14 @@ filter(struct worker *w, const struct job *job, char **reason,
 	}
 	r = ledger_last_deployed(w->ledger, job->project, job->environment,
 	    last, err);
-	if (r != 0)
-		return r < 0 ? -1 : 0;		/* 1: never deployed */
+	if (r < 0)
+		return -1;
+	/* never deployed here: judged against what the ref held before
+	 * (a new ref, or none known: deployed) */
+	if (r == 1 && (repo_oid_is_zero(job->old) || !job->old[0]))
+		return 0;
+	if (r == 1)
+		memcpy(last, job->old, sizeof(last));
 	if (worker_repo(w, job->repo, &repo, err) < 0)
 		return -1;
 	r = repo_paths_changed(&changed, repo, last, job->commit,

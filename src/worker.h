@@ -22,7 +22,8 @@
  *     push;
  *  3. path filter (job->paths): deployed only if the paths changed
  *     between the last commit deployed to (project, environment) and
- *     job->commit; no previous deploy: deployed (WORKER_FILTERED if not);
+ *     job->commit -- without one, what the ref held before (job->old);
+ *     a new ref: deployed (WORKER_FILTERED if not);
  *  4. INTENT is recorded, the request goes out with the Idempotency-Key,
  *     and on a 201 that parses as a deployment the last deployed commit
  *     and SENT are recorded (in that order: a crash in between leaves

@@ -114,3 +114,110 @@ def test_followed_again_after_a_restart(tmp_path, srv, emu):
     assert notified(out)[0].endswith(".error")
     assert srv.daemon.stop() == 0
     assert [r["status"] for r in history(srv)] == ["error"]
+
+
+MONOREPO = """\
+[api]
+url = {url}
+ca_file = {ca}
+key_file = {key}
+
+[project "web"]
+id = proj_8f2a9c
+paths = web/
+
+[project "api"]
+id = proj_000002
+paths = api/
+
+[branch "main"]
+environment = production
+
+[branch "release/*"]
+environment = staging
+projects = web
+"""
+
+
+def monorepo(tmp_path, env, emu):
+    from conftest import run
+    from repos import make_bare, make_repo
+    bare = make_bare(tmp_path / "mono.git", env)
+    git("config", "receive.advertisePushOptions", "true", cwd=bare,
+        env=env)
+    key = write(tmp_path / "key", emu.key + "\n", mode=0o600)
+    write(os.path.join(bare, "dotgit-deploy.ini"),
+          MONOREPO.format(url=emu.url, ca=emu.ca, key=key))
+    assert run("-C", bare, "install-hook", "--server",
+               env=env).returncode == 0
+    work = str(tmp_path / "mono")
+    make_repo(work, env)
+    git("remote", "add", "origin", bare, cwd=work, env=env)
+    return bare, work
+
+
+def pushed(work, env, *args):
+    import subprocess
+    r = subprocess.run(["git", "push", *args], cwd=work, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stderr
+
+
+def projects_sent(emu):
+    return [p["path"].split("/")[3] for p in emu.deployment_posts()
+            if p["status"] == 201]
+
+
+def test_monorepo_deploys_only_the_touched_projects(tmp_path, env, emu):
+    bare, work = monorepo(tmp_path, env, emu)
+    out = pushed(work, env, "origin", "main")     # a new branch: both
+    assert sorted(projects_sent(emu)) == ["proj_000002", "proj_8f2a9c"]
+    assert "remote: dotgit-deploy: main [web] -> production: dep_" in out
+    assert "remote: dotgit-deploy: main [api] -> production: dep_" in out
+    web = commit(work, env, name="web/index.html", msg="web")
+    out = pushed(work, env, "origin", "main")
+    assert projects_sent(emu)[2:] == ["proj_8f2a9c"]
+    assert "main [api] -> production: not deployed: no change under " \
+        "api/ since" in out
+    commit(work, env, name="api/server.py", msg="api")
+    commit(work, env, name="web/app.js", msg="web again")
+    out = pushed(work, env, "-o", "deploy.project=api", "origin", "main")
+    assert projects_sent(emu)[3:] == ["proj_000002"]
+    assert "[web]" not in out
+    # a rule for some projects only
+    git("checkout", "-q", "-b", "release/1", cwd=work, env=env)
+    commit(work, env, name="api/more.py", msg="api")
+    commit(work, env, name="web/more.js", msg="web")
+    pushed(work, env, "origin", "release/1")
+    assert projects_sent(emu)[4:] == ["proj_8f2a9c"]
+    bodies = [p["body"] for p in emu.deployment_posts()
+              if p["status"] == 201]
+    assert bodies[2]["commit_hash"] == web
+    out = pushed(work, env, "-o", "deploy.project=nope", "origin",
+                 "HEAD:refs/heads/main")
+    assert "deploy.project=nope: no [project \"nope\"] in the " \
+        "configuration" in out
+
+
+def test_monorepo_through_the_daemon(tmp_path, srv, emu):
+    """The hook queues one job per project; the daemon checks each
+    claim's project against its configuration."""
+    text = MONOREPO.format(url=emu.url, ca=emu.ca, key=srv.key) + (
+        "[hook]\nmode = queue\n[daemon]\nqueue = %s\nrepos = %s\n" % (
+            srv.queue, srv.bare))
+    write(srv.hook_ini, text)
+    write(srv.daemon_ini, text)
+    srv.push("origin", "main")
+    jobs = srv.jobs("new")
+    assert sorted(j["project_key"] for j in jobs) == ["api", "web"]
+    commit(srv.work, srv.env, name="web/index.html", msg="web")
+    srv.push("origin", "main")
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    # coalesced per project: web's newest, and api's first (its second
+    # job is the one the second push queued, with no api change)
+    assert sorted(projects_sent(emu)) == ["proj_000002", "proj_8f2a9c"]
+    notes = [j["last_error"] or "" for j in srv.jobs("done")]
+    assert any(n.startswith("superseded by ") for n in notes)
