@@ -272,31 +272,14 @@ make_dirs(const char *dir)
 	return rc;
 }
 
-/* [daemon] state, else systemd's StateDirectory=, else the XDG state
- * directory of the daemon's user. */
-static char *
-state_path(const struct config *cfg)
-{
-	const char *s;
-
-	if (cfg->state_dir != NULL)
-		return xstrdup(cfg->state_dir);
-	if ((s = getenv("STATE_DIRECTORY")) != NULL && s[0] == '/')
-		return xstrndup(s, strcspn(s, ":"));
-	if ((s = getenv("XDG_STATE_HOME")) != NULL && s[0] == '/')
-		return xasprintf("%s/dotgit-deploy", s);
-	if ((s = getenv("HOME")) != NULL && s[0] == '/')
-		return xasprintf("%s/.local/state/dotgit-deploy", s);
-	return NULL;
-}
-
 /* The ledger lives where only the daemon writes: the spool is shared. */
 static int
 open_state(struct daemon *dm, struct error *err)
 {
 	struct stat st;
 
-	if ((dm->state = state_path(dm->ctx->config)) == NULL)
+	if ((dm->state = ledger_daemon_dir(dm->ctx->config->state_dir)) ==
+	    NULL)
 		return error_set(err, EXIT_USAGE, "no directory for the "
 		    "daemon's state: set [daemon] state = DIR");
 	if (make_dirs(dm->state) < 0 || stat(dm->state, &st) < 0)

@@ -615,3 +615,19 @@ ledger_history_prune(struct ledger *l, size_t keep, struct error *err)
 	free(v);
 	return 0;
 }
+
+char *
+ledger_daemon_dir(const char *configured)
+{
+	const char *s;
+
+	if (configured != NULL)
+		return xstrdup(configured);
+	if ((s = getenv("STATE_DIRECTORY")) != NULL && s[0] == '/')
+		return xstrndup(s, strcspn(s, ":"));
+	if ((s = getenv("XDG_STATE_HOME")) != NULL && s[0] == '/')
+		return xasprintf("%s/dotgit-deploy", s);
+	if ((s = getenv("HOME")) != NULL && s[0] == '/')
+		return xasprintf("%s/.local/state/dotgit-deploy", s);
+	return NULL;
+}

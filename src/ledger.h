@@ -53,6 +53,16 @@ struct ledger;
 int	ledger_open(struct ledger **out, const char *dir, const char *like,
 	    struct error *);
 void	ledger_free(struct ledger *);
+/*
+ * Where the daemon keeps its ledger: [daemon] state (`configured`), else
+ * systemd's StateDirectory= ($STATE_DIRECTORY), else the XDG state
+ * directory ($XDG_STATE_HOME or ~/.local/state)/dotgit-deploy of the
+ * user. Allocated; NULL when none can be named. (A command run by the
+ * admin, say `history`, finds the packaged daemon's through [daemon]
+ * state = /var/lib/dotgit-deploy in the configuration.)
+ */
+char	*ledger_daemon_dir(const char *configured);
+
 /* Group commit (see queue_group_commit): records are not fsynced one
  * by one; ledger_sync makes all written so far durable at once. */
 void	ledger_group_commit(struct ledger *);

@@ -1,0 +1,175 @@
+/* history.c -- what was deployed where (see history.h) */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "deliver.h"
+#include "history.h"
+#include "xmalloc.h"
+
+int
+history_ledger(struct ledger **out, char **dir, const struct config *cfg,
+    const char *common_dir, struct error *err)
+{
+	struct stat st;
+
+	*out = NULL;
+	if (deliver_queue_mode(cfg)) {
+		if ((*dir = ledger_daemon_dir(cfg->state_dir)) == NULL)
+			return error_set(err, EXIT_USAGE, "no directory for "
+			    "the daemon's state: set [daemon] state = DIR");
+		/* the daemon's: read, never made here */
+		if (stat(*dir, &st) < 0) {
+			error_set(err, EXIT_FAIL, "no history in '%s': %s",
+			    *dir, strerror(errno));
+			error_hint(err, "the daemon records there; set "
+			    "[daemon] state as its unit does");
+			return -1;
+		}
+		if (ledger_open(out, *dir, NULL, err) < 0) {
+			error_hint(err, "run as the daemon's user or root");
+			return -1;
+		}
+		return 0;
+	}
+	if (common_dir == NULL)
+		return error_set(err, EXIT_USAGE, "no repository: its history "
+		    "is kept in it");
+	*dir = xasprintf("%s%s", common_dir, DELIVER_STATE_DIR);
+	return ledger_open(out, *dir, common_dir, err);
+}
+
+/* The record's repository is git_dir (both by their real paths). */
+static int
+same_repo(const char *repo, const char *git_dir)
+{
+	char *a, *b;
+	int same;
+
+	if (repo == NULL)
+		return 0;
+	if (strcmp(repo, git_dir) == 0)
+		return 1;
+	a = realpath(repo, NULL);
+	b = realpath(git_dir, NULL);
+	same = a != NULL && b != NULL && strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return same;
+}
+
+/* One of the configuration's projects. */
+static int
+ours(const struct config *cfg, const struct job *r)
+{
+	size_t i;
+
+	if (cfg->nprojects == 0)
+		return r->project_key == NULL && r->project != NULL &&
+		    ((cfg->project_id != NULL &&
+		    strcmp(r->project, cfg->project_id) == 0) ||
+		    (cfg->project_name != NULL &&
+		    strcmp(r->project, cfg->project_name) == 0));
+	for (i = 0; i < cfg->nprojects && r->project_key != NULL; i++)
+		if (strcmp(cfg->projects[i].key, r->project_key) == 0)
+			return 1;
+	return 0;
+}
+
+int
+history_read(struct history *h, struct ledger *l, const struct config *cfg,
+    const char *git_dir, const char *env, size_t max, struct error *err)
+{
+	struct job *v;
+	size_t n, i;
+
+	memset(h, 0, sizeof(*h));
+	if (ledger_history_list(l, &v, &n, err) < 0)
+		return -1;
+	h->v = xcalloc(n + 1, sizeof(*h->v));
+	for (i = n; i-- > 0;) {		/* newest first */
+		if ((max == 0 || h->n < max) && ours(cfg, &v[i]) &&
+		    same_repo(v[i].repo, git_dir) && (env == NULL ||
+		    strcmp(v[i].environment, env) == 0)) {
+			h->v[h->n++] = v[i];
+			continue;
+		}
+		job_release(&v[i]);
+	}
+	free(v);
+	return 0;
+}
+
+void
+history_release(struct history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		job_release(&h->v[i]);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+static int
+ready(const struct job *r)
+{
+	return r->status != NULL && strcmp(r->status, "ready") == 0;
+}
+
+/* The newest ready record of the commit `to` (or a prefix of one). */
+static int
+target_to(const struct history *h, const char *to, const struct job **out,
+    struct error *err)
+{
+	size_t i, n = strlen(to);
+
+	if (n < 4 || strspn(to, "0123456789abcdef") != n)
+		return error_set(err, EXIT_USAGE, "--to needs a commit id "
+		    "(at least 4 hex digits)");
+	for (i = 0; i < h->n; i++)
+		if (strncmp(h->v[i].commit, to, n) == 0 && ready(&h->v[i])) {
+			*out = &h->v[i];
+			return 0;
+		}
+	error_set(err, EXIT_FAIL, "no deployment of %.40s that reached ready "
+	    "in the history", to);
+	error_hint(err, "'dotgit-deploy history' lists them");
+	return -1;
+}
+
+int
+history_target(const struct history *h, const char *to, int steps,
+    const struct job **target, const struct job **live, struct error *err)
+{
+	const char *seen = NULL;
+	size_t i;
+
+	*target = *live = NULL;
+	for (i = 0; i < h->n && *live == NULL; i++)
+		if (ready(&h->v[i]))
+			*live = &h->v[i];
+	if (to != NULL)
+		return target_to(h, to, target, err);
+	if (*live == NULL)
+		return error_set(err, EXIT_FAIL, "nothing to roll back: no "
+		    "deployment in the history reached ready");
+	seen = (*live)->commit;
+	for (; i < h->n; i++) {
+		if (!ready(&h->v[i]) || strcmp(h->v[i].commit, seen) == 0 ||
+		    strcmp(h->v[i].commit, (*live)->commit) == 0)
+			continue;
+		seen = h->v[i].commit;
+		if (--steps == 0) {
+			*target = &h->v[i];
+			return 0;
+		}
+	}
+	error_set(err, EXIT_FAIL, "nothing to roll back to: the history has "
+	    "no earlier deployment of another commit that reached ready");
+	error_hint(err, "'dotgit-deploy history' lists what was deployed");
+	return -1;
+}
