@@ -202,7 +202,7 @@ check_key(const char *key, struct error *err)
 }
 
 #define SETOPT(h, o, v) do {						\
-	if ((rc = curl_easy_setopt((h), (o), (v))) != CURLE_OK)		\
+	if ((rc = dl_curl_setopt((h), (o), (v))) != CURLE_OK)		\
 		return rc;						\
 } while (0)
 
@@ -249,7 +249,7 @@ api_open(struct api **out, const struct config *cfg, const char *key,
 	if (dl_curl_load(err) < 0)
 		return -1;
 	log_set_secret(key);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return error_set(err, EXIT_FAIL, "cannot initialize libcurl");
 	api = xcalloc(1, sizeof(*api));
 	api->key = xstrdup(key);
@@ -264,14 +264,14 @@ api_open(struct api **out, const struct config *cfg, const char *key,
 	api->attempts = API_ATTEMPTS;
 	api->rl.limit = api->rl.remaining = api->rl.retry_after = -1;
 	api->rl.reset = -1;
-	if ((api->curl = curl_easy_init()) == NULL) {
+	if ((api->curl = sym_curl_easy_init()) == NULL) {
 		api_free(api);
 		return error_set(err, EXIT_FAIL, "cannot initialize libcurl");
 	}
 	if ((rc = set_options(api, cfg)) != CURLE_OK) {
 		api_free(api);
 		return error_set(err, EXIT_FAIL, "cannot set up libcurl: %s",
-		    curl_easy_strerror(rc));
+		    sym_curl_easy_strerror(rc));
 	}
 	*out = api;
 	return 0;
@@ -283,7 +283,7 @@ api_free(struct api *api)
 	if (api == NULL)
 		return;
 	if (api->curl != NULL)
-		curl_easy_cleanup(api->curl);
+		sym_curl_easy_cleanup(api->curl);
 	if (api->key != NULL) {
 		explicit_bzero(api->key, strlen(api->key));
 		free(api->key);
@@ -291,7 +291,7 @@ api_free(struct api *api)
 	free(api->base);
 	free(api->resp.p);
 	free(api);
-	curl_global_cleanup();
+	sym_curl_global_cleanup();
 }
 
 const struct api_ratelimit *
@@ -324,9 +324,9 @@ void
 api_set_cancel(struct api *api, volatile sig_atomic_t *flag)
 {
 	api->cancel = flag;
-	curl_easy_setopt(api->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(api->curl, CURLOPT_XFERINFODATA, api);
-	curl_easy_setopt(api->curl, CURLOPT_NOPROGRESS, flag != NULL ? 0L :
+	dl_curl_setopt(api->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	dl_curl_setopt(api->curl, CURLOPT_XFERINFODATA, api);
+	dl_curl_setopt(api->curl, CURLOPT_NOPROGRESS, flag != NULL ? 0L :
 	    1L);
 }
 
@@ -365,7 +365,7 @@ header_number(CURL *h, const char *name)
 	long long v;
 	char *end;
 
-	if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
+	if (sym_curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
 		return -1;
 	errno = 0;
 	v = strtoll(hd->value, &end, 10);
@@ -376,7 +376,7 @@ header_number(CURL *h, const char *name)
 	    (errno == 0 || (errno == ERANGE && v == LLONG_MAX)))
 		return v;
 	if (strcasecmp(name, "Retry-After") == 0 &&
-	    (v = (long long)curl_getdate(hd->value, NULL)) > 0) {
+	    (v = (long long)sym_curl_getdate(hd->value, NULL)) > 0) {
 		v -= (long long)time(NULL);
 		return v > 0 ? v : 0;
 	}
@@ -400,7 +400,7 @@ read_ratelimit(struct api *api)
 static struct curl_slist *
 slist_add(struct curl_slist *l, const char *s)
 {
-	struct curl_slist *n = curl_slist_append(l, s);
+	struct curl_slist *n = sym_curl_slist_append(l, s);
 
 	if (n == NULL) {
 		fputs("dotgit-deploy: out of memory\n", stderr);
@@ -451,22 +451,22 @@ perform(struct api *api, const struct req *rq, long ms)
 	api->resp.len = 0;
 	api->resp.too_big = 0;
 	api->errbuf[0] = '\0';
-	if ((rc = curl_easy_setopt(h, CURLOPT_URL, rq->url)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms)) != CURLE_OK ||
-	    (rc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms)) !=
+	if ((rc = dl_curl_setopt(h, CURLOPT_URL, rq->url)) != CURLE_OK ||
+	    (rc = dl_curl_setopt(h, CURLOPT_HTTPHEADER, hdrs)) != CURLE_OK ||
+	    (rc = dl_curl_setopt(h, CURLOPT_TIMEOUT_MS, ms)) != CURLE_OK ||
+	    (rc = dl_curl_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms)) !=
 	    CURLE_OK)
 		goto out;
 	if (strcmp(rq->method, "POST") == 0) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
+		dl_curl_setopt(h, CURLOPT_POSTFIELDS, rq->body);
+		dl_curl_setopt(h, CURLOPT_POSTFIELDSIZE,
 		    (long)strlen(rq->body));
 	} else
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	rc = curl_easy_perform(h);
+		dl_curl_setopt(h, CURLOPT_HTTPGET, 1L);
+	rc = sym_curl_easy_perform(h);
 out:
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
+	dl_curl_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	sym_curl_slist_free_all(hdrs);
 	return rc;
 }
 
@@ -495,7 +495,7 @@ transfer(struct api *api, const struct req *rq, long *status,
 		    rq->url, (long)clock_ms() - t0, err->msg);
 		return retry ? -2 : -1;
 	}
-	curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, status);
+	dl_curl_getinfo(api->curl, CURLINFO_RESPONSE_CODE, status);
 	read_ratelimit(api);
 	log_debug("%s %s: HTTP %ld, %zu bytes, %ld ms", rq->method, rq->url,
 	    *status, api->resp.len, (long)clock_ms() - t0);
@@ -507,10 +507,10 @@ transport_error(struct api *api, CURLcode rc, int *retry,
     struct error *err)
 {
 	const char *why = api->errbuf[0] ? api->errbuf :
-	    curl_easy_strerror(rc);
+	    sym_curl_easy_strerror(rc);
 	long oserr = 0;
 
-	curl_easy_getinfo(api->curl, CURLINFO_OS_ERRNO, &oserr);
+	dl_curl_getinfo(api->curl, CURLINFO_OS_ERRNO, &oserr);
 	if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
 		why = strerror((int)oserr);
 	err->http_status = 0;

@@ -3,7 +3,6 @@
 
 #include <curl/curl.h>
 
-#define DL_CURL_IMPL
 #include "dl-curl.h"
 #include "lazylib.h"
 
@@ -11,16 +10,14 @@
 #define DL_CURL_SONAME	"libcurl.so.4"
 #endif
 
-/* What api.c's curl_easy_setopt and curl_easy_getinfo call (dl-curl.h). */
-CURLcode	dl_curl_easy_setopt(CURL *, CURLoption, ...);
-CURLcode	dl_curl_easy_getinfo(CURL *, CURLINFO, ...);
-
-struct dl_curl dl_curl;
+#define DL_CURL_DEF(f)	__typeof__(f) *sym_##f;
+DL_CURL_FUNCS(DL_CURL_DEF)
+#undef DL_CURL_DEF
 
 int
 dl_curl_load(struct error *err)
 {
-#define DL_CURL_SYM(f)	{ #f, &dl_curl.f },
+#define DL_CURL_SYM(f)	{ #f, &sym_##f },
 	static const struct lazylib_sym syms[] = {
 		DL_CURL_FUNCS(DL_CURL_SYM)
 	};
@@ -34,37 +31,37 @@ dl_curl_load(struct error *err)
 /* The one argument after the option has the type that the option's number
  * range says (curl.h, CURLOPTTYPE_*), as libcurl itself reads it. */
 CURLcode
-dl_curl_easy_setopt(CURL *h, CURLoption opt, ...)
+dl_curl_setopt(CURL *h, CURLoption opt, ...)
 {
 	CURLcode rc;
 	va_list ap;
 
 	va_start(ap, opt);
 	if (opt < CURLOPTTYPE_OBJECTPOINT)
-		rc = (*dl_curl.curl_easy_setopt)(h, opt, va_arg(ap, long));
+		rc = sym_curl_easy_setopt(h, opt, va_arg(ap, long));
 	else if (opt < CURLOPTTYPE_FUNCTIONPOINT)
-		rc = (*dl_curl.curl_easy_setopt)(h, opt, va_arg(ap, void *));
+		rc = sym_curl_easy_setopt(h, opt, va_arg(ap, void *));
 	else if (opt < CURLOPTTYPE_OFF_T)
-		rc = (*dl_curl.curl_easy_setopt)(h, opt,
+		rc = sym_curl_easy_setopt(h, opt,
 		    va_arg(ap, void (*)(void)));
 	else if (opt < CURLOPTTYPE_BLOB)
-		rc = (*dl_curl.curl_easy_setopt)(h, opt,
+		rc = sym_curl_easy_setopt(h, opt,
 		    va_arg(ap, curl_off_t));
 	else
-		rc = (*dl_curl.curl_easy_setopt)(h, opt, va_arg(ap, void *));
+		rc = sym_curl_easy_setopt(h, opt, va_arg(ap, void *));
 	va_end(ap);
 	return rc;
 }
 
 /* Every CURLINFO takes a pointer. */
 CURLcode
-dl_curl_easy_getinfo(CURL *h, CURLINFO info, ...)
+dl_curl_getinfo(CURL *h, CURLINFO info, ...)
 {
 	CURLcode rc;
 	va_list ap;
 
 	va_start(ap, info);
-	rc = (*dl_curl.curl_easy_getinfo)(h, info, va_arg(ap, void *));
+	rc = sym_curl_easy_getinfo(h, info, va_arg(ap, void *));
 	va_end(ap);
 	return rc;
 }

@@ -1,7 +1,6 @@
 /* dl-git2.c -- libgit2, loaded on first use (see dl-git2.h) */
 #include <git2.h>
 
-#define DL_GIT2_IMPL
 #include "dl-git2.h"
 #include "lazylib.h"
 
@@ -9,12 +8,14 @@
 #define DL_GIT2_SONAME	"libgit2.so.1.5"
 #endif
 
-struct dl_git2 dl_git2;
+#define DL_GIT2_DEF(f)	__typeof__(f) *sym_##f;
+DL_GIT2_FUNCS(DL_GIT2_DEF)
+#undef DL_GIT2_DEF
 
 int
 dl_git2_load(struct error *err)
 {
-#define DL_GIT2_SYM(f)	{ #f, &dl_git2.f },
+#define DL_GIT2_SYM(f)	{ #f, &sym_##f },
 	static const struct lazylib_sym syms[] = {
 		DL_GIT2_FUNCS(DL_GIT2_SYM)
 	};

@@ -12,7 +12,7 @@
 
 #include <git2.h>
 
-#include "dl-git2.h"	/* after git2.h: libgit2 is loaded on first use */
+#include "dl-git2.h"	/* libgit2, loaded on first use: sym_git_*() */
 #include "log.h"
 #include "repo.h"
 #include "xmalloc.h"
@@ -69,7 +69,7 @@ esc(char buf[ESCBUF], const char *s)
 static int
 git_fail(struct error *err, const char *fmt, ...)
 {
-	const git_error *e = git_error_last();
+	const git_error *e = sym_git_error_last();
 	char what[512], buf[ESCBUF];
 	va_list ap;
 
@@ -100,22 +100,22 @@ repo_open(struct repo **out, const char *dir, struct error *err)
 	*out = NULL;
 	if (dl_git2_load(err) < 0)
 		return -1;
-	if (git_libgit2_init() < 0)
+	if (sym_git_libgit2_init() < 0)
 		return git_fail(err, "cannot initialize libgit2");
 	if (!owner_validation)
-		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+		sym_git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	rc = dir != NULL ? open_dir(&git, dir, err) : open_env(&git, err);
 	if (rc < 0) {
-		git_repository_free(git);
-		git_libgit2_shutdown();
+		sym_git_repository_free(git);
+		sym_git_libgit2_shutdown();
 		return -1;
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->git = git;
-	r->git_dir = xstrdup(git_repository_path(git));
-	r->common_dir = xstrdup(git_repository_commondir(git));
-	if (git_repository_workdir(git) != NULL)
-		r->workdir = xstrdup(git_repository_workdir(git));
+	r->git_dir = xstrdup(sym_git_repository_path(git));
+	r->common_dir = xstrdup(sym_git_repository_commondir(git));
+	if (sym_git_repository_workdir(git) != NULL)
+		r->workdir = xstrdup(sym_git_repository_workdir(git));
 	*out = r;
 	return 0;
 }
@@ -125,12 +125,12 @@ repo_free(struct repo *r)
 {
 	if (r == NULL)
 		return;
-	git_repository_free(r->git);
+	sym_git_repository_free(r->git);
 	free(r->git_dir);
 	free(r->common_dir);
 	free(r->workdir);
 	free(r);
-	git_libgit2_shutdown();
+	sym_git_libgit2_shutdown();
 }
 
 /* Like `git -C dir`: discover upward from dir. */
@@ -150,7 +150,7 @@ open_dir(git_repository **git, const char *dir, struct error *err)
 		    esc(buf, dir), strerror(ENOTDIR));
 	if (refuse_sha256(dir, 1, 0, ceiling, err) < 0)
 		return -1;
-	rc = git_repository_open_ext(git, dir, 0, ceiling);
+	rc = sym_git_repository_open_ext(git, dir, 0, ceiling);
 	return rc < 0 ? open_failed(err, rc, dir, 1) : 0;
 }
 
@@ -171,8 +171,8 @@ open_env(git_repository **git, struct error *err)
 	if (refuse_sha256(gd != NULL ? gd : cwd, gd == NULL, across_fs(),
 	    getenv("GIT_CEILING_DIRECTORIES"), err) < 0)
 		return -1;
-	rc = git_repository_open_ext(git, NULL, GIT_REPOSITORY_OPEN_FROM_ENV,
-	    NULL);
+	rc = sym_git_repository_open_ext(git, NULL,
+	    GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
 	return rc < 0 ? open_failed(err, rc, gd != NULL ? gd : cwd, 0) : 0;
 }
 
@@ -188,7 +188,7 @@ open_env_manual(git_repository **git, struct error *err)
 	if (gd != NULL && *gd != '\0') {
 		if (refuse_sha256(gd, 0, 0, NULL, err) < 0)
 			return -1;
-		rc = git_repository_open_ext(git, gd,
+		rc = sym_git_repository_open_ext(git, gd,
 		    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 		if (rc < 0)
 			return open_failed(err, rc, gd, 0);
@@ -197,13 +197,13 @@ open_env_manual(git_repository **git, struct error *err)
 			snprintf(cwd, sizeof(cwd), ".");
 		if (refuse_sha256(cwd, 1, across, ceiling, err) < 0)
 			return -1;
-		rc = git_repository_open_ext(git, cwd, across ?
+		rc = sym_git_repository_open_ext(git, cwd, across ?
 		    GIT_REPOSITORY_OPEN_CROSS_FS : 0, ceiling);
 		if (rc < 0)
 			return open_failed(err, rc, cwd, 0);
 	}
 	if (wt != NULL && *wt != '\0' &&
-	    git_repository_set_workdir(*git, wt, 0) < 0)
+	    sym_git_repository_set_workdir(*git, wt, 0) < 0)
 		return git_fail(err, "cannot use GIT_WORK_TREE '%s'",
 		    esc(buf, wt));
 	return check_common_dir(*git, err);
@@ -231,12 +231,12 @@ check_common_dir(git_repository *git, struct error *err)
 	if (realpath(cd, a) == NULL)
 		return error_set(err, EXIT_FAIL, "cannot use GIT_COMMON_DIR "
 		    "'%s': %s", esc(buf, cd), strerror(errno));
-	if (realpath(git_repository_commondir(git), b) == NULL ||
+	if (realpath(sym_git_repository_commondir(git), b) == NULL ||
 	    strcmp(a, b) != 0)
 		return error_set(err, EXIT_FAIL, "cannot use GIT_COMMON_DIR "
 		    "'%s': it is not the common directory of '%s' and "
 		    "libgit2 1.5 cannot override it", esc(buf, cd),
-		    git_repository_path(git));
+		    sym_git_repository_path(git));
 	return 0;
 }
 
@@ -306,22 +306,24 @@ refuse_sha256(const char *start, int search, int across,
 	int rc = 0;
 
 	if (search) {
-		if (git_repository_discover(&found, start, across, ceiling) < 0)
+		if (sym_git_repository_discover(&found, start, across,
+		    ceiling) < 0)
 			goto out;
 		start = found.ptr;
 	}
 	common = repo_common_dir_of(start);
 	path = xasprintf("%s/config", common);
-	if (git_config_open_ondisk(&cfg, path) == 0 &&
-	    git_config_get_string_buf(&fmt, cfg, "extensions.objectformat") ==
-	    0 && strcasecmp(fmt.ptr, "sha1") != 0)
+	if (sym_git_config_open_ondisk(&cfg, path) == 0 &&
+	    sym_git_config_get_string_buf(&fmt, cfg,
+	    "extensions.objectformat") == 0 &&
+	    strcasecmp(fmt.ptr, "sha1") != 0)
 		rc = refuse_format(common, fmt.ptr, err);
 	free(path);
 out:
-	git_error_clear();
-	git_config_free(cfg);
-	git_buf_dispose(&fmt);
-	git_buf_dispose(&found);
+	sym_git_error_clear();
+	sym_git_config_free(cfg);
+	sym_git_buf_dispose(&fmt);
+	sym_git_buf_dispose(&found);
 	free(common);
 	return rc;
 }
@@ -456,12 +458,12 @@ config_string(char **out, git_config *cfg, const char *key,
 	char buf[ESCBUF];
 	int rc;
 
-	rc = git_config_get_string(&v, cfg, key);
+	rc = sym_git_config_get_string(&v, cfg, key);
 	if (rc == 0)
 		*out = xstrdup(v);
 	else if (rc != GIT_ENOTFOUND)
 		git_fail(err, "reading git config '%s'", esc(buf, key));
-	git_config_free(cfg);
+	sym_git_config_free(cfg);
 	return rc == 0 || rc == GIT_ENOTFOUND ? 0 : -1;
 }
 
@@ -472,7 +474,7 @@ repo_config_get(char **out, struct repo *r, const char *key,
 	git_config *cfg = NULL;
 
 	*out = NULL;
-	if (git_repository_config_snapshot(&cfg, r->git) < 0)
+	if (sym_git_repository_config_snapshot(&cfg, r->git) < 0)
 		return git_fail(err, "reading git config");
 	return config_string(out, cfg, key, err);
 }
@@ -485,12 +487,12 @@ repo_config_set(struct repo *r, const char *key, const char *value,
 	char buf[ESCBUF];
 	int rc;
 
-	if (git_repository_config(&cfg, r->git) < 0)
+	if (sym_git_repository_config(&cfg, r->git) < 0)
 		return git_fail(err, "reading git config");
-	rc = git_config_set_string(cfg, key, value);
+	rc = sym_git_config_set_string(cfg, key, value);
 	if (rc < 0)
 		git_fail(err, "setting git config '%s'", esc(buf, key));
-	git_config_free(cfg);
+	sym_git_config_free(cfg);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -503,21 +505,21 @@ repo_current_branch(char **out, struct repo *r, struct error *err)
 	int rc;
 
 	*out = NULL;
-	rc = git_repository_head(&head, r->git);
+	rc = sym_git_repository_head(&head, r->git);
 	if (rc == GIT_EUNBORNBRANCH)
 		return unborn(r, err);
 	if (rc < 0)
 		return git_fail(err, "reading HEAD");
-	name = git_reference_name(head);
-	if (git_repository_head_detached(r->git) == 1 ||
+	name = sym_git_reference_name(head);
+	if (sym_git_repository_head_detached(r->git) == 1 ||
 	    strcmp(name, "HEAD") == 0)
 		rc = detached(head, err);
-	else if (!git_reference_is_branch(head))
+	else if (!sym_git_reference_is_branch(head))
 		rc = error_set(err, EXIT_FAIL, "HEAD points at '%s', not at a "
 		    "branch", esc(buf, name));
 	else
 		*out = xstrdup(name + strlen("refs/heads/"));
-	git_reference_free(head);
+	sym_git_reference_free(head);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -529,16 +531,16 @@ unborn(struct repo *r, struct error *err)
 	const char *target;
 	char buf[ESCBUF];
 
-	if (git_reference_lookup(&head, r->git, "HEAD") < 0)
+	if (sym_git_reference_lookup(&head, r->git, "HEAD") < 0)
 		return git_fail(err, "reading HEAD");
-	target = git_reference_symbolic_target(head);
+	target = sym_git_reference_symbolic_target(head);
 	if (target == NULL)
 		target = "HEAD";
 	else if (strncmp(target, "refs/heads/", 11) == 0)
 		target += 11;
 	error_set(err, EXIT_FAIL, "branch '%s' has no commits yet",
 	    esc(buf, target));
-	git_reference_free(head);
+	sym_git_reference_free(head);
 	return -1;
 }
 
@@ -549,16 +551,16 @@ detached(git_reference *head, struct error *err)
 	git_buf short_id = { 0 };
 	char hex[8];
 
-	git_oid_tostr(hex, sizeof(hex), git_reference_target(head));
-	if (git_object_lookup(&obj, git_reference_owner(head),
-	    git_reference_target(head), GIT_OBJECT_ANY) == 0 &&
-	    git_object_short_id(&short_id, obj) == 0)
+	sym_git_oid_tostr(hex, sizeof(hex), sym_git_reference_target(head));
+	if (sym_git_object_lookup(&obj, sym_git_reference_owner(head),
+	    sym_git_reference_target(head), GIT_OBJECT_ANY) == 0 &&
+	    sym_git_object_short_id(&short_id, obj) == 0)
 		snprintf(hex, sizeof(hex), "%.7s", short_id.ptr);
 	error_set(err, EXIT_FAIL, "HEAD is detached at %s; name a branch: "
 	    "dotgit-deploy deploy BRANCH", short_id.ptr != NULL ?
 	    short_id.ptr : hex);
-	git_buf_dispose(&short_id);
-	git_object_free(obj);
+	sym_git_buf_dispose(&short_id);
+	sym_git_object_free(obj);
 	return -1;
 }
 
@@ -608,8 +610,8 @@ ref_commit(char *out, struct repo *r, const char *full, const char *kind,
 
 	out[0] = '\0';
 	esc(buf, shown);
-	if ((rc = git_reference_lookup(&ref, r->git, full)) == 0)
-		rc = git_reference_resolve(&res, ref);
+	if ((rc = sym_git_reference_lookup(&ref, r->git, full)) == 0)
+		rc = sym_git_reference_resolve(&res, ref);
 	if (rc == GIT_ENOTFOUND) {
 		error_set(err, EXIT_FAIL, "no %s '%s'", kind, buf);
 		rc = REPO_NOTFOUND;
@@ -618,19 +620,19 @@ ref_commit(char *out, struct repo *r, const char *full, const char *kind,
 		    buf);
 	} else if (rc < 0) {
 		rc = git_fail(err, "reading ref '%s'", esc(buf, full));
-	} else if ((rc = git_object_lookup(&obj, r->git,
-	    git_reference_target(res), GIT_OBJECT_ANY)) < 0) {
+	} else if ((rc = sym_git_object_lookup(&obj, r->git,
+	    sym_git_reference_target(res), GIT_OBJECT_ANY)) < 0) {
 		rc = git_fail(err, "reading ref '%s'", esc(buf, full));
 	} else {
 		snprintf(what, sizeof(what), "%s '%s'", kind, buf);
 		if ((rc = peel_commit(&commit, obj, what, err)) == 0)
-			git_oid_tostr(out, OID_HEXSZ + 1,
-			    git_commit_id(commit));
+			sym_git_oid_tostr(out, OID_HEXSZ + 1,
+			    sym_git_commit_id(commit));
 	}
-	git_commit_free(commit);
-	git_object_free(obj);
-	git_reference_free(res);
-	git_reference_free(ref);
+	sym_git_commit_free(commit);
+	sym_git_object_free(obj);
+	sym_git_reference_free(res);
+	sym_git_reference_free(ref);
 	return rc;
 }
 
@@ -641,22 +643,22 @@ peel_commit(git_commit **out, git_object *obj, const char *what,
     struct error *err)
 {
 	git_object *target = NULL;
-	git_object_t type = git_object_type(obj);
+	git_object_t type = sym_git_object_type(obj);
 	int rc;
 
 	*out = NULL;
-	if (git_object_peel(&target, obj, GIT_OBJECT_COMMIT) == 0) {
+	if (sym_git_object_peel(&target, obj, GIT_OBJECT_COMMIT) == 0) {
 		*out = (git_commit *)target;
 		return 0;
 	}
 	if (type != GIT_OBJECT_TAG)
 		return error_set(err, EXIT_FAIL, "%s is a %s, not a commit",
-		    what, git_object_type2string(type));
-	if ((rc = git_tag_peel(&target, (git_tag *)obj)) < 0)
+		    what, sym_git_object_type2string(type));
+	if ((rc = sym_git_tag_peel(&target, (git_tag *)obj)) < 0)
 		return git_fail(err, "reading %s", what);
 	error_set(err, EXIT_FAIL, "%s points at a %s, not a commit", what,
-	    git_object_type2string(git_object_type(target)));
-	git_object_free(target);
+	    sym_git_object_type2string(sym_git_object_type(target)));
+	sym_git_object_free(target);
 	return -1;
 }
 
@@ -671,7 +673,7 @@ repo_resolve(char out[OID_HEXSZ + 1], struct repo *r, const char *rev,
 
 	out[0] = '\0';
 	esc(buf, rev);
-	rc = git_revparse_single(&obj, r->git, rev);
+	rc = sym_git_revparse_single(&obj, r->git, rev);
 	if (rc == GIT_ENOTFOUND) {
 		error_set(err, EXIT_FAIL, "unknown revision '%s'", buf);
 		return REPO_NOTFOUND;
@@ -684,9 +686,10 @@ repo_resolve(char out[OID_HEXSZ + 1], struct repo *r, const char *rev,
 		return git_fail(err, "resolving revision '%s'", buf);
 	snprintf(what, sizeof(what), "revision '%s'", buf);
 	if ((rc = peel_commit(&commit, obj, what, err)) == 0)
-		git_oid_tostr(out, OID_HEXSZ + 1, git_commit_id(commit));
-	git_commit_free(commit);
-	git_object_free(obj);
+		sym_git_oid_tostr(out, OID_HEXSZ + 1,
+		    sym_git_commit_id(commit));
+	sym_git_commit_free(commit);
+	sym_git_object_free(obj);
 	return rc;
 }
 
@@ -702,9 +705,9 @@ lookup_commit(git_commit **out, struct repo *r, const char *hex,
 
 	*out = NULL;
 	esc(buf, hex);
-	if (!repo_oid_valid(hex) || git_oid_fromstr(&oid, hex) < 0)
+	if (!repo_oid_valid(hex) || sym_git_oid_fromstr(&oid, hex) < 0)
 		return error_set(err, EXIT_FAIL, "invalid object id '%s'", buf);
-	rc = git_object_lookup(&obj, r->git, &oid, GIT_OBJECT_ANY);
+	rc = sym_git_object_lookup(&obj, r->git, &oid, GIT_OBJECT_ANY);
 	if (rc == GIT_ENOTFOUND) {
 		error_set(err, EXIT_FAIL, "object %s is not in the repository",
 		    buf);
@@ -714,7 +717,7 @@ lookup_commit(git_commit **out, struct repo *r, const char *hex,
 		return git_fail(err, "reading object %s", buf);
 	snprintf(what, sizeof(what), "object %s", buf);
 	rc = peel_commit(out, obj, what, err);
-	git_object_free(obj);
+	sym_git_object_free(obj);
 	return rc;
 }
 
@@ -728,8 +731,8 @@ repo_peel_commit(char out[OID_HEXSZ + 1], struct repo *r, const char *hex,
 	out[0] = '\0';
 	if ((rc = lookup_commit(&commit, r, hex, err)) < 0)
 		return rc;
-	git_oid_tostr(out, OID_HEXSZ + 1, git_commit_id(commit));
-	git_commit_free(commit);
+	sym_git_oid_tostr(out, OID_HEXSZ + 1, sym_git_commit_id(commit));
+	sym_git_commit_free(commit);
 	return 0;
 }
 
@@ -743,17 +746,17 @@ ref_target(git_oid *out, struct repo *r, const char *full,
 	int rc;
 
 	esc(buf, full);
-	if ((rc = git_reference_lookup(&ref, r->git, full)) == 0)
-		rc = git_reference_resolve(&res, ref);
+	if ((rc = sym_git_reference_lookup(&ref, r->git, full)) == 0)
+		rc = sym_git_reference_resolve(&res, ref);
 	if (rc == GIT_ENOTFOUND) {
 		error_set(err, EXIT_FAIL, "no ref '%s'", buf);
 		rc = REPO_NOTFOUND;
 	} else if (rc < 0)
 		rc = git_fail(err, "reading ref '%s'", buf);
 	else
-		*out = *git_reference_target(res);
-	git_reference_free(res);
-	git_reference_free(ref);
+		*out = *sym_git_reference_target(res);
+	sym_git_reference_free(res);
+	sym_git_reference_free(ref);
 	return rc;
 }
 
@@ -768,25 +771,25 @@ repo_ref_holds(int *out, struct repo *r, const char *fullref,
 	*out = 0;
 	if ((rc = ref_target(&at, r, fullref, err)) < 0)
 		return rc;
-	if (!repo_oid_valid(hex) || git_oid_fromstr(&want, hex) < 0)
+	if (!repo_oid_valid(hex) || sym_git_oid_fromstr(&want, hex) < 0)
 		return error_set(err, EXIT_FAIL, "invalid object id");
-	if (git_oid_equal(&at, &want) || strncmp(fullref, "refs/tags/",
+	if (sym_git_oid_equal(&at, &want) || strncmp(fullref, "refs/tags/",
 	    10) == 0) {
-		*out = git_oid_equal(&at, &want);
+		*out = sym_git_oid_equal(&at, &want);
 		return 0;
 	}
 	if ((rc = lookup_commit(&pushed, r, hex, err)) < 0)
 		return rc;
-	if (git_oid_equal(&at, git_commit_id(pushed)))
+	if (sym_git_oid_equal(&at, sym_git_commit_id(pushed)))
 		*out = 1;
-	else if ((rc = git_graph_descendant_of(r->git, &at,
-	    git_commit_id(pushed))) < 0)
+	else if ((rc = sym_git_graph_descendant_of(r->git, &at,
+	    sym_git_commit_id(pushed))) < 0)
 		rc = git_fail(err, "reading the history of '%s'", fullref);
 	else {
 		*out = rc;
 		rc = 0;
 	}
-	git_commit_free(pushed);
+	sym_git_commit_free(pushed);
 	return rc;
 }
 
@@ -801,9 +804,9 @@ repo_commit_message(char **out, struct repo *r, const char *hex,
 	*out = NULL;
 	if ((rc = lookup_commit(&commit, r, hex, err)) < 0)
 		return rc;
-	msg = git_commit_message(commit);
+	msg = sym_git_commit_message(commit);
 	*out = xstrdup(msg != NULL ? msg : "");
-	git_commit_free(commit);
+	sym_git_commit_free(commit);
 	return 0;
 }
 
@@ -821,9 +824,9 @@ commit_tree(git_tree **out, struct repo *r, const char *hex,
 		return 0;
 	if ((rc = lookup_commit(&commit, r, hex, err)) < 0)
 		return rc;
-	if ((rc = git_commit_tree(out, commit)) < 0)
+	if ((rc = sym_git_commit_tree(out, commit)) < 0)
 		rc = git_fail(err, "reading the tree of %s", esc(buf, hex));
-	git_commit_free(commit);
+	sym_git_commit_free(commit);
 	return rc;
 }
 
@@ -844,18 +847,19 @@ repo_paths_changed(int *out, struct repo *r, const char *old_hex,
 	if ((rc = commit_tree(&old, r, old_hex, err)) < 0 ||
 	    (rc = commit_tree(&new, r, new_hex, err)) < 0)
 		goto out;
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	sym_git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	opts.pathspec.strings = specs;
 	opts.pathspec.count = (size_t)n;
-	if ((rc = git_diff_tree_to_tree(&diff, r->git, old, new, &opts)) < 0) {
+	if ((rc = sym_git_diff_tree_to_tree(&diff, r->git, old, new,
+	    &opts)) < 0) {
 		rc = git_fail(err, "comparing trees");
 		goto out;
 	}
-	*out = git_diff_num_deltas(diff) > 0;
+	*out = sym_git_diff_num_deltas(diff) > 0;
 out:
-	git_diff_free(diff);
-	git_tree_free(new);
-	git_tree_free(old);
+	sym_git_diff_free(diff);
+	sym_git_tree_free(new);
+	sym_git_tree_free(old);
 	free(specs);
 	return rc < 0 ? rc : 0;
 }
@@ -902,21 +906,21 @@ ref_cmp(const void *a, const void *b)
 static int
 add_ref(struct repo_ref **out, size_t *n, git_reference *ref)
 {
-	const char *name = git_reference_name(ref);
+	const char *name = sym_git_reference_name(ref);
 	git_reference *res = NULL;
 	int rc;
 
 	if (strncmp(name, "refs/heads/", 11) != 0 &&
 	    strncmp(name, "refs/tags/", 10) != 0)
 		return 0;
-	if ((rc = git_reference_resolve(&res, ref)) < 0)
+	if ((rc = sym_git_reference_resolve(&res, ref)) < 0)
 		return rc == GIT_ENOTFOUND ? 0 : rc;	/* dangling */
 	*out = xreallocarray(*out, *n + 1, sizeof(**out));
 	(*out)[*n].name = xstrdup(name);
-	git_oid_tostr((*out)[*n].oid, OID_HEXSZ + 1,
-	    git_reference_target(res));
+	sym_git_oid_tostr((*out)[*n].oid, OID_HEXSZ + 1,
+	    sym_git_reference_target(res));
 	(*n)++;
-	git_reference_free(res);
+	sym_git_reference_free(res);
 	return 0;
 }
 
@@ -930,15 +934,15 @@ repo_list_refs(struct repo_ref **out, size_t *n, struct repo *r,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = git_reference_iterator_new(&it, r->git)) < 0)
+	if ((rc = sym_git_reference_iterator_new(&it, r->git)) < 0)
 		return git_fail(err, "listing the refs of '%s'", r->git_dir);
-	while ((rc = git_reference_next(&ref, it)) == 0) {
+	while ((rc = sym_git_reference_next(&ref, it)) == 0) {
 		rc = add_ref(out, n, ref);
-		git_reference_free(ref);
+		sym_git_reference_free(ref);
 		if (rc < 0)
 			break;
 	}
-	git_reference_iterator_free(it);
+	sym_git_reference_iterator_free(it);
 	if (rc < 0 && rc != GIT_ITEROVER) {
 		repo_refs_free(*out, *n);
 		*out = NULL;
@@ -990,13 +994,13 @@ repo_reflog_message(char **out, struct repo *r, const char *ref,
 	char buf[ESCBUF];
 
 	*out = NULL;
-	if (git_reflog_read(&log, r->git, ref) < 0)
+	if (sym_git_reflog_read(&log, r->git, ref) < 0)
 		return git_fail(err, "reading the reflog of '%s'",
 		    esc(buf, ref));
-	if ((e = git_reflog_entry_byindex(log, 0)) != NULL &&
-	    (msg = git_reflog_entry_message(e)) != NULL)
+	if ((e = sym_git_reflog_entry_byindex(log, 0)) != NULL &&
+	    (msg = sym_git_reflog_entry_message(e)) != NULL)
 		*out = xstrdup(msg);
-	git_reflog_free(log);
+	sym_git_reflog_free(log);
 	return 0;
 }
 
@@ -1012,19 +1016,19 @@ repo_config_get_all(char ***out, size_t *n, struct repo *r, const char *key,
 
 	*out = NULL;
 	*n = 0;
-	if (git_repository_config_snapshot(&cfg, r->git) < 0)
+	if (sym_git_repository_config_snapshot(&cfg, r->git) < 0)
 		return git_fail(err, "reading git config");
-	if ((rc = git_config_multivar_iterator_new(&it, cfg, key,
+	if ((rc = sym_git_config_multivar_iterator_new(&it, cfg, key,
 	    NULL)) == 0) {
-		while ((rc = git_config_next(&e, it)) == 0) {
+		while ((rc = sym_git_config_next(&e, it)) == 0) {
 			*out = xreallocarray(*out, *n + 1, sizeof(**out));
 			(*out)[(*n)++] = xstrdup(e->value ? e->value : "");
 		}
-		git_config_iterator_free(it);
+		sym_git_config_iterator_free(it);
 	}
 	if (rc != 0 && rc != GIT_ITEROVER && rc != GIT_ENOTFOUND)
 		git_fail(err, "reading git config '%s'", esc(buf, key));
-	git_config_free(cfg);
+	sym_git_config_free(cfg);
 	return rc == 0 || rc == GIT_ITEROVER || rc == GIT_ENOTFOUND ? 0 : -1;
 }
 
@@ -1037,12 +1041,12 @@ local_config(git_config **out, struct repo *r, int snapshot,
 	int rc;
 
 	*out = NULL;
-	rc = snapshot ? git_repository_config_snapshot(&all, r->git) :
-	    git_repository_config(&all, r->git);
+	rc = snapshot ? sym_git_repository_config_snapshot(&all, r->git) :
+	    sym_git_repository_config(&all, r->git);
 	if (rc < 0)
 		return git_fail(err, "reading git config");
-	rc = git_config_open_level(out, all, GIT_CONFIG_LEVEL_LOCAL);
-	git_config_free(all);
+	rc = sym_git_config_open_level(out, all, GIT_CONFIG_LEVEL_LOCAL);
+	sym_git_config_free(all);
 	if (rc < 0)
 		return git_fail(err, "reading the repository's git config");
 	return 0;
@@ -1069,9 +1073,9 @@ repo_config_unset(struct repo *r, const char *key, struct error *err)
 
 	if (local_config(&cfg, r, 0, err) < 0)
 		return -1;
-	rc = git_config_delete_multivar(cfg, key, ".*");
+	rc = sym_git_config_delete_multivar(cfg, key, ".*");
 	if (rc < 0 && rc != GIT_ENOTFOUND)
 		git_fail(err, "removing git config '%s'", esc(buf, key));
-	git_config_free(cfg);
+	sym_git_config_free(cfg);
 	return rc == 0 || rc == GIT_ENOTFOUND ? 0 : -1;
 }
