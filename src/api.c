@@ -365,7 +365,8 @@ header_number(CURL *h, const char *name)
 	long long v;
 	char *end;
 
-	if (sym_curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK)
+	if (sym_curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) !=
+	    CURLHE_OK)
 		return -1;
 	errno = 0;
 	v = strtoll(hd->value, &end, 10);
