@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "dl-curl.h"	/* after curl.h: libcurl is loaded on first use */
 #include "log.h"
+#include "ratelimit.h"
 #include "utf8.h"
 #include "version.h"
 #include "xmalloc.h"
@@ -22,7 +23,6 @@
 #define MAX_BODY		(8u << 20)	/* bytes of a reply we keep */
 #define BACKOFF_FIRST_MS	500
 #define BACKOFF_CAP_MS		30000
-#define RATE_WAIT_DEFAULT	10	/* s, a 429 with no hint */
 #define MAX_WAIT_UNBOUNDED	60	/* s, longest wait without a budget */
 #define POLL_FIRST_MS		500
 #define POLL_CAP_MS		5000
@@ -596,7 +596,7 @@ reply_wait(struct api *api, int rate_limited, long *wait, struct error *err)
 
 	api_wait_of(&w, &api->rl, (long long)time(NULL), rate_limited);
 	if (w.secs < 0 && rate_limited)
-		w.secs = RATE_WAIT_DEFAULT;
+		w.secs = API_RATE_WAIT_DEFAULT;
 	*wait = w.secs > 0 ? w.secs * 1000L : 0;
 	if (w.secs < 0)
 		return;
@@ -657,14 +657,8 @@ api_wait_text(const struct api_wait *w)
 static long long
 backoff_ms(int attempt)
 {
-	long long cap = BACKOFF_FIRST_MS;
-	int i;
-
-	for (i = 1; i < attempt && cap < BACKOFF_CAP_MS; i++)
-		cap *= 2;
-	if (cap > BACKOFF_CAP_MS)
-		cap = BACKOFF_CAP_MS;
-	return (long long)arc4random_uniform((uint32_t)cap + 1);
+	return (long long)(ratelimit_backoff(attempt, BACKOFF_FIRST_MS / 1e3,
+	    BACKOFF_CAP_MS / 1e3, ratelimit_jitter()) * 1e3);
 }
 
 /* A wait of more than API_WAIT_NOTICE s is said at the default level. */

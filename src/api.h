@@ -13,6 +13,9 @@
 struct api;
 
 #define API_PER_PAGE_MAX	100
+/* Seconds to pause after a 429 that says nothing about when to come
+ * back (no Retry-After, no X-RateLimit-Reset). */
+#define API_RATE_WAIT_DEFAULT	10
 #define API_ATTEMPTS		5	/* default attempts per call */
 
 /*

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "follow.h"
 #include "lazylib.h"
@@ -48,6 +49,8 @@ struct daemon {
 	size_t			 ncfgs;
 	struct ratelimit	 rl;
 	int			 ino;		/* inotify on new/, or -1 */
+	/* timers, on the monotonic clock (seconds): a clock step moves
+	 * nothing; only job times and X-RateLimit-Reset are Unix time */
 	double			 next_watch;	/* next look at the repos */
 	double			 next_prune;	/* next ledger clean-up */
 	int			 rescanned;	/* served: this pass */
@@ -107,6 +110,7 @@ static void	fail(struct daemon *, struct job *, const char *,
 		    const char *);
 static void	account(struct daemon *, int, int, int, double);
 static double	sooner(double, double);
+static double	mono(void);
 static double	check_status(struct daemon *);
 static void	conclude(struct daemon *, struct job *,
 		    struct worker_result *);
@@ -400,10 +404,10 @@ loop(struct daemon *dm)
 	while (!stop_flag) {
 		if (reload_flag)
 			reload(dm);
-		now = ratelimit_now();
+		now = mono();
 		if (dm->ctx->config->nrepos > 0 && now >= dm->next_watch) {
 			watch_repos(dm);
-			dm->next_watch = ratelimit_now() +
+			dm->next_watch = mono() +
 			    dm->ctx->config->poll_interval;
 		}
 		if (now >= dm->next_prune) {
@@ -415,7 +419,7 @@ loop(struct daemon *dm)
 			continue;
 		wake = sooner(wake, check_status(dm));	/* deploys first */
 		wake = sooner(wake, notify_reap(dm->notifier));
-		now = ratelimit_now();
+		now = mono();
 		limit = dm->ctx->config->poll_interval;
 		if (dm->ctx->config->nrepos > 0 && dm->next_watch - now < limit)
 			limit = dm->next_watch - now;
@@ -436,6 +440,13 @@ prune(struct daemon *dm)
 	else if (n > 0)
 		log_verbose("ledger: %zu request record%s older than %d days "
 		    "removed", n, n == 1 ? "" : "s", DAEMON_KEEP_KEYS / 86400);
+}
+
+/* Seconds on the monotonic clock, for the daemon's timers. */
+static double
+mono(void)
+{
+	return (double)clock_ms() / 1000.0;
 }
 
 /* The sooner of two waits; -1 is "none". */
@@ -901,9 +912,6 @@ process(struct daemon *dm, struct pending *p)
 	return 0;
 }
 
-/* s to pause after a 429 that says nothing about when to come back */
-#define RATE_WAIT_DEFAULT	10
-
 /* A long pause of every request is said at the default level. */
 static void
 say_pause(const struct api_wait *w)
@@ -943,7 +951,7 @@ account(struct daemon *dm, int requests, int answered, int http_status,
 	if (http_status == 429 || h->retry_after > 0) {
 		api_wait_of(&w, h, (long long)now, 1);
 		if (w.secs < 0)
-			w.secs = RATE_WAIT_DEFAULT;
+			w.secs = API_RATE_WAIT_DEFAULT;
 		if (w.secs > API_WAIT_NOTICE)
 			say_pause(&w);
 		ratelimit_retry_after(&dm->rl, (double)w.secs, now);
@@ -1031,11 +1039,6 @@ conclude(struct daemon *dm, struct job *job, struct worker_result *res)
 	free(label);
 }
 
-static double
-rand01(void)
-{
-	return (double)arc4random() / (double)UINT32_MAX;
-}
 
 /* Whole seconds up (no libm for one ceil), saturated; NaN is 0. */
 static long long
@@ -1074,7 +1077,7 @@ retry_later(struct daemon *dm, struct job *job, const char *label,
 	if (job->attempts < INT_MAX)
 		job->attempts++;
 	delay = ratelimit_backoff(job->attempts, DAEMON_BACKOFF_BASE,
-	    DAEMON_BACKOFF_CAP, rand01());
+	    DAEMON_BACKOFF_CAP, ratelimit_jitter());
 	/* what the API asked, already clamped by api.c: clamp anyway */
 	wait = why->retry_after > API_WAIT_MAX ? API_WAIT_MAX :
 	    why->retry_after;

@@ -1,4 +1,6 @@
 /* ratelimit.c -- token bucket with the server's corrections (see .h) */
+#include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "ratelimit.h"
@@ -155,4 +157,10 @@ ratelimit_backoff(int attempt, double base, double cap, double rand01)
 	if (ceiling > cap)
 		ceiling = cap;
 	return ceiling > 0 ? rand01 * ceiling : 0;
+}
+
+double
+ratelimit_jitter(void)
+{
+	return (double)arc4random() / (double)UINT32_MAX;
 }

@@ -77,5 +77,7 @@ void	ratelimit_retry_after(struct ratelimit *, double secs, double now);
  */
 double	ratelimit_backoff(int attempt, double base, double cap,
 	    double rand01);
+/* A uniform random number in [0, 1], for the jitter. */
+double	ratelimit_jitter(void);
 
 #endif
