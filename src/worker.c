@@ -106,26 +106,6 @@ worker_open_api(struct worker *w, struct error *err)
 	return open_api(w, err) == 0 ? w->api : NULL;
 }
 
-const char *
-worker_status_name(enum worker_status s)
-{
-	switch (s) {
-	case WORKER_DEPLOYED:
-		return "deployed";
-	case WORKER_ALREADY:
-		return "already deployed";
-	case WORKER_FILTERED:
-		return "filtered";
-	case WORKER_SKIPPED:
-		return "skipped";
-	case WORKER_RETRY:
-		return "temporary failure";
-	case WORKER_FAILED:
-		return "failed";
-	}
-	return "?";
-}
-
 void
 worker_result_release(struct worker_result *res)
 {

@@ -85,8 +85,6 @@ int	worker_repo(struct worker *, const char *path, struct repo **out,
 void	worker_send(struct worker *, struct job *, int flags,
 	    struct worker_result *out);
 void	worker_result_release(struct worker_result *);
-/* "deployed", "already deployed", ... */
-const char *worker_status_name(enum worker_status);
 
 /* The API handle once opened (rate-limit headers, --wait), else NULL. */
 struct api *worker_api(struct worker *);
