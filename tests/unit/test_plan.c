@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "plan.h"
+#include "repo.h"
+#include "unit_util.h"
+#include "xmalloc.h"
 
 #define A40 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define B40 "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
@@ -224,6 +227,113 @@ test_policy(void **state)
 	plan_release(&p);
 }
 
+/* The verdict table: {ref, push options, head commit message} ->
+ * {verdict, environment, reason}, planned in a real repository. */
+static const char TABLE_CONFIG[] =
+    "[project]\nid = p\n"
+    "[branch \"main\"]\nenvironment = production\n"
+    "[branch \"release/*\"]\nenvironment = staging\n"
+    "[branch \"feature/**\"]\nenvironment = preview\n"
+    "[tag \"v*\"]\nenvironment = production\n"
+    "[environment \"production\"]\nA = 1\n"
+    "[policy]\nallow_options = skip env environment\n";
+
+static const struct row {
+	const char	*ref;
+	const char	*opts;		/* blank-separated */
+	const char	*message;	/* of the pushed commit */
+	enum plan_verdict verdict;
+	const char	*env;		/* for PLAN_DEPLOY */
+	const char	*reason;	/* start of it, else */
+} table[] = {
+	{ "refs/heads/main", "", "fix", PLAN_DEPLOY, "production", NULL },
+	{ "refs/heads/release/2", "", "rc", PLAN_DEPLOY, "staging", NULL },
+	{ "refs/heads/release/2/x", "", "rc", PLAN_SKIP, NULL,
+	    "not deployed: no [branch] rule matches" },
+	{ "refs/heads/feature/a/b", "", "wip", PLAN_DEPLOY, "preview", NULL },
+	{ "refs/tags/v1.0", "", "r", PLAN_DEPLOY, "production", NULL },
+	{ "refs/tags/other", "", "r", PLAN_SKIP, NULL, "not deployed: no "
+	    "[tag] rule matches" },
+	{ "refs/notes/x", "", "n", PLAN_SKIP, NULL, "not a branch or tag" },
+	{ "refs/heads/main", "", "docs [skip deploy]", PLAN_SKIP, NULL,
+	    "skipped: the commit message says [skip deploy]" },
+	{ "refs/heads/main", "", "DOCS [Deploy Skip]", PLAN_SKIP, NULL,
+	    "skipped: the commit message says" },
+	{ "refs/heads/main", "deploy.skip", "x", PLAN_SKIP, NULL,
+	    "skipped by push option deploy.skip" },
+	{ "refs/heads/main", "deploy.skip=main", "x", PLAN_SKIP, NULL,
+	    "skipped by push option" },
+	{ "refs/heads/main", "deploy.skip=other", "x", PLAN_DEPLOY,
+	    "production", NULL },
+	{ "refs/heads/feature/x", "deploy.environment=staging", "x",
+	    PLAN_DEPLOY, "staging", NULL },
+	{ "refs/heads/feature/x", "deploy.environment=production", "x",
+	    PLAN_ERROR, NULL, "push option deploy.environment=production is "
+	    "not allowed" },
+	{ "refs/heads/main", "deploy.verbose", "x", PLAN_ERROR, NULL,
+	    "push option deploy.verbose is not allowed here" },
+	{ "refs/heads/main", "deploy.bogus", "x", PLAN_ERROR, NULL,
+	    "invalid push option 'deploy.bogus'" },
+	{ "refs/heads/main", "ci.skip", "x", PLAN_DEPLOY, "production",
+	    NULL },
+	{ "refs/heads/ma\033in", "", "x", PLAN_ERROR, NULL, "the ref name "
+	    "is not printable UTF-8" },
+};
+
+static void
+test_verdict_table(void **state)
+{
+	char *dir = unit_tmpdir(), *repo_dir, head[64], *o, *opts, *w;
+	struct ref_update up;
+	struct push_options po;
+	struct repo *repo;
+	struct config cfg;
+	struct error err;
+	struct plan p;
+	size_t i;
+
+	(void)state;
+	unit_git_identity();
+	repo_dir = xasprintf("%s/r", dir);
+	GIT(dir, "init", "-q", "-b", "main", repo_dir);
+	error_clear(&err);
+	assert_int_equal(config_load_string(&cfg, TABLE_CONFIG, "t.ini",
+	    &err), 0);
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		GIT(repo_dir, "commit", "-q", "--allow-empty", "-m",
+		    table[i].message);
+		GITOUT(head, repo_dir, "rev-parse", "HEAD");
+		assert_int_equal(repo_open(&repo, repo_dir, &err), 0);
+		memset(&up, 0, sizeof(up));
+		memset(up.old, '0', OID_HEXSZ);
+		memcpy(up.new, head, OID_HEXSZ);
+		up.ref = (char *)table[i].ref;
+		plan_push_options_init(&po, JOB_PUSH);
+		opts = xstrdup(table[i].opts);
+		for (o = opts; (w = strsep(&o, " ")) != NULL;)
+			if (*w != '\0')
+				plan_push_option(&po, w);
+		plan_update(&p, &cfg, repo, &up, &po, 0, 0);
+		print_message("row %zu: %s -> %d %s\n", i, table[i].ref,
+		    p.verdict, p.reason ? p.reason : p.job.environment);
+		assert_int_equal(p.verdict, table[i].verdict);
+		if (table[i].verdict == PLAN_DEPLOY) {
+			assert_string_equal(p.job.environment, table[i].env);
+			assert_string_equal(p.job.commit, head);
+			assert_string_equal(p.job.request, po.request);
+		} else
+			assert_int_equal(strncmp(p.reason, table[i].reason,
+			    strlen(table[i].reason)), 0);
+		plan_release(&p);
+		plan_push_options_release(&po);
+		free(opts);
+		repo_free(repo);
+	}
+	config_release(&cfg);
+	free(repo_dir);
+	unit_rmtree(dir);
+}
+
 int
 main(void)
 {
@@ -235,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_push_options_invalid),
 		cmocka_unit_test(test_push_options_from_env),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_verdict_table),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
