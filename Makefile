@@ -12,7 +12,7 @@ VERSION	= 0.1.0
 # first use (src/lazylib.c): a run that never reads a git object or goes
 # to the network (a hook with nothing to do) does not pay the dynamic
 # loader for them and their ~40 dependencies. Their headers are used.
-PKGS	= inih jansson
+PKGS	= inih jansson libmd
 LAZY_PKGS = libgit2 libcurl
 # The exact soname the headers go with, from the development library.
 soname	= $(shell objdump -p "$$($(PKG_CONFIG) --variable=libdir $(1))/$(1).so" \
@@ -48,7 +48,7 @@ UNITBINS = $(UNITS:tests/unit/%.c=$(BUILD)/%)
 BIN	= $(BUILD)/dotgit-deploy
 
 DEBS	= gcc make pkg-config libgit2-dev libcurl4-openssl-dev libinih-dev \
-	  libjansson-dev libsystemd-dev libcmocka-dev git openssl \
+	  libjansson-dev libmd-dev libsystemd-dev libcmocka-dev git openssl \
 	  ca-certificates python3 python3-pytest strace
 # make bench also wants hyperfine (BENCH deps: apt-get install hyperfine);
 # without it bench/client_hooks.py times with a loop of its own.
