@@ -9,7 +9,7 @@
 
 #include "cmd.h"
 #include "config.h"
-#include "deliver.h"
+#include "ledger.h"
 #include "log.h"
 #include "repo.h"
 #include "rules.h"
@@ -166,7 +166,7 @@ mode_notes(struct ctx *ctx, const struct config *cfg)
 	if (ctx->repo == NULL)
 		return 0;
 	gd = repo_common_dir(ctx->repo);
-	if (deliver_queue_mode(cfg)) {
+	if (config_queue_mode(cfg)) {
 		if (!served_listed(cfg, gd) && ++n)
 			mode_warning(cfg, "'%s' is not in [daemon] repos: the "
 			    "daemon would refuse its jobs, so pushes queue "
@@ -175,7 +175,7 @@ mode_notes(struct ctx *ctx, const struct config *cfg)
 	}
 	if (!has_filters(cfg))
 		return 0;
-	dir = xasprintf("%s%s", gd, DELIVER_STATE_DIR);
+	dir = xasprintf("%s%s", gd, LEDGER_REPO_DIR);
 	if (access(dir, W_OK) != 0 && (errno != ENOENT ||
 	    access(gd, W_OK) != 0) && ++n)
 		mode_warning(cfg, "path filters cannot be judged here: '%s' "

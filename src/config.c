@@ -1738,6 +1738,13 @@ config_defaults(struct config *cfg)
 	cfg->notify_timeout = 30;
 }
 
+int
+config_queue_mode(const struct config *cfg)
+{
+	return cfg->hook_mode != HOOK_MODE_DIRECT &&
+	    (cfg->queue_dir != NULL || cfg->hook_mode == HOOK_MODE_QUEUE);
+}
+
 void
 config_release(struct config *cfg)
 {

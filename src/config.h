@@ -257,6 +257,9 @@ int	config_load(struct config *out, const char *path, struct error *);
 int	config_load_string(struct config *out, const char *text,
 	    const char *name, struct error *);
 void	config_release(struct config *);
+/* 1 if pushes are queued for the daemon: [daemon] queue set and [hook]
+ * mode queue or left out (auto). */
+int	config_queue_mode(const struct config *);
 
 /*
  * Where a setting came from: "file:line", or NULL for a default. section

@@ -34,13 +34,6 @@ static int	to_api(struct deliver *, struct job *,
 static int	requeue(struct deliver *, struct job *, const struct error *,
 		    char **);
 
-int
-deliver_queue_mode(const struct config *cfg)
-{
-	return cfg->hook_mode != HOOK_MODE_DIRECT &&
-	    (cfg->queue_dir != NULL || cfg->hook_mode == HOOK_MODE_QUEUE);
-}
-
 void
 deliver_init(struct deliver **out, const struct config *cfg, int budget,
     int direct)
@@ -50,7 +43,7 @@ deliver_init(struct deliver **out, const struct config *cfg, int budget,
 	d->cfg = cfg;
 	d->budget = budget;
 	d->direct = direct;
-	d->queue_mode = !direct && deliver_queue_mode(cfg);
+	d->queue_mode = !direct && config_queue_mode(cfg);
 	error_clear(&d->queue_err);
 	*out = d;
 }
@@ -157,24 +150,23 @@ deliver_flush(struct deliver *d, struct error *err)
 }
 
 /*
- * The record of what this repository deployed, for path filters and
- * dedupe in direct mode: <common git dir>dotgit-deploy/ledger/, written
- * by whoever may write the repository (the daemon keeps its own).
+ * The record of what is deployed, for path filters, dedupe and history:
+ * the repository's own, or the daemon's in queue mode (`deploy` run by
+ * an admin on the server: see ledger_open_for).
  */
 static void
 open_state(struct deliver *d)
 {
 	struct error err;
-	char *dir;
+	char *dir = NULL;
 
 	if (d->repo == NULL)
 		return;
 	error_clear(&err);
-	dir = xasprintf("%s%s", repo_common_dir(d->repo), DELIVER_STATE_DIR);
-	if (ledger_open(&d->ledger, dir, repo_common_dir(d->repo),
-	    &err) < 0)
-		log_warnx("deploying without this repository's record of "
-		    "deployments: %s", err.msg);
+	if (ledger_open_for(&d->ledger, &dir, d->cfg,
+	    repo_common_dir(d->repo), &err) < 0)
+		log_warnx("deploying without the record of deployments: %s",
+		    err.msg);
 	free(dir);
 }
 

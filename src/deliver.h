@@ -9,19 +9,11 @@
 
 struct deliver;
 
-/* Under a repository's common git dir: its direct-mode state (the
- * ledger of what it deployed, for path filters). */
-#define DELIVER_STATE_DIR	"dotgit-deploy"
-
-/* 1 if the config puts deliver_init (not direct) in queue mode: then
- * jobs may be planned without their objects (plan_update_deferred). */
-int	deliver_queue_mode(const struct config *);
-
 /*
  * Mode from the config: queue when [daemon] queue is set and [hook] mode
  * is queue or auto (the job file is written, nothing else: no network, no
  * key); else the API through the worker (worker.h: the repository's
- * ledger under DELIVER_STATE_DIR, path filter) within `budget` seconds,
+ * ledger (ledger_open_for), path filter) within `budget` seconds,
  * and a temporary failure leaves the job in the queue when there is one.
  * `direct`: always the API, no dedupe, no path filter, no queueing (the
  * deploy command; what it deploys is still recorded). Nothing is opened

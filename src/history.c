@@ -1,46 +1,11 @@
 /* history.c -- what was deployed where (see history.h) */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
-#include "deliver.h"
 #include "history.h"
 #include "xmalloc.h"
-
-int
-history_ledger(struct ledger **out, char **dir, const struct config *cfg,
-    const char *common_dir, struct error *err)
-{
-	struct stat st;
-
-	*out = NULL;
-	if (deliver_queue_mode(cfg)) {
-		if ((*dir = ledger_daemon_dir(cfg->state_dir)) == NULL)
-			return error_set(err, EXIT_USAGE, "no directory for "
-			    "the daemon's state: set [daemon] state = DIR");
-		/* the daemon's: read, never made here */
-		if (stat(*dir, &st) < 0) {
-			error_set(err, EXIT_FAIL, "no history in '%s': %s",
-			    *dir, strerror(errno));
-			error_hint(err, "the daemon records there; set "
-			    "[daemon] state as its unit does");
-			return -1;
-		}
-		if (ledger_open(out, *dir, NULL, err) < 0) {
-			error_hint(err, "run as the daemon's user or root");
-			return -1;
-		}
-		return 0;
-	}
-	if (common_dir == NULL)
-		return error_set(err, EXIT_USAGE, "no repository: its history "
-		    "is kept in it");
-	*dir = xasprintf("%s%s", common_dir, DELIVER_STATE_DIR);
-	return ledger_open(out, *dir, common_dir, err);
-}
 
 /* The record's repository is git_dir (both by their real paths). */
 static int

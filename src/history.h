@@ -12,7 +12,7 @@
 /*
  * The deployments of a repository, from the ledger that recorded them:
  * the repository's own (direct mode, the client hooks, `deploy`) or the
- * daemon's (queue mode), read by history_open. A record is the planned
+ * daemon's (queue mode): ledger_open_for. A record is the planned
  * job with its deployment (ledger.h): project, environment, branch,
  * commit, env vars, deployment id, status, source.
  */
@@ -21,13 +21,6 @@ struct history {
 	size_t		 n;
 };
 
-/*
- * The ledger the repository's deployments are recorded in (*dir:
- * allocated, for messages): the daemon's state directory in queue mode,
- * else <common git dir>dotgit-deploy.
- */
-int	history_ledger(struct ledger **out, char **dir, const struct config *,
-	    const char *common_dir, struct error *);
 /*
  * The records of this repository (git_dir: its real path, '/'-ended) for
  * the configuration's projects, in environment `env` (NULL: all), newest

@@ -482,7 +482,7 @@ hook_config(struct ctx *ctx, struct config *cfg, struct where *w,
 	}
 	if (cmd_load_config_at(ctx, cfg, w->git_dir, w->workdir, err) < 0)
 		return error_wrap(err, "nothing deployed");
-	if (deliver_queue_mode(cfg))
+	if (config_queue_mode(cfg))
 		return 0;
 	where_release(w);
 	return repo_open(&ctx->repo, NULL, err);

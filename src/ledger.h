@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "config.h"
 #include "job.h"
 #include "repo.h"
 
@@ -53,6 +54,19 @@ struct ledger;
 int	ledger_open(struct ledger **out, const char *dir, const char *like,
 	    struct error *);
 void	ledger_free(struct ledger *);
+/* Under a repository's common git dir: its own ledger (direct mode,
+ * the client hooks, `deploy`). */
+#define LEDGER_REPO_DIR		"dotgit-deploy"
+
+/*
+ * The ledger a repository's deployments are recorded in: the daemon's
+ * (ledger_daemon_dir) in queue mode -- read or written there, never
+ * made -- else <common_dir>LEDGER_REPO_DIR, made with the repository's
+ * permissions. *dir (allocated) names it for messages.
+ */
+int	ledger_open_for(struct ledger **out, char **dir, const struct config *,
+	    const char *common_dir, struct error *);
+
 /*
  * Where the daemon keeps its ledger: [daemon] state (`configured`), else
  * systemd's StateDirectory= ($STATE_DIRECTORY), else the XDG state
