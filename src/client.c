@@ -31,6 +31,7 @@
 #include "hook.h"
 #include "install.h"
 #include "intent.h"
+#include "proc.h"
 #include "log.h"
 #include "plan.h"
 #include "watch.h"
@@ -213,14 +214,14 @@ find_git_push(struct git_push_argv *a)
 	int depth;
 
 	for (depth = 0; depth < GIT_SEARCH_DEPTH && pid > 1; depth++) {
-		if ((cl = intent_proc_cmdline(pid, &len)) != NULL) {
+		if ((cl = proc_cmdline(pid, &len)) != NULL) {
 			client_parse_git_argv(a, cl, len);
 			free(cl);
 			if (a->is_push)
 				return pid;
 			client_git_push_argv_release(a);
 		}
-		if (intent_proc_start(pid, &up) == 0)
+		if (proc_start(pid, &up) == 0)
 			break;
 		pid = up;
 	}
@@ -236,29 +237,12 @@ open_repo(struct ctx *ctx, struct error *err)
 	return repo_open(&ctx->repo, ctx->dir, err);
 }
 
-/* Where the hook that git ran lives (for its chained hook). */
-static char *
-hooks_dir_of(struct ctx *ctx, const char *name)
-{
-	const char *slash = strrchr(ctx->argv0, '/');
-	struct error err;
-	char *dir = NULL;
-
-	if (slash != NULL && strcmp(slash + 1, name) == 0)
-		return xstrndup(ctx->argv0, (size_t)(slash - ctx->argv0));
-	error_clear(&err);
-	if (open_repo(ctx, &err) == 0 &&
-	    repo_hooks_dir(&dir, ctx->repo, &err) == 0)
-		return dir;
-	return NULL;
-}
-
 /* Run <name>.dotgit-deploy-chained, if any: its exit status. */
 static int
 run_chained(struct ctx *ctx, const char *name, char **args,
     const char *input, size_t len)
 {
-	char *dir = hooks_dir_of(ctx, name);
+	char *dir = hook_dir_of(ctx, name);
 	struct error err;
 	int status = 0;
 
@@ -268,14 +252,6 @@ run_chained(struct ctx *ctx, const char *name, char **args,
 		error_print(&err);
 	free(dir);
 	return status;
-}
-
-static char *
-ref_label(const char *ref)
-{
-	if (strncmp(ref, "refs/heads/", 11) == 0)
-		ref += 11;
-	return log_escape(ref, 200);
 }
 
 static int
@@ -470,7 +446,7 @@ record(struct ctx *ctx, const struct intent_push *p, long pid, int *fresh,
     struct error *err)
 {
 	const char *gd = repo_common_dir(ctx->repo);
-	unsigned long long start = intent_proc_start(pid, NULL);
+	unsigned long long start = proc_start(pid, NULL);
 	char *dir = intent_dir(gd), *path = intent_path(gd, pid);
 	struct intent in;
 	int fd, rc;
@@ -556,7 +532,7 @@ say_deferred(struct ctx *ctx, const struct intent_push *p)
 		if (!is_url_push(p) &&
 		    strncmp(p->refs[i].ref, "refs/heads/", 11) == 0)
 			continue;
-		label = ref_label(p->refs[i].ref);
+		label = hook_ref_label(p->refs[i].ref);
 		log_info("%s: deploys once the push has succeeded (see '%s')",
 		    label, log);
 		free(label);
@@ -819,7 +795,7 @@ confirm_pushed(struct ctx *ctx, const struct ref_update *ups, size_t n,
 	if (intent_lock(&fd, dir, err) < 0 ||
 	    (rc = intent_load(&in, path, err)) != 0)
 		goto out;
-	if (in.pid == pid && in.start == intent_proc_start(pid, NULL) &&
+	if (in.pid == pid && in.start == proc_start(pid, NULL) &&
 	    confirm(&in, ctx->repo, ups, n, &claims, &nclaims))
 		rc = intent_save(&in, path, err);
 	intent_unlock(fd);
@@ -921,7 +897,7 @@ settle_push(struct ctx *ctx, struct intent *in, struct intent_push *p)
 	for (i = 0, n = 0; i < p->nrefs; i++) {
 		if (p->refs[i].done)
 			continue;
-		label = ref_label(p->refs[i].ref);
+		label = hook_ref_label(p->refs[i].ref);
 		if (rc < 0)
 			log_error("%s: not deployed: cannot check '%s': %s",
 			    label, url, err.msg);
@@ -964,7 +940,7 @@ push_still_runs(long pid, unsigned long long start, int max_wait)
 {
 	if (max_wait > 0)
 		return watch_wait_exit(pid, start, max_wait) < 0;
-	return intent_proc_start(pid, NULL) == start;
+	return proc_start(pid, NULL) == start;
 }
 
 /* The push outlived the wait: its refs may still be on their way, so

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "config-layer.h"
+#include "fsio.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -107,10 +108,7 @@ static int
 read_fd(char **out, size_t *outlen, struct stat *st, int fd,
     const char *path, struct error *err)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n = 0;
-	int saved = 0;
+	int r, saved;
 
 	*out = NULL;
 	if (fstat(fd, st) == 0 && S_ISDIR(st->st_mode)) {
@@ -118,28 +116,18 @@ read_fd(char **out, size_t *outlen, struct stat *st, int fd,
 		return error_set(err, EXIT_USAGE, "cannot read config '%s': "
 		    "%s", path, strerror(EISDIR));
 	}
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = xreallocarray(buf, cap, 1);
-		}
-		if ((n = read(fd, buf + len, cap - len)) < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (len += (size_t)n) > FILE_MAX_BYTES)
-			break;
-	}
+	r = fsio_read_fd(fd, FILE_MAX_BYTES, 0, out, outlen);
 	saved = errno;
 	close(fd);
-	if (n < 0 || len > FILE_MAX_BYTES) {
-		free(buf);
-		if (n < 0)
-			return error_set(err, EXIT_USAGE, "cannot read config "
-			    "'%s': %s", path, strerror(saved));
+	if (r < 0)
+		return error_set(err, EXIT_USAGE, "cannot read config '%s': "
+		    "%s", path, strerror(saved));
+	if (r > 0) {
+		free(*out);
+		*out = NULL;
 		return error_set(err, EXIT_USAGE, "config '%s' is larger "
 		    "than %d MiB", path, FILE_MAX_BYTES >> 20);
 	}
-	*out = buf;
-	*outlen = len;
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* fsio.c -- write everything; open or make (ledger) directories */
+/* fsio.c -- read and write whole files; open or make (ledger) directories */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -9,6 +9,17 @@
 #include <unistd.h>
 
 #include "fsio.h"
+
+/* realloc, freeing the old block when it fails */
+static void *
+reallocf_(void *p, size_t size)
+{
+	void *q = realloc(p, size);
+
+	if (q == NULL)
+		free(p);
+	return q;
+}
 
 int
 fsio_write_all(int fd, const void *buf, size_t len)
@@ -71,14 +82,65 @@ fsio_open_dir(const char *path, const char *parent, const char *like,
 }
 
 int
+fsio_read_fd(int fd, size_t cap, int drain, char **out, size_t *len)
+{
+	struct stat st;
+	size_t n = 0, size = 4096;
+	char *buf, spill[4096];
+	ssize_t r = 0;
+	int more = 0, saved;
+
+	*out = NULL;
+	*len = 0;
+	/* a regular file is read into a buffer of its size (and one byte,
+	 * to see it end); anything else grows one doubling at a time */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		size = (size_t)st.st_size < cap ? (size_t)st.st_size + 1 : cap;
+	if (size > cap)
+		size = cap;
+	if ((buf = malloc(size + 1)) == NULL)
+		return -1;
+	for (;;) {
+		if (n == size && size < cap) {
+			size = size > cap / 2 ? cap : size * 2;
+			if ((buf = reallocf_(buf, size + 1)) == NULL)
+				return -1;
+		}
+		if (n < size)
+			r = read(fd, buf + n, size - n);
+		else if (drain || !more)
+			r = read(fd, spill, drain ? sizeof(spill) : 1);
+		else
+			break;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (n < size)
+			n += (size_t)r;
+		else
+			more = 1;
+	}
+	if (r < 0) {
+		saved = errno;
+		free(buf);
+		errno = saved;
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return more;
+}
+
+int
 fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
     size_t *len, const char **why)
 {
 	struct stat st;
-	size_t n = 0;
-	ssize_t r;
+	size_t n;
 	char *buf;
-	int fd, saved;
+	int fd, r, saved;
 
 	*out = NULL;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
@@ -98,37 +160,17 @@ fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
 			    "too big";
 		return 2;
 	}
-	buf = malloc((size_t)st.st_size + 2);
-	if (buf == NULL) {
-		close(fd);
-		return -1;
-	}
-	/* one byte more than the size: a file that grew is read whole */
-	while (n <= (size_t)st.st_size) {
-		r = read(fd, buf + n, (size_t)st.st_size + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	r = fsio_read_fd(fd, cap, 0, &buf, &n);
 	saved = errno;
 	close(fd);
-	if (r < 0 || n > (size_t)st.st_size) {
-		free(buf);
-		if (r < 0) {
-			errno = saved;
-			return -1;
-		}
-		if (why != NULL)
-			*why = "changing while read";
-		return 2;
+	if (r < 0) {
+		errno = saved;
+		return -1;
 	}
-	buf[n] = '\0';
-	if (strlen(buf) != n) {
+	if (r > 0 || strlen(buf) != n) {
 		free(buf);
 		if (why != NULL)
-			*why = "contains a NUL byte";
+			*why = r > 0 ? "too big" : "contains a NUL byte";
 		return 2;
 	}
 	*out = buf;

@@ -23,6 +23,13 @@ int	fsio_open_dir(const char *path, const char *parent, const char *like,
 	    const char **failed);
 
 /*
+ * Read fd to its end into *out (allocated, NUL-terminated; *len without
+ * the NUL), keeping at most `cap` bytes: 0 if it all fit, 1 if there was
+ * more -- read and dropped when `drain` (a pipe's writer is not left
+ * blocked), else not read; -1 (errno) with *out NULL on a read error.
+ */
+int	fsio_read_fd(int fd, size_t cap, int drain, char **out, size_t *len);
+/*
  * Read dirfd/name whole, not following a link: 0 with *out allocated
  * (NUL-terminated; *len without the NUL, may be NULL); 1 if it does not
  * exist; 2 if it is not a regular file, is larger than `cap` bytes or

@@ -24,33 +24,15 @@
 int
 hook_read_input(char **out, size_t *len, int fd, struct error *err)
 {
-	size_t size = 8192, n = 0;
-	char *buf = xmalloc(size + 1), drain[4096];
-	ssize_t r;
+	int r;
 
-	for (;;) {
-		if (n == size && size < HOOK_MAX_INPUT) {
-			size *= 2;
-			buf = xreallocarray(buf, size + 1, 1);
-		}
-		if (n == size)	/* too much: keep git unblocked, drop it */
-			r = read(fd, drain, sizeof(drain));
-		else
-			r = read(fd, buf + n, size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (n < size)
-			n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	if (r < 0)
+	/* too much is read and dropped: git is not left blocked */
+	if ((r = fsio_read_fd(fd, HOOK_MAX_INPUT, 1, out, len)) < 0) {
+		*out = xstrdup("");
 		return error_set(err, EXIT_FAIL, "reading hook input: %s",
 		    strerror(errno));
-	if (n == HOOK_MAX_INPUT)
+	}
+	if (r > 0)
 		log_warnx("hook input longer than %u bytes: the rest is "
 		    "ignored", HOOK_MAX_INPUT);
 	return 0;
@@ -169,9 +151,8 @@ hook_updates_free(struct ref_update *ups, size_t n)
 	free(ups);
 }
 
-/* The name shown for a ref: the branch or tag name, escaped. */
-static char *
-ref_label(const char *ref)
+char *
+hook_ref_label(const char *ref)
 {
 	if (strncmp(ref, "refs/heads/", 11) == 0)
 		ref += 11;
@@ -325,7 +306,7 @@ one_plan(struct deliver *d, struct plan *p, char *label,
 static char *
 plan_label(const char *ref, const char *project)
 {
-	char *l = ref_label(ref), *e, *both;
+	char *l = hook_ref_label(ref), *e, *both;
 
 	if (project == NULL)
 		return l;
@@ -393,16 +374,14 @@ hook_watchdog(void)
 	signal(SIGALRM, on_alarm);
 }
 
-/* Where the hook that git ran lives: next to argv[0], or the repo's
- * (opened for that when it is not yet). */
-static char *
-hooks_dir_of(struct ctx *ctx)
+char *
+hook_dir_of(struct ctx *ctx, const char *name)
 {
 	const char *slash = strrchr(ctx->argv0, '/');
 	struct error err;
 	char *dir = NULL;
 
-	if (slash != NULL && strcmp(slash + 1, "post-receive") == 0)
+	if (slash != NULL && strcmp(slash + 1, name) == 0)
 		return xstrndup(ctx->argv0, (size_t)(slash - ctx->argv0));
 	error_clear(&err);
 	if (ctx->repo == NULL && repo_open(&ctx->repo, ctx->dir, &err) < 0)
@@ -531,7 +510,7 @@ hook_post_receive(struct ctx *ctx, int argc, char **argv, struct error *err)
 	if (hook_read_input(&input, &len, 0, err) < 0)
 		error_print(err);
 	error_clear(err);
-	dir = hooks_dir_of(ctx);
+	dir = hook_dir_of(ctx, "post-receive");
 	if (dir != NULL && hook_run_chained(&status, dir, "post-receive",
 	    argv + 1, input, len, err) < 0)
 		error_print(err);

@@ -13,6 +13,13 @@
 /* The most hook input we read (10 000 refs of 4 KB names fit). */
 #define HOOK_MAX_INPUT (64u << 20)
 
+/* The name a push is told for a ref: a branch's short name, else the
+ * whole ref; escaped, allocated. */
+char	*hook_ref_label(const char *ref);
+/* The directory holding hook `name` as git ran it: argv[0]'s, else the
+ * repository's hooks directory (opening it); NULL if unknown. */
+char	*hook_dir_of(struct ctx *, const char *name);
+
 /* Read all of fd into *out (NUL-terminated, *len without it). */
 int	hook_read_input(char **out, size_t *len, int fd, struct error *);
 /*

@@ -23,6 +23,7 @@
 
 #include "fsio.h"
 #include "intent.h"
+#include "proc.h"
 #include "xmalloc.h"
 
 #define INTENT_MAGIC	"dotgit-deploy push 1"
@@ -243,31 +244,6 @@ intent_hook_common_dir(void)
 	return out;
 }
 
-/* Read fd to its end, or to INTENT_MAXFILE bytes, into *out (a new
- * NUL-terminated buffer, set in any case); -1 (errno) on a read error. */
-static int
-read_capped(int fd, char **out, size_t *len)
-{
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t r;
-
-	*len = 0;
-	do {
-		if (*len == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = xreallocarray(buf, cap + 1, 1);
-		}
-		r = read(fd, buf + *len, cap - *len);
-		if (r > 0)
-			*len += (size_t)r;
-	} while ((r > 0 || (r < 0 && errno == EINTR)) &&
-	    *len < INTENT_MAXFILE);
-	buf[*len] = '\0';
-	*out = buf;
-	return r < 0 ? -1 : 0;
-}
-
 int
 intent_load(struct intent *out, const char *path, struct error *err)
 {
@@ -282,7 +258,7 @@ intent_load(struct intent *out, const char *path, struct error *err)
 		return error_set(err, EXIT_FAIL, "cannot read '%s': %s", path,
 		    strerror(errno));
 	}
-	r = read_capped(fd, &buf, &len);
+	r = fsio_read_fd(fd, INTENT_MAXFILE, 0, &buf, &len);
 	close(fd);
 	rc = r < 0 ? error_set(err, EXIT_FAIL, "cannot read '%s': %s", path,
 	    strerror(errno)) : intent_parse(out, buf, err);
@@ -445,7 +421,7 @@ push_running(const char *path)
 	error_clear(&err);
 	if (intent_load(&in, path, &err) != 0)
 		return 0;
-	yes = in.start != 0 && intent_proc_start(in.pid, NULL) == in.start;
+	yes = in.start != 0 && proc_start(in.pid, NULL) == in.start;
 	intent_release(&in);
 	return yes;
 }
@@ -472,52 +448,4 @@ intent_clean_stale(const char *dir, time_t now)
 		free(p);
 	}
 	closedir(d);
-}
-
-unsigned long long
-intent_proc_start(long pid, long *ppid)
-{
-	unsigned long long start = 0;
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd, i;
-
-	if (ppid != NULL)
-		*ppid = 0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* the name in parentheses may hold anything: skip to its end, then
-	 * come state(3) ppid(4) ... starttime(22) */
-	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ' ||
-	    p[2] == 'Z' || p[2] == 'X')	/* a zombie has ended too */
-		return 0;
-	for (i = 3; i <= 22 && p != NULL; i++) {
-		p = strchr(p + 1, ' ');
-		if (i == 4 && p != NULL && ppid != NULL)
-			*ppid = strtol(p + 1, NULL, 10);
-	}
-	if (p != NULL)
-		start = strtoull(p + 1, NULL, 10);
-	return start;
-}
-
-char *
-intent_proc_cmdline(long pid, size_t *len)
-{
-	char path[64], *buf;
-	int fd;
-
-	*len = 0;
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	(void)read_capped(fd, &buf, len);
-	close(fd);
-	return buf;
 }

@@ -82,10 +82,4 @@ void	 intent_unlock(int fd);
  * those of a push that still runs (a watcher that gave up keeps it). */
 void	 intent_clean_stale(const char *dir, time_t now);
 
-/* Start time of a process (clock ticks after boot) and its parent's pid;
- * 0 if it is gone (or a zombie). ppid may be NULL. */
-unsigned long long intent_proc_start(long pid, long *ppid);
-/* The NUL-separated command line of a process (allocated), or NULL. */
-char	*intent_proc_cmdline(long pid, size_t *len);
-
 #endif

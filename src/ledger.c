@@ -162,44 +162,29 @@ put(struct ledger *l, int sub, const char *name, const char *text,
 	return rc;
 }
 
-/* Read sub/name into buf: 0 read, 1 no such record, 2 corrupt, -1 error. */
+/* Read sub/name into buf, without its final newline: 0 read, 1 no such
+ * record, 2 corrupt, -1 error. */
 static int
 get(struct ledger *l, int sub, const char *name, char *buf, size_t size,
     struct error *err)
 {
-	ssize_t r;
-	size_t len = 0;
-	int fd;
+	char *text;
+	size_t len;
+	int r;
 
-	fd = openat(l->fd[sub], name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return 1;
-	if (fd < 0)
+	r = fsio_read_at(l->fd[sub], name, size - 1, &text, &len, NULL);
+	if (r < 0)
 		return error_set(err, EXIT_FAIL, "cannot read ledger record "
 		    "'%s/%s': %s", l->paths[sub], name, strerror(errno));
-	while (len < size - 1) {
-		if ((r = read(fd, buf + len, size - 1 - len)) < 0 &&
-		    errno == EINTR)
-			continue;
-		if (r < 0) {
-			error_set(err, EXIT_FAIL, "cannot read ledger record "
-			    "'%s/%s': %s", l->paths[sub], name,
-			    strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
+	if (r > 0)
+		return r;
+	r = len == 0 || text[len - 1] != '\n' ? 2 : 0;
+	if (r == 0) {
+		memcpy(buf, text, len - 1);
+		buf[len - 1] = '\0';
 	}
-	close(fd);
-	buf[len] = '\0';
-	if (len == size - 1 || strlen(buf) != len || len == 0 ||
-	    buf[len - 1] != '\n')
-		return 2;
-	buf[len - 1] = '\0';
-	return 0;
+	free(text);
+	return r;
 }
 
 static void

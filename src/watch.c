@@ -15,6 +15,7 @@
 #include "child.h"
 #include "clock.h"
 #include "intent.h"
+#include "proc.h"
 #include "watch.h"
 #include "xmalloc.h"
 
@@ -90,7 +91,7 @@ poll_exit(long pid, unsigned long long start, long long deadline)
 {
 	struct timespec tick = { 0, 100 * 1000 * 1000 };
 
-	while (intent_proc_start(pid, NULL) == start) {
+	while (proc_start(pid, NULL) == start) {
 		if (clock_ms() >= deadline)
 			return -1;
 		nanosleep(&tick, NULL);
@@ -108,7 +109,7 @@ watch_wait_exit(long pid, unsigned long long start, int max_seconds)
 	if ((fd = pidfd_open((pid_t)pid, 0)) < 0)
 		return errno == ESRCH ? 0 : poll_exit(pid, start, deadline);
 	/* the pid might already name another process */
-	if (intent_proc_start(pid, NULL) != start) {
+	if (proc_start(pid, NULL) != start) {
 		close(fd);
 		return 0;
 	}

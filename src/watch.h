@@ -15,7 +15,7 @@
  */
 int	watch_spawn(char *const argv[], const char *log_path, struct error *);
 
-/* Wait until process pid, started at `start` (intent_proc_start), is
+/* Wait until process pid, started at `start` (proc_start), is
  * gone: 0, or -1 when max_seconds passed first. */
 int	watch_wait_exit(long pid, unsigned long long start, int max_seconds);
 
