@@ -403,10 +403,8 @@ slist_add(struct curl_slist *l, const char *s)
 {
 	struct curl_slist *n = sym_curl_slist_append(l, s);
 
-	if (n == NULL) {
-		fputs("dotgit-deploy: out of memory\n", stderr);
-		abort();
-	}
+	if (n == NULL)
+		xoom();
 	return n;
 }
 
@@ -1014,16 +1012,12 @@ dump(json_t *root, size_t flags)
 {
 	char *s;
 
-	if (root == NULL) {
-		fputs("dotgit-deploy: out of memory\n", stderr);
-		abort();
-	}
+	if (root == NULL)
+		xoom();
 	s = json_dumps(root, flags);
 	json_decref(root);
-	if (s == NULL) {
-		fputs("dotgit-deploy: out of memory\n", stderr);
-		abort();
-	}
+	if (s == NULL)
+		xoom();
 	return s;
 }
 

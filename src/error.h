@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "compat.h"
+
 /* Exit statuses (dotgit-deploy(1)): 0 ok, 1 any failure, 2 usage or
  * configuration. */
 enum {
@@ -20,8 +22,6 @@ struct error {
 	char	msg[1024];
 	char	hint[256];
 };
-
-#define PRINTFLIKE(a, b) __attribute__((format(printf, a, b)))
 
 void	error_clear(struct error *);
 /* Fill err (exit status `exit`) and return -1, so callers can

@@ -179,6 +179,34 @@ fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
 	return 0;
 }
 
+/* fsync the directory holding dirfd/name: dirfd itself, or with
+ * AT_FDCWD the one name's path leads to. */
+static int
+sync_dir_of(int dirfd, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	char *dir;
+	int fd, rc;
+
+	if (dirfd != AT_FDCWD)
+		return fsync(dirfd);
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == name)
+		dir = strdup("/");
+	else
+		dir = strndup(name, (size_t)(slash - name));
+	if (dir == NULL)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 int
 fsio_replace_at(int tmpfd, const char *tmpname, int dirfd, const char *name,
     const void *buf, size_t len, mode_t mode, int sync)
@@ -204,7 +232,7 @@ fsio_replace_at(int tmpfd, const char *tmpname, int dirfd, const char *name,
 		saved = errno;
 		goto fail;
 	}
-	if (sync && fsync(dirfd) < 0)
+	if (sync && sync_dir_of(dirfd, name) < 0)
 		return -1;
 	return 0;
 fail:

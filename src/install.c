@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsio.h"
 #include "hook.h"
 #include "install.h"
 #include "log.h"
@@ -178,12 +179,16 @@ state_empty(const struct state *st)
 	return !st->have_config;
 }
 
-static void
-state_write(const struct state *st, FILE *f)
+/* The state file's text (allocated). */
+static char *
+state_text(const struct state *st)
 {
-	size_t i;
-	char *v;
+	char *text = NULL, *v;
+	size_t i, len = 0;
+	FILE *f;
 
+	if ((f = open_memstream(&text, &len)) == NULL)
+		xoom();
 	fputs(STATE_HEADER, f);
 	fprintf(f, "hooks-dir %s\n", st->hooks_dir);
 	for (i = 0; i < st->ncreated; i++)
@@ -198,14 +203,16 @@ state_write(const struct state *st, FILE *f)
 		fprintf(f, "config-value %s\n", v);
 		free(v);
 	}
+	if (fclose(f) != 0)
+		xoom();
+	return text;
 }
 
 /* Write the state file atomically, or remove it when nothing is left. */
 static int
 state_save(const struct state *st, struct error *err)
 {
-	char *dir = xstrdup(st->path), *tmp;
-	FILE *f;
+	char *dir = xstrdup(st->path), *tmp, *text;
 	int rc = -1;
 
 	*strrchr(dir, '/') = '\0';
@@ -220,22 +227,17 @@ state_save(const struct state *st, struct error *err)
 		return rc;
 	}
 	tmp = xasprintf("%s.tmp", st->path);
+	text = state_text(st);
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		error_set(err, EXIT_FAIL, "cannot create '%s': %s", dir,
 		    strerror(errno));
-	else if ((f = fopen(tmp, "w")) == NULL)
-		error_set(err, EXIT_FAIL, "cannot write '%s': %s", tmp,
+	else if (fsio_replace_at(AT_FDCWD, tmp, AT_FDCWD, st->path, text,
+	    strlen(text), 0666, 1) < 0)
+		error_set(err, EXIT_FAIL, "cannot write '%s': %s", st->path,
 		    strerror(errno));
-	else {
-		state_write(st, f);
-		if (fflush(f) != 0 || fsync(fileno(f)) < 0 ||
-		    fclose(f) != 0 || rename(tmp, st->path) < 0) {
-			error_set(err, EXIT_FAIL, "cannot write '%s': %s",
-			    st->path, strerror(errno));
-			(void)unlink(tmp);
-		} else
-			rc = 0;
-	}
+	else
+		rc = 0;
+	free(text);
 	free(tmp);
 	free(dir);
 	return rc;

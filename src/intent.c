@@ -272,16 +272,13 @@ int
 intent_save(const struct intent *in, const char *path, struct error *err)
 {
 	char *text = intent_format(in), *tmp = xasprintf("%s.tmp", path);
-	int fd, rc = 0;
+	int rc = 0;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || fsio_write_all(fd, text, strlen(text)) < 0 ||
-	    close(fd) < 0 || rename(tmp, path) < 0) {
+	/* not synced: a push's record is worth nothing after a crash */
+	if (fsio_replace_at(AT_FDCWD, tmp, AT_FDCWD, path, text, strlen(text),
+	    0600, 0) < 0)
 		rc = error_set(err, EXIT_FAIL, "cannot write '%s': %s", path,
 		    strerror(errno));
-		if (fd >= 0)
-			(void)unlink(tmp);
-	}
 	free(tmp);
 	free(text);
 	return rc;

@@ -2,7 +2,7 @@
 #ifndef DD_LOG_H
 #define DD_LOG_H
 
-#include "error.h"
+#include "compat.h"
 
 enum log_level {
 	LOG_LEVEL_QUIET = -1,	/* -q: errors only */

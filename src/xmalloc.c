@@ -7,8 +7,8 @@
 
 #include "xmalloc.h"
 
-static void
-oom(void)
+void
+xoom(void)
 {
 	fputs("dotgit-deploy: out of memory\n", stderr);
 	abort();
@@ -20,7 +20,7 @@ xmalloc(size_t size)
 	void *p = malloc(size ? size : 1);
 
 	if (p == NULL)
-		oom();
+		xoom();
 	return p;
 }
 
@@ -30,7 +30,7 @@ xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		oom();
+		xoom();
 	return p;
 }
 
@@ -40,10 +40,10 @@ xreallocarray(void *old, size_t n, size_t size)
 	void *p;
 
 	if (size != 0 && n > SIZE_MAX / size)
-		oom();
+		xoom();
 	p = realloc(old, (n != 0 && size != 0) ? n * size : 1);
 	if (p == NULL)
-		oom();
+		xoom();
 	return p;
 }
 
@@ -53,7 +53,7 @@ xstrdup(const char *s)
 	char *p = strdup(s);
 
 	if (p == NULL)
-		oom();
+		xoom();
 	return p;
 }
 
@@ -63,7 +63,7 @@ xstrndup(const char *s, size_t n)
 	char *p = strndup(s, n);
 
 	if (p == NULL)
-		oom();
+		xoom();
 	return p;
 }
 
@@ -78,7 +78,7 @@ xasprintf(const char *fmt, ...)
 	n = vasprintf(&p, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		oom();
+		xoom();
 	return p;
 }
 
@@ -88,7 +88,7 @@ xvasprintf(const char *fmt, va_list ap)
 	char *p;
 
 	if (vasprintf(&p, fmt, ap) < 0)
-		oom();
+		xoom();
 	return p;
 }
 

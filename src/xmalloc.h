@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "compat.h"
 
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
@@ -17,5 +17,7 @@ char	*xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
 /* A copy of n strings (NULL when n is 0); strv_free frees one. */
 char	**xstrvdup(char *const *, size_t n);
 void	 strv_free(char **, size_t n);
+/* Say "out of memory" and abort: for allocators not our own. */
+void	 xoom(void) NORETURN;
 
 #endif
