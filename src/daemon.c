@@ -1,4 +1,4 @@
-/* daemon.c -- event loop: queue watch, pacing, retries, repo watch */
+/* daemon.c -- event loop: queue watch, pacing, retries; polls (scan.c) */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -22,6 +22,7 @@
 #include "plan.h"
 #include "queue.h"
 #include "ratelimit.h"
+#include "scan.h"
 #include "served.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -30,10 +31,6 @@
 #define DL_SYSTEMD_SONAME	"libsystemd.so.0"
 #endif
 
-/* The ledger's last-seen "ref" that says a repository was scanned once
- * ('*' cannot be in a ref name). */
-#define SEEN_MARK	"*"
-#define ZERO_OID	"0000000000000000000000000000000000000000"
 #define LABEL_MAX	200
 
 struct daemon {
@@ -118,7 +115,6 @@ static void	retry_later(struct daemon *, struct job *, const char *,
 		    const struct error *);
 static void	reload(struct daemon *);
 static void	watch_repos(struct daemon *);
-static void	watch_repo(struct daemon *, const struct served_repo *);
 
 static void
 on_signal(int sig)
@@ -751,6 +747,15 @@ repo_config(struct daemon *dm, const struct served_repo *sr,
 	return rc->ok ? &rc->cfg : NULL;
 }
 
+/* repo_config for scan.c: NULL when said. */
+static const struct config *
+scan_config(void *arg, const struct served_repo *sr)
+{
+	const char *why;
+
+	return repo_config(arg, sr, &why);
+}
+
 /* Why the daemon does not take a claim from this repository, or NULL. */
 static const char *
 not_served(struct daemon *dm, const struct job *claim,
@@ -1157,154 +1162,10 @@ watch_repos(struct daemon *dm)
 {
 	size_t i;
 
+	struct scan sc = { dm->ledger, dm->queue, dm->worker, scan_config,
+	    dm };
+
 	served_scan(&dm->served, dm->ctx->config);
 	for (i = 0; i < dm->served.n && !stop_flag; i++)
-		watch_repo(dm, &dm->served.v[i]);
-}
-
-/* Queue the plan of a moved ref for one project: 0, or -1 to try again. */
-static int
-queue_plan(struct daemon *dm, const struct served_repo *sr, struct plan *p,
-    const char *label)
-{
-	struct error err;
-	int rc = 0;
-
-	error_clear(&err);
-	if (p->verdict == PLAN_DEPLOY) {
-		free(p->job.repo);
-		p->job.repo = xstrdup(sr->git_dir);
-		if ((rc = queue_put(dm->queue, &p->job, &err)) < 0)
-			log_error("%s: %s: %s", sr->git_dir, label, err.msg);
-		else
-			log_info("%s: %s moved to %.7s: %s -> %s: queued (job "
-			    "%s)", sr->git_dir, label, p->job.commit,
-			    p->job.branch, p->job.environment, p->job.id);
-	} else if (p->verdict == PLAN_ERROR)
-		log_warnx("%s: %s: not deployed: %s", sr->git_dir, label,
-		    p->reason);
-	else
-		log_verbose("%s: %s: %s", sr->git_dir, label, p->reason);
-	return rc;
-}
-
-/* Plan a moved ref like a push, for each project, and queue it: 0, or
- * -1 to try again. The request id comes from the change itself
- * (repository, ref, old, new and how many changes of the ref were seen):
- * queued again after a crash, it is the same request. */
-static int
-queue_ref(struct daemon *dm, const struct served_repo *sr, struct repo *repo,
-    const char *old, unsigned long long gen, const struct repo_ref *ref)
-{
-	const struct config *cfg;
-	const char *why;
-	struct push_options opts;
-	struct ref_update up;
-	struct plan p;
-	char *label, *text;
-	size_t k;
-	int rc = 0;
-
-	if ((cfg = repo_config(dm, sr, &why)) == NULL)
-		return -1;	/* said; looked at again next time */
-	memset(&opts, 0, sizeof(opts));
-	opts.source = JOB_WATCH;
-	text = xasprintf("watch\n%s\n%s\n%s\n%s\n%llu", sr->git_dir,
-	    ref->name, old, ref->oid, gen);
-	job_request_derive(opts.request, text);
-	free(text);
-	memset(&up, 0, sizeof(up));
-	memcpy(up.old, old, OID_HEXSZ + 1);
-	memcpy(up.new, ref->oid, OID_HEXSZ + 1);
-	up.ref = ref->name;
-	label = log_escape(ref->name, LABEL_MAX);
-	for (k = 0; k < plan_nprojects(cfg) && rc == 0; k++) {
-		plan_update(&p, cfg, repo, &up, &opts, 0, k);
-		rc = queue_plan(dm, sr, &p, label);
-		plan_release(&p);
-	}
-	free(label);
-	return rc;
-}
-
-/* Compare the refs with what the ledger saw last; queue what moved. */
-static void
-watch_refs(struct daemon *dm, const struct served_repo *sr,
-    struct repo *repo, struct repo_ref *refs, size_t n, int known)
-{
-	const char *gd = sr->git_dir;
-	char last[OID_HEXSZ + 1];
-	unsigned long long gen;
-	struct error err;
-	size_t i;
-	int r;
-
-	for (i = 0; i < n; i++) {
-		error_clear(&err);
-		r = ledger_last_seen(dm->ledger, gd, refs[i].name, last, &gen,
-		    &err);
-		if (r < 0 || (r == 0 && strcmp(last, refs[i].oid) == 0)) {
-			if (r < 0)
-				log_error("%s: %s", gd, err.msg);
-			continue;
-		}
-		if (known && queue_ref(dm, sr, repo, r == 0 ? last : ZERO_OID,
-		    gen + 1, &refs[i]) < 0)
-			continue;
-		if (ledger_set_last_seen(dm->ledger, gd, refs[i].name,
-		    refs[i].oid, gen + 1, &err) < 0)
-			log_error("%s: %s", gd, err.msg);
-	}
-}
-
-/* A repository followed by its hook is not polled; should it be polled
- * again one day, it starts afresh (records, deploys nothing at once). */
-static void
-unwatch(struct daemon *dm, const struct served_repo *sr)
-{
-	if (ledger_forget_seen(dm->ledger, sr->git_dir, SEEN_MARK) == 0)
-		log_info("'%s' is followed by its hook: not polled",
-		    sr->git_dir);
-	else
-		log_debug("not polling '%s': followed by its hook",
-		    sr->git_dir);
-}
-
-static void
-watch_repo(struct daemon *dm, const struct served_repo *sr)
-{
-	char mark[OID_HEXSZ + 1];
-	unsigned long long gen;
-	struct repo_ref *refs = NULL;
-	struct repo *repo = NULL;
-	struct error err;
-	size_t n = 0;
-	int known;
-
-	if (sr->hooked) {
-		unwatch(dm, sr);
-		return;
-	}
-	error_clear(&err);
-	if (worker_repo(dm->worker, sr->git_dir, &repo, &err) < 0 ||
-	    repo_list_refs(&refs, &n, repo, &err) < 0 ||
-	    (known = ledger_last_seen(dm->ledger, sr->git_dir, SEEN_MARK,
-	    mark, &gen, &err)) < 0) {
-		log_error("%s", err.msg);
-		goto out;
-	}
-	known = known == 0;
-	watch_refs(dm, sr, repo, refs, n, known);
-	log_debug("looked at '%s': %zu branches and tags", sr->git_dir, n);
-	if (!known) {
-		if (ledger_set_last_seen(dm->ledger, sr->git_dir, SEEN_MARK,
-		    ZERO_OID, 0, &err) < 0)
-			log_error("%s", err.msg);
-		else
-			log_info("watching '%s': %zu branches and tags "
-			    "recorded; they deploy when they move",
-			    sr->git_dir, n);
-	}
-out:
-	repo_refs_free(refs, n);
+		scan_repo(&sc, &dm->served.v[i]);
 }
