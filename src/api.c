@@ -141,6 +141,31 @@ static void		 join_details(json_t *, char *, size_t);
 static char		*utf8_clean(const char *, int);
 static char		*escape_id(const char *);
 
+static long long header_number(CURL *h, const char *name);
+static struct curl_slist *slist_add(struct curl_slist *l, const char *s);
+static struct curl_slist *request_headers(const struct req *rq);
+static long	request_timeout(const struct api *api);
+static CURLcode	perform(struct api *api, const struct req *rq, long ms);
+static long	clamp_wait(long long secs);
+static char	*deploy_url(const char *base, const char *project);
+static int	parse_deployment_reply(const struct req *rq, long status,
+		    const char *body, size_t len, struct error *err);
+static int	parse_projects_reply(const struct req *rq, long status,
+		    const char *body, size_t len, struct error *err);
+static int	find_matches(struct api *api, const char *name, char **ids,
+		    size_t *count, struct error *err);
+static json_t	*jstr(const char *s);
+static char	*dump(json_t *root, size_t flags);
+static json_t	*project_json(const struct api_project *p);
+static int	is_token(const char *s);
+static int	get_field(char **out, const struct field *f, json_t *v,
+		    const char *where, struct error *err);
+static int	parse_meta(json_t *root, long *total, struct error *err);
+static int	parse_project_list(struct api_project **out, size_t *n,
+		    json_t *data, struct error *err);
+static void	set_client_error(struct error *err, long status,
+		    const char *msg, const char *details);
+
 /* Time. */
 
 static void

@@ -6,6 +6,9 @@
 
 extern char **environ;
 
+static int	named(const char *entry, const char *name);
+static int	dropped(const char *entry, const char *const *drop);
+
 /* 1 if entry is "name=...". */
 static int
 named(const char *entry, const char *name)

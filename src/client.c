@@ -42,6 +42,68 @@
 #define LOG_FILE		"dotgit-deploy/client.log"
 #define LOG_MAX			(1L << 20)	/* then keep one old log */
 
+struct claim;
+
+static void	add_str(char ***v, size_t *n, const char *s);
+static void	clear_strs(char ***v, size_t *n);
+static int	long_opt(const char *tok, const char *full, size_t min,
+		    const char **value);
+static int	global_takes_arg(const char *t);
+static void	config_arg(struct git_push_argv *a, const char *kv);
+static void	short_opts(struct git_push_argv *a, char **tok, size_t n,
+		    size_t *i);
+static void	push_opt(struct git_push_argv *a, char **tok, size_t n,
+		    size_t *i);
+static long	find_git_push(struct git_push_argv *a);
+static int	open_repo(struct ctx *ctx, struct error *err);
+static int	run_chained(struct ctx *ctx, const char *name, char **args,
+		    const char *input, size_t len);
+static int	is_url_push(const struct intent_push *p);
+static int	deliver_refs(struct ctx *ctx, const struct intent *in,
+		    const struct intent_push *p, const struct intent_ref *refs,
+		    size_t n);
+static char	*log_path(struct ctx *ctx);
+static void	parse_push_input(struct intent_push *p, const char *input,
+		    size_t len);
+static int	same_url(const char *a, const char *b);
+static int	remote_matches(struct repo *repo, const char *want,
+		    const struct intent_push *p);
+static void	keep_mapped(struct intent_push *p, const struct config *cfg,
+		    struct repo *repo);
+static void	collect_options(struct intent_push *p, struct repo *repo,
+		    const struct git_push_argv *a);
+static int	record(struct ctx *ctx, const struct intent_push *p, long pid,
+		    int *fresh, struct error *err);
+static void	rotate_log(const char *path);
+static void	start_watcher(struct ctx *ctx, long pid);
+static void	say_deferred(struct ctx *ctx, const struct intent_push *p);
+static int	record_mapped(struct ctx *ctx, struct intent_push *p,
+		    const struct git_push_argv *a, long pid, struct error *err);
+static int	pre_push_record(struct ctx *ctx, struct intent_push *p,
+		    const char *input, size_t len, struct error *err);
+static void	tracking_updates(struct ref_update **out, size_t *n,
+		    const char *input, size_t len);
+static struct intent_ref *match_tracking(struct intent *in,
+		    const struct ref_update *up, size_t *push);
+static int	moved_by_push(struct repo *repo, const char *ref);
+static int	confirm(struct intent *in, struct repo *repo,
+		    const struct ref_update *ups, size_t n,
+		    struct claim **claims, size_t *nclaims);
+static void	deliver_claims(struct ctx *ctx, const struct intent *in,
+		    const struct claim *claims, size_t n);
+static int	maybe_recorded(const struct ctx *ctx, long pid);
+static int	confirm_pushed(struct ctx *ctx, const struct ref_update *ups,
+		    size_t n, struct error *err);
+static char	*display_url(const char *url);
+static void	say_started(const struct intent *in, size_t pending);
+static void	settle_push(struct ctx *ctx, struct intent *in,
+		    struct intent_push *p);
+static size_t	count_pending(const struct intent *in);
+static int	push_still_runs(long pid, unsigned long long start,
+		    int max_wait);
+static void	say_left(long pid, int max_wait);
+static int	settle_all(struct ctx *ctx, struct error *err);
+
 /* ---- git's command line ---- */
 
 static void

@@ -17,6 +17,19 @@
 #define DD_SYSCONFDIR "/etc"
 #endif
 
+static char	*path_join(const char *dir, const char *name);
+static size_t	base_sources(struct config_source *src, char **paths);
+static size_t	repo_sources(struct config_source *src, char **paths, size_t n,
+		    const char *git_dir, const char *workdir, unsigned deny,
+		    unsigned flags);
+static int	load_sources(struct config *out, struct config_source *src,
+		    char **paths, size_t n, struct error *err);
+static int	key_valid(const char *k);
+static char	*first_line(char *buf);
+static int	key_file_open(const char *path, struct error *err);
+static int	key_file_read(char **out, const char *path, struct error *err);
+static void	no_core_dumps(void);
+
 static char *
 path_join(const char *dir, const char *name)
 {

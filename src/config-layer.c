@@ -31,6 +31,30 @@ struct ordered {
 	size_t			seq;
 };
 
+static int	ordered_cmp(const void *a, const void *b);
+static size_t	file_rank(const struct config *cfg, const char *path);
+static void	sort_problems(struct config *cfg);
+static int	first_error(const struct config *cfg, struct error *err);
+static int	read_fd(char **out, size_t *outlen, struct stat *st, int fd,
+		    const char *path, struct error *err);
+static struct config_file *file_add(struct loader *ld,
+		    const struct config_source *src, enum config_trust trust,
+		    char *why);
+static void	looked_add(struct loader *ld, const char *path);
+static char	*repo_distrust(const struct stat *st, int daemon);
+static void	refuse(struct loader *ld, struct config_file *f);
+static void	skip_tracked(struct loader *ld, struct config_file *f);
+static void	judge(struct loader *ld, const struct config_source *src,
+		    struct config_file *f, const struct stat *st);
+static char	*deny_why(const struct config_source *src,
+		    const struct config_file *f);
+static void	load_text(struct loader *ld, const struct config_source *src,
+		    const char *buf, size_t len, const struct stat *st);
+static int	load_source(struct loader *ld, const struct config_source *src,
+		    struct error *err);
+static size_t	last_file(const struct config *cfg, enum config_trust trust);
+static void	pick_main_file(struct config *cfg);
+
 static int
 ordered_cmp(const void *a, const void *b)
 {

@@ -33,6 +33,19 @@ enum {
 	MARK_HEADER,			/* fed as SENTINEL */
 };
 
+static void	rewind_input(struct line_reader *r);
+static int	next_line(struct line_reader *r);
+static void	seek_line(struct line_reader *r, int n);
+static const char *first_char(const struct line_reader *r);
+static int	looks_like_header(const struct line_reader *r);
+static void	prescan(struct line_reader *r);
+static void	note_line(struct line_reader *r);
+static char	*feed(char *str, int num, void *stream);
+static int	on_key(void *user, const char *section, const char *name,
+		    const char *value);
+static void	syntax_error(struct line_reader *r, int line);
+static void	find_syntax_errors(struct line_reader *r);
+
 static void
 rewind_input(struct line_reader *r)
 {

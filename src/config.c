@@ -236,6 +236,71 @@ static int	 set_list(struct parser *, const struct key *, char *,
 		    const char *);
 static char	*expand_path(const struct parser *, const char *);
 
+static int	secret_value(const char *s);
+static char	*esc(const char *s);
+static void	section_reset(struct parser *p);
+static int	near(const char *a, const char *b);
+static const struct section *section_find(const char *kind, int fuzzy);
+static int	plain_index(int sect);
+static void	plain_start(struct parser *p, const struct section *sc);
+static char	*trim(char *s);
+static void	section_unknown(struct parser *p, const char *kind);
+static void	rule_free(struct rule *r);
+static void	project_start(struct parser *p, const char *key);
+static void	rules_replace(struct parser *p);
+static int	sect_id(const struct parser *p);
+static int	seen_line(const struct parser *p, int id, const char *key);
+static int	seen_first(struct parser *p, int id, const char *key);
+static void	duplicate_check(struct parser *p, const char *key);
+static void	cut_warning(struct parser *p, const char *name,
+		    const char *value);
+static const struct key *key_find(int sect, const char *name, int fuzzy);
+static int	secret_name(const char *name);
+static void	key_unknown(struct parser *p, const char *name);
+static struct config_setting *setting_find(const struct config *cfg,
+		    const char *section, const char *key);
+static void	setting_record(struct parser *p, const char *key);
+static void	setting_free(struct config_setting *st);
+static void	project_override(struct parser *p, const struct key *k);
+static void	note_given(struct parser *p, const struct key *k);
+static char	*section_base(const struct parser *p);
+static void	bad_value(struct parser *p, const char *key, const char *v,
+		    const char *expect);
+static const char *url_problem(const char *v);
+static char	*url_shown(const char *v);
+static int	set_url(struct parser *p, char **field, const char *v);
+static void	keyfile_check(struct parser *p, const char *path);
+static int	keyfile_suspect(const char *v);
+static int	set_path(struct parser *p, const struct key *k, char **field,
+		    const char *v);
+static int	id_valid(const char *v);
+static int	set_text(struct parser *p, const struct key *k, char **field,
+		    const char *v);
+static long	parse_number(const char *s, size_t len, long max);
+static long	parse_seconds(const char *v, long max);
+static int	set_seconds(struct parser *p, const struct key *k, void *field,
+		    const char *v);
+static int	set_plan(struct parser *p, const struct key *k, int *field,
+		    const char *v);
+static int	set_mode(struct parser *p, enum hook_mode *field,
+		    const char *v);
+static int	set_bool(struct parser *p, const struct key *k, int *field,
+		    const char *v);
+static const struct option_word *find_word(const struct option_word *table,
+		    size_t n, const char *v, size_t len);
+static int	bad_word(struct parser *p, const struct key *k, const char *v,
+		    size_t len, const char *expect);
+static int	set_statuses(struct parser *p, const struct key *k,
+		    unsigned *field, const char *v);
+static int	set_options(struct parser *p, const struct key *k,
+		    unsigned *field, const char *v);
+static int	set_envname(struct parser *p, char **field, const char *v);
+static int	path_valid(const char *s);
+static void	list_clear(char *base, const struct key *k);
+static void	file_finish(struct parser *p);
+static void	read_error(void *arg, int line, const char *msg);
+static void	parser_free(struct parser *p);
+
 int
 config_env_index(const char *name)
 {

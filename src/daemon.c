@@ -116,6 +116,34 @@ static void	retry_later(struct daemon *, struct job *, const char *,
 static void	reload(struct daemon *);
 static void	watch_repos(struct daemon *);
 
+static int	stderr_is_journal(void);
+static char	*job_label(const struct job *job);
+static void	install_signals(struct daemon *dm);
+static int	check_config(const struct config *cfg, struct error *err);
+static void	watch_queue(struct daemon *dm);
+static int	make_dirs(const char *dir);
+static int	open_state(struct daemon *dm, struct error *err);
+static int	spare(const struct daemon *dm);
+static void	drain_inotify(struct daemon *dm);
+static int	same_key(const struct job *a, const struct job *b);
+static int	key_blocked(const struct keys *k, const struct job *job);
+static void	key_block(struct keys *k, const struct job *job);
+static void	refuse(struct daemon *dm, struct job *claim,
+		    const char *reason);
+static void	close_claim(struct daemon *dm, struct job *claim,
+		    const char *reason);
+static const struct config *repo_config(struct daemon *dm,
+		    const struct served_repo *sr, const char **why);
+static const struct config *scan_config(void *arg,
+		    const struct served_repo *sr);
+static const char *not_served(struct daemon *dm, const struct job *claim,
+		    const struct served_repo **out);
+static struct pending *newer(struct pending *pend, size_t n, size_t i);
+static void	say_pause(const struct api_wait *w);
+static void	abandon(struct daemon *dm, struct job *job, const char *label);
+static long long ceil_ll(double t);
+static double	give_up_at(const struct job *job, const struct config *cfg);
+
 static void
 on_signal(int sig)
 {
@@ -1043,7 +1071,6 @@ conclude(struct daemon *dm, struct job *job, struct worker_result *res)
 	}
 	free(label);
 }
-
 
 /* Whole seconds up (no libm for one ceil), saturated; NaN is 0. */
 static long long

@@ -34,6 +34,11 @@ static int	to_api(struct deliver *, struct job *,
 static int	requeue(struct deliver *, struct job *, const struct error *,
 		    char **);
 
+static int	check_served(struct deliver *d, const struct job *job,
+		    struct error *err);
+static void	open_state(struct deliver *d);
+static void	open_worker(struct deliver *d);
+
 void
 deliver_init(struct deliver **out, const struct config *cfg, int budget,
     int direct)

@@ -7,6 +7,10 @@
 #include "log.h"
 #include "xmalloc.h"
 
+static void	put_text(char *dst, size_t size, char *text);
+static void	error_vset(struct error *err, int exit, const char *fmt,
+		    va_list ap);
+
 void
 error_clear(struct error *err)
 {

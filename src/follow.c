@@ -23,6 +23,14 @@ struct follow {
 	size_t		  n;
 };
 
+static void	drop(struct follow *f, size_t i);
+static void	add(struct follow *f, const char *record, const char *dep_id,
+		    long long age);
+static size_t	find(const struct follow *f, const char *dep_id);
+static int	later(struct followed *d);
+static void	ended(struct follow *f, const struct config *cfg,
+		    const struct job *h);
+
 void
 follow_init(struct follow **out, struct ledger *l, struct notifier *nt)
 {

@@ -10,6 +10,10 @@
 
 #include "fsio.h"
 
+static void	*reallocf_(void *p, size_t size);
+static int	make(const char *path, const char *like);
+static int	sync_dir_of(int dirfd, const char *name);
+
 /* realloc, freeing the old block when it fails */
 static void *
 reallocf_(void *p, size_t size)

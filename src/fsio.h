@@ -42,7 +42,8 @@ int	fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
  * Replace dirfd/name with buf atomically: write it to tmpfd/tmpname
  * (a stale file of that name is removed first, the new one made with
  * O_EXCL and `mode`), fsync it when `sync`, rename it into place, fsync
- * dirfd when `sync` (with AT_FDCWD, the directory name is in). 0, or -1 (errno) with nothing left in tmpfd.
+ * dirfd when `sync` (with AT_FDCWD, the directory name is in). 0, or
+ * -1 (errno) with nothing left in tmpfd.
  */
 int	fsio_replace_at(int tmpfd, const char *tmpname, int dirfd,
 	    const char *name, const void *buf, size_t len, mode_t mode,

@@ -7,6 +7,12 @@
 #include "history.h"
 #include "xmalloc.h"
 
+static int	same_repo(const char *repo, const char *git_dir);
+static int	ours(const struct config *cfg, const struct job *r);
+static int	ready(const struct job *r);
+static int	target_to(const struct history *h, const char *to,
+		    const struct job **out, struct error *err);
+
 /* The record's repository is git_dir (both by their real paths). */
 static int
 same_repo(const char *repo, const char *git_dir)

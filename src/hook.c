@@ -21,6 +21,40 @@
 
 #define MAX_BAD_LINES_SHOWN 5
 
+struct report;
+struct twins;
+struct where;
+
+static int	input_fd(const char *input, size_t len);
+static int	spawn_chained(pid_t *pid, const char *path, char *const *args,
+		    int fd);
+static void	say(struct report *r, int error, int staged, char *what,
+		    char *outcome, const char *hint);
+static void	report_print(struct report *r, const struct error *flush);
+static int	deliver_one(struct deliver *d, struct plan *p,
+		    const char *label, struct report *r);
+static const char *same_as(char **keys, char **labels, size_t n,
+		    const struct job *job);
+static void	plan_one(struct plan *p, const struct config *cfg,
+		    struct repo *repo, const char *git_dir,
+		    const struct ref_update *up,
+		    const struct push_options *opts, size_t k);
+static void	twins_free(struct twins *t);
+static int	one_plan(struct deliver *d, struct plan *p, char *label,
+		    const struct push_options *opts, struct report *r,
+		    struct twins *t);
+static char	*plan_label(const char *ref, const char *project);
+static int	deliver_updates(const struct config *cfg, struct repo *repo,
+		    const char *git_dir, const struct ref_update *ups,
+		    size_t n, const struct push_options *opts);
+static void	on_alarm(int sig);
+static void	where_release(struct where *w);
+static int	where_from_env(struct where *w);
+static int	hook_config(struct ctx *ctx, struct config *cfg,
+		    struct where *w, struct error *err);
+static int	post_receive_deploy(struct ctx *ctx, const char *input,
+		    size_t len, struct error *err);
+
 int
 hook_read_input(char **out, size_t *len, int fd, struct error *err)
 {

@@ -49,6 +49,40 @@ struct install {
 	int		 changed;	/* anything done or undone */
 };
 
+static int	hook_index(const char *name);
+static char	*escape_value(const char *s);
+static char	*unescape_value(const char *s);
+static void	state_release(struct state *st);
+static void	state_line(struct state *st, char *line);
+static int	state_load(struct state *st, const char *git_dir,
+		    struct error *err);
+static int	state_empty(const struct state *st);
+static char	*state_text(const struct state *st);
+static int	state_save(const struct state *st, struct error *err);
+static int	binary_path(char **out, const char *given, struct error *err);
+static int	make_dirs(struct state *st, const char *dir, struct error *err);
+static char	*link_target(const char *path);
+static int	is_ours(const struct install *in, int i, const char *target);
+static int	put_link(const char *target, const char *path,
+		    struct error *err);
+static int	chain_existing(struct install *in, const char *name,
+		    const char *path, const char *chained, struct error *err);
+static int	install_one(struct install *in, const char *name,
+		    struct error *err);
+static int	git_true(const char *v);
+static int	enable_push_options(struct install *in, struct error *err);
+static const char *const *side_hooks(enum install_side side);
+static enum install_side default_side(struct repo *repo,
+		    enum install_side side);
+static int	check_install(struct install *in, enum install_side side,
+		    struct error *err);
+static int	restore_push_options(struct install *in, struct error *err);
+static int	unchain(struct install *in, const char *name, const char *path,
+		    struct error *err);
+static int	uninstall_one(struct install *in, const char *name,
+		    struct error *err);
+static void	remove_created(struct state *st);
+
 static int
 hook_index(const char *name)
 {

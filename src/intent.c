@@ -30,6 +30,16 @@
 #define INTENT_MAXFILE	(16u << 20)
 #define GITFILE_MAX	4096	/* a .git file: "gitdir: <path>" */
 
+static void	append(char **buf, size_t *len, const char *s);
+static void	appendf(char **buf, size_t *len, const char *key,
+		    const char *value);
+static int	parse_ref(struct intent_push *p, char *v);
+static int	parse_line(struct intent *in, char *line);
+static char	*read_gitfile(const char *path);
+static char	*dot_git(void);
+static int	make_dir(const char *dir, struct error *err);
+static int	push_running(const char *path);
+
 char *
 intent_dir(const char *git_dir)
 {

@@ -17,6 +17,24 @@ static const char *const source_names[] = {
 };
 #define NSOURCES	(sizeof(source_names) / sizeof(source_names[0]))
 
+struct fields;
+
+static int	source_from_name(const char *name);
+static void	to_hex(char *out, const unsigned char *bytes, size_t n);
+static int	lower_hex(const char *s, size_t want);
+static int	var_cmp(const void *a, const void *b);
+static char	*dup_or_null(const char *s);
+static json_t	*jstr(const char *s);
+static json_t	*jstrv(char *const *v, size_t n);
+static json_t	*jvars(const struct vars *vs);
+static int	copy_str(char **out, json_t *v);
+static int	copy_strv(char ***out, size_t *n, json_t *a, size_t max);
+static int	copy_vars(struct vars *vs, json_t *env);
+static int	copy_oid(char out[OID_HEXSZ + 1], const char *s);
+static int	fill_common(struct job *out, const struct fields *f);
+static int	parse_v2(struct job *out, json_t *root, json_error_t *jerr);
+static int	parse_v1(struct job *out, json_t *root, json_error_t *jerr);
+
 const char *
 job_source_name(enum job_source s)
 {

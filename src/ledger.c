@@ -52,6 +52,18 @@ static int	 get_commit(struct ledger *, int, const char *,
 static int	 set_commit(struct ledger *, int, const char *,
 		    const char *, unsigned long long, struct error *);
 
+static int	make_dir(const char *dir, const char *like);
+static void	corrupt(struct ledger *l, int sub, const char *name,
+		    const char *taken);
+static int	parse_idem(char *rec, enum ledger_state *state, char **dep_id,
+		    long long *when);
+static int	prune_dir(struct ledger *l, int sub, long long max_age,
+		    size_t *count, struct error *err);
+static int	history_cmp(const void *a, const void *b);
+static int	history_name_valid(const char *s);
+static int	history_read(struct ledger *l, const char *name,
+		    struct job *out);
+
 /* Make dir if missing: private, or with the permissions of `like`. */
 static int
 make_dir(const char *dir, const char *like)

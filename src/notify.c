@@ -29,6 +29,12 @@ struct notifier {
 	size_t		 n;
 };
 
+static void	forget(struct notifier *nt, size_t i);
+static void	collect(struct notifier *nt, size_t i, int block);
+static unsigned	status_bit(const char *status);
+static void	vars_of(char *v[NVARS], const struct job *job);
+static int	spawn(pid_t *pid, const char *command, char **env);
+
 void
 notify_init(struct notifier **out)
 {

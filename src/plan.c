@@ -20,6 +20,46 @@ static const char *const skip_markers[] = {
 	"[skip deploy]", "[deploy skip]", NULL
 };
 
+static void	set_invalid(struct push_options *opts, const char *opt,
+		    const char *why);
+static void	keep_raw(struct push_options *opts, const char *opt,
+		    unsigned kind);
+static void	env_option(struct push_options *opts, const char *opt);
+static void	environment_option(struct push_options *opts, const char *opt);
+static int	has_skip_marker(const char *msg);
+static int	is_skipped(const struct push_options *opts, const char *ref,
+		    const char *name);
+static void	verdict(struct plan *p, enum plan_verdict v, const char *fmt,
+		    ...);
+static void	fill_job(struct job *job, const struct config *cfg,
+		    const char *git_dir, const struct ref_update *up,
+		    const char *name, const char *env,
+		    const struct push_options *opts, const struct rule *rule,
+		    size_t k);
+static int	check_policy(struct plan *p, const struct config *cfg,
+		    const struct push_options *opts);
+static int	names_has(char *const *v, size_t n, const char *s);
+static int	project_known(const struct config *cfg, const char *key);
+static int	plan_project(struct plan *p, const struct config *cfg,
+		    const struct push_options *opts, size_t k);
+static int	plan_rules(struct plan *p, const struct config *cfg,
+		    const struct ref_update *up,
+		    const struct push_options *opts, int flags,
+		    const char **name, size_t k);
+static void	plan_map(struct plan *p, const struct config *cfg,
+		    const char *git_dir, const struct ref_update *up,
+		    const struct push_options *opts, int flags, size_t k);
+static int	peel(struct job *job, struct repo *repo, char **skip,
+		    struct error *err);
+static void	claim_options(struct push_options *opts,
+		    const struct job *claim);
+static void	check_held(struct plan *p, struct repo *repo,
+		    const struct job *claim);
+static void	carry_state(struct job *job, const struct job *claim);
+static int	claim_project(struct plan *p, const struct config *cfg,
+		    const struct job *claim, size_t *k);
+static int	hex_field(char out[OID_HEXSZ + 1], const char *s, size_t len);
+
 static void
 set_invalid(struct push_options *opts, const char *opt, const char *why)
 {

@@ -67,6 +67,8 @@ struct queue {
 static long long	last_usec;
 static unsigned int	seq;
 
+struct match;
+
 static int	 sys_error(struct error *, const char *, const struct queue *,
 		    int, const char *);
 static int	 id_valid(const char *);
@@ -82,6 +84,53 @@ static int	 want_state(const struct job *, int, const char *,
 		    struct error *);
 static void	 prune_done(struct queue *);
 static void	 unstage(struct queue *, size_t);
+
+static void	user_name(char *buf, size_t size, uid_t uid);
+static void	group_name(char *buf, size_t size, gid_t gid);
+static const char *dir_path(const struct queue *q, int i);
+static int	root_error(const struct queue *q, struct error *err);
+static int	sub_error(const struct queue *q, int i, struct error *err);
+static int	mode_error(const struct queue *q, int i, const struct stat *st,
+		    const char *what, const char *why, struct error *err);
+static int	check_root(const struct queue *q, const struct stat *st,
+		    struct error *err);
+static int	check_owner(const struct queue *q, int i,
+		    const struct stat *st, struct error *err);
+static int	check_mode(const struct queue *q, int i, const struct stat *st,
+		    struct error *err);
+static int	fix_dir(const struct queue *q, int i, int fd, struct stat *st,
+		    gid_t gid, mode_t mode, int made, struct error *err);
+static int	may_set_up(const struct queue *q, const struct stat *st,
+		    struct error *err);
+static int	open_root(struct queue *q, struct stat *st, int *made,
+		    struct error *err);
+static int	open_sub_fd(const struct queue *q, int i);
+static int	find_sub(struct queue *q, int i, struct stat *st,
+		    struct error *err);
+static int	make_sub(struct queue *q, int i, struct stat *st,
+		    struct error *err);
+static int	set_up(struct queue *q, struct stat *st, struct error *err);
+static int	open_all(struct queue *q, gid_t gid, struct error *err);
+static int	open_queue(struct queue **out, const char *dir, int flags,
+		    gid_t gid, struct error *err);
+static int	open_lock(struct queue *q, struct error *err);
+static void	make_id(const struct queue *q, char *buf, size_t size);
+static int	sync_fd(const struct queue *q, int fd);
+static int	sync_tmp(struct queue *q, const char *name);
+static int	name_cmp(const void *a, const void *b);
+static void	move_bad(struct queue *q, int dir, const char *name,
+		    const char *why);
+static int	read_entry(int dirfd, const char *name, char **out,
+		    const char **why);
+static int	match_dir(struct queue *q, int dir, const char *id,
+		    struct match *m, struct error *err);
+static int	close_job(struct queue *q, struct job *job, const char *verb,
+		    char *reason, int to, struct error *err);
+static int	owner_only(const struct queue *q, int dir, const char *verb,
+		    const struct job *job, struct error *err);
+static int	may_change(const struct queue *q, int dir, const char *verb,
+		    const struct job *job, struct error *err);
+static int	clean_tmp(struct queue *q, struct error *err);
 
 /* "<what> '<dir>/<name>': <strerror>" as EXIT_FAIL; returns -1. */
 static int

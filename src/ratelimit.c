@@ -5,6 +5,11 @@
 
 #include "ratelimit.h"
 
+static double	max2(double a, double b);
+static double	clamp(double x, double hi);
+static void	set_limit(struct ratelimit *rl, int per_minute);
+static double	tokens_at(const struct ratelimit *rl, double now);
+
 static double
 max2(double a, double b)
 {

@@ -54,6 +54,16 @@ static int	commit_tree(git_tree **, struct repo *, const char *,
 		    struct error *);
 static int	pathspec(char ***, char *const *, size_t, struct error *);
 
+static long	foreign_owner(const char *dir);
+static int	config_string(char **out, git_config *cfg, const char *key,
+		    struct error *err);
+static int	ref_target(git_oid *out, struct repo *r, const char *full,
+		    struct error *err);
+static int	ref_cmp(const void *a, const void *b);
+static int	add_ref(struct repo_ref **out, size_t *n, git_reference *ref);
+static int	local_config(git_config **out, struct repo *r, int snapshot,
+		    struct error *err);
+
 /* A terminal-safe copy of a user string, in buf. */
 static const char *
 esc(char buf[ESCBUF], const char *s)

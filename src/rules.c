@@ -21,6 +21,8 @@ static void	segs_free(struct segs *);
 static int	match_at(const struct segs *, size_t, const struct segs *,
 		    size_t, unsigned char *);
 
+static int	why(char *buf, size_t len, const char *msg);
+
 int
 rules_is_glob(const char *p)
 {

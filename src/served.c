@@ -13,6 +13,13 @@
 
 #define SELF_NAME	"dotgit-deploy"
 
+static char	*real_dir(const char *path);
+static int	is_self(const char *path);
+static int	hooked(struct repo *repo);
+static int	is_repo_itself(struct repo *repo, const char *path);
+static void	add(struct served *s, const char *path);
+static int	names(const char *path, const char *real);
+
 /* "<real path>/" of path, or NULL. */
 static char *
 real_dir(const char *path)

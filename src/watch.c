@@ -21,6 +21,17 @@
 
 #define LS_REMOTE_MAX	(4u << 20)	/* bytes of ls-remote output read */
 
+static void	close_from(int lowest);
+static void	detach(char *const argv[], const char *log_path);
+static int	poll_exit(long pid, unsigned long long start,
+		    long long deadline);
+static char	**quiet_env(void);
+static pid_t	spawn_ls_remote(int *out, const char *url, char *const *refs,
+		    size_t n, struct error *err);
+static int	read_until(char **buf, size_t *len, int fd, long long deadline);
+static void	match_refs(char (*oids)[OID_HEXSZ + 1], char *const *refs,
+		    size_t n, char *text);
+
 static void
 close_from(int lowest)
 {

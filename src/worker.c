@@ -43,6 +43,10 @@ static void	send_job(struct worker *, struct job *,
 static void	decide(struct worker *, struct job *, int,
 		    struct worker_result *);
 
+static char	*paths_label(const struct job *job);
+static void	record_sent(struct worker *w, const struct job *job,
+		    const struct api_deployment *dep, char **record);
+
 void
 worker_init(struct worker **out, const struct config *cfg,
     struct ledger *ledger, int budget, int retries)
