@@ -31,8 +31,17 @@ struct walk {
 	int			 tag;		/* --tag */
 };
 
-static int	cmd_complete_exec(struct ctx *, const struct cmd_args *,
+static int	 cmd_complete_exec(struct ctx *, const struct cmd_args *,
 		    struct error *);
+static const struct cmd_option	*lookup(const struct walk *, const char *, int);
+static void	 take(struct walk *, const struct cmd_option *, const char *);
+static void	 option_word(struct walk *, const char *);
+static void	 step(struct walk *, const char *);
+static void	 offer(const char *, const char *);
+static void	 offer_options(const struct cmd_option *, const char *);
+static void	 offer_commands(const struct command *, const char *);
+static void	 offer_value(const struct cmd_option *, const char *);
+static void	 offer_args(struct ctx *, const struct walk *, const char *);
 
 const struct command cmd_complete_entry = {
 	.name = "__complete",

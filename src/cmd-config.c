@@ -31,12 +31,46 @@ struct verdict {
 	struct vars		 vars;		/* final env vars */
 };
 
-static int	config_check(struct ctx *, const struct cmd_args *,
+static int	 config_check(struct ctx *, const struct cmd_args *,
 		    struct error *);
-static int	config_explain(struct ctx *, const struct cmd_args *,
+static int	 config_explain(struct ctx *, const struct cmd_args *,
 		    struct error *);
-static int	config_keys(struct ctx *, const struct cmd_args *,
+static int	 config_keys(struct ctx *, const struct cmd_args *,
 		    struct error *);
+static const char	*kind_word(enum rule_kind);
+static const char	*ref_prefix(enum rule_kind);
+static int	 open_repo(struct ctx *, struct error *);
+static int	 load(struct ctx *, struct config *, struct error *);
+static void	 print_files(const struct config *);
+static void	 print_problem(const struct config_problem *);
+static int	 has_filters(const struct config *);
+static void	 mode_warning(const struct config *, const char *,
+		    const char *);
+static size_t	 mode_notes(struct ctx *, const struct config *);
+static int	 parse_explain(struct explain *, const struct cmd_args *,
+		    struct error *);
+static void	 decide(struct verdict *, const struct config *,
+		    const struct explain *);
+static void	 print_tried(const struct config *, enum rule_kind);
+static const char	*var_origin(const struct config *,
+		    const struct verdict *, const struct explain *,
+		    const char *);
+static void	 print_vars(const struct config *, const struct verdict *,
+		    const struct explain *);
+static const char	*mode_word(const struct config *);
+static void	 print_setting(const char *, const char *, const char *,
+		    const char *);
+static void	 print_settings(const struct config *);
+static void	 explain_text(const struct config *, const struct explain *,
+		    const struct verdict *);
+static json_t	*jstr(const char *);
+static json_t	*json_rule(const struct rule *);
+static json_t	*json_setting(const char *, const char *);
+static json_t	*json_settings(const struct config *);
+static json_t	*json_details(const struct config *, const struct explain *,
+		    const struct verdict *);
+static void	 explain_json(const struct config *, const struct explain *,
+		    const struct verdict *);
 
 static const struct command check_entry = {
 	.name = "check",

@@ -3,7 +3,7 @@
 #include "daemon.h"
 #include "xmalloc.h"
 
-static int	cmd_daemon_exec(struct ctx *, const struct cmd_args *,
+static int	 cmd_daemon_exec(struct ctx *, const struct cmd_args *,
 		    struct error *);
 
 const struct command cmd_daemon_entry = {

@@ -27,8 +27,17 @@ struct deploy_args {
 	struct push_options	 opts;		/* --environment, --set */
 };
 
-static int	cmd_deploy_exec(struct ctx *, const struct cmd_args *,
+static int	 cmd_deploy_exec(struct ctx *, const struct cmd_args *,
 		    struct error *);
+static int	 parse_args(struct deploy_args *, const struct cmd_args *,
+		    struct error *);
+static int	 make_update(struct ref_update *, struct repo *,
+		    struct deploy_args *, struct error *);
+static json_t	*request_json(const struct config *, const struct job *);
+static void	 print_dry_run(const struct config *, const struct job *, int);
+static void	 print_outcome(const struct job *, const char *);
+static int	 send_job(const struct config *, struct job *,
+		    const struct deploy_args *, struct error *);
 
 static const struct cmd_option options[] = {
 	{ "tag", 0, NULL, 0, "BRANCH names a tag" },

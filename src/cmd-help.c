@@ -5,7 +5,7 @@
 #include "cmd.h"
 #include "log.h"
 
-static int	cmd_help_exec(struct ctx *, const struct cmd_args *,
+static int	 cmd_help_exec(struct ctx *, const struct cmd_args *,
 		    struct error *);
 
 const struct command cmd_help_entry = {

@@ -3,13 +3,13 @@
 #include "cmd.h"
 #include "hook.h"
 
-static int	post_receive(struct ctx *, const struct cmd_args *,
+static int	 post_receive(struct ctx *, const struct cmd_args *,
 		    struct error *);
-static int	pre_push(struct ctx *, const struct cmd_args *,
+static int	 pre_push(struct ctx *, const struct cmd_args *,
 		    struct error *);
-static int	reference_transaction(struct ctx *, const struct cmd_args *,
+static int	 reference_transaction(struct ctx *, const struct cmd_args *,
 		    struct error *);
-static int	post_push(struct ctx *, const struct cmd_args *,
+static int	 post_push(struct ctx *, const struct cmd_args *,
 		    struct error *);
 
 /* The arguments are git's, passed on as they are (CMD_RAW): to the hook

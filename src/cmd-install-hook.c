@@ -4,7 +4,7 @@
 #include "cmd.h"
 #include "install.h"
 
-static int	cmd_install_hook_exec(struct ctx *, const struct cmd_args *,
+static int	 cmd_install_hook_exec(struct ctx *, const struct cmd_args *,
 		    struct error *);
 
 static const struct cmd_option options[] = {

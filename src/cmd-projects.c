@@ -28,8 +28,17 @@ struct listing {
 	long			 total;
 };
 
-static int	cmd_projects_exec(struct ctx *, const struct cmd_args *,
+static int	 cmd_projects_exec(struct ctx *, const struct cmd_args *,
 		    struct error *);
+static int	 parse_args(struct projects_args *, const struct cmd_args *,
+		    struct error *);
+static void	 append(struct listing *, struct api_project *, size_t);
+static int	 fetch_all(struct api *, int, struct listing *, struct error *);
+static size_t	 width(const char *);
+static void	 print_row(char *const *, const size_t *);
+static void	 print_table(const struct listing *);
+static void	 print_listing(const struct projects_args *,
+		    const struct listing *);
 
 static const struct cmd_option options[] = {
 	{ "all", 0, NULL, 0, "every page, not only one" },

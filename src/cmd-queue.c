@@ -36,16 +36,54 @@ static const enum queue_state shown[NSTATES] = {
 	QUEUE_CUR, QUEUE_NEW, QUEUE_FAILED, QUEUE_DONE, QUEUE_BAD
 };
 
-static int	list_jobs(struct ctx *, const struct cmd_args *,
+static int	 list_jobs(struct ctx *, const struct cmd_args *,
 		    struct error *);
-static int	show_job(struct ctx *, const struct cmd_args *,
+static int	 show_job(struct ctx *, const struct cmd_args *,
 		    struct error *);
-static int	retry_job(struct ctx *, const struct cmd_args *,
+static int	 retry_job(struct ctx *, const struct cmd_args *,
 		    struct error *);
-static int	drop_job(struct ctx *, const struct cmd_args *,
+static int	 drop_job(struct ctx *, const struct cmd_args *,
 		    struct error *);
-static int	init_queue(struct ctx *, const struct cmd_args *,
+static int	 init_queue(struct ctx *, const struct cmd_args *,
 		    struct error *);
+static long long	 age_of(long long, long long);
+static char	*fmt_age(long long);
+static const char	*state_word(const struct job *);
+static char	*detail_cell(const struct job *);
+static void	 print_row(char *const [NCOLS], const int [NCOLS]);
+static void	 job_cells(char *[NCOLS], const struct job *, long long);
+static void	 junk_cells(char *[NCOLS], const struct queue_junk *);
+static void	 print_table(const struct listing *, size_t);
+static json_t	*jstr(const char *);
+static void	 outcome_json(json_t *, const struct job *);
+static json_t	*job_json(const struct job *, long long);
+static json_t	*meta_json(const char *, const struct listing *);
+static int	 print_json(json_t *, struct error *);
+static int	 listing_json(const char *, const struct listing *,
+		    struct error *);
+static void	 trim(struct listing *, size_t);
+static int	 gather(struct queue *, struct listing *, struct error *);
+static void	 say_empty(const char *);
+static int	 list_in(const char *, const struct cmd_args *, struct error *);
+static char	*fmt_time(long long);
+static void	 put(const char *, const char *);
+static void	 put_esc(const char *, const char *);
+static void	 put_list(const char *, char *const *, size_t);
+static void	 put_outcome(const struct job *);
+static void	 put_claim(const struct job *, long long);
+static void	 put_plan(const struct job *);
+static void	 put_attempts(const struct job *, long long);
+static void	 show_text(const struct job *);
+static json_t	*strv_json(char *const *, size_t);
+static json_t	*claim_json(const struct job *);
+static json_t	*plan_json(const struct job *);
+static json_t	*show_json(const struct job *);
+static int	 show_in(const char *, const struct cmd_args *, struct error *);
+static void	 say(const char *, const char *);
+static int	 act_in(const char *, const struct cmd_args *, struct error *);
+static int	 find_group(const char *, gid_t *, struct error *);
+static int	 init_in(const char *, const struct cmd_args *, struct error *);
+static void	 print_ids(struct queue *, enum queue_state, const char *);
 
 static const struct cmd_option queue_options[] = {
 	{ "queue-dir", 0, "DIR", 0,

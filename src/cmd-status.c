@@ -19,8 +19,13 @@ struct status_args {
 	int		 timeout;
 };
 
-static int	cmd_status_exec(struct ctx *, const struct cmd_args *,
+static int	 cmd_status_exec(struct ctx *, const struct cmd_args *,
 		    struct error *);
+static int	 parse_args(struct status_args *, const struct cmd_args *,
+		    struct error *);
+static void	 progress(const struct api_deployment *);
+static void	 print_status(const struct api_deployment *, int);
+static int	 judge(const struct api_deployment *, struct error *);
 
 static const struct cmd_option options[] = {
 	{ "wait", 0, NULL, 0,

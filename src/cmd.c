@@ -102,6 +102,15 @@ static void	 help_root(FILE *);
 static void	 help_leaf(FILE *, const struct command *const *, size_t);
 static void	 help_group(FILE *, const struct command *const *, size_t);
 static void	 list_commands(FILE *, const struct command *);
+static int	 code_index(const struct optset *, int);
+static void	 record(struct cmd_args *, const struct cmd_option *,
+		    const char *);
+static char	*option_as_given(const char *, int);
+static char	*sub_names(const struct command *);
+static void	 put_word(FILE *, const char *, size_t *, size_t, size_t);
+static void	 option_synopsis(FILE *, const struct cmd_option *, size_t *,
+		    size_t, size_t);
+static void	 global_line(FILE *);
 
 const char *
 cmd_arg_noun(const char *arg)
@@ -247,10 +256,12 @@ parse_level(struct cmd_args *a, int n, char **v, struct error *err)
 	while ((c = getopt_long(n, v, s.shortopts, s.longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return bad_option(a, &s, c, n, v, err);
-		if (c != 1) {
-			record(a, s.opt[code_index(&s, c)], optarg);
+		if (c != 1 && (i = code_index(&s, c)) >= 0) {
+			record(a, s.opt[i], optarg);
 			continue;
 		}
+		if (c != 1)
+			return unknown_option(a, "?", err);
 		if (cmd->subs == NULL) {
 			a->argv[a->argc++] = optarg;
 			continue;
@@ -284,6 +295,10 @@ cmd_parse(struct cmd_args *a, int argc, char **argv, struct error *err)
 		start += r;	/* the subcommand's name is its argv[0] */
 		if (!(cmd_args_command(a)->flags & CMD_RAW))
 			continue;
+		/* git never passes "--help" first: a person asked */
+		if (start + 1 < argc && (strcmp(argv[start + 1], "-h") == 0 ||
+		    strcmp(argv[start + 1], "--help") == 0))
+			record(a, cmd_find_option(a->path, 1, "help", 0), NULL);
 		for (i = start + 1; i < argc; i++)
 			a->argv[a->argc++] = argv[i];
 		r = 0;
@@ -323,6 +338,8 @@ bad_option(const struct cmd_args *a, const struct optset *s, int c, int n,
 		as = xstrndup(arg, (size_t)(cut - arg));
 	else
 		as = xstrdup(arg != NULL ? arg : "");
+	if (c == ':' && i < 0)		/* not one of ours: cannot be */
+		c = '?';
 	if (c == ':')
 		name = option_as_given(as, s->opt[i]->letter);
 	else if (i >= 0)	/* a long option given a value */

@@ -18,6 +18,12 @@ static const char *const hook_names[] = {
 
 /* The global options, in the order given (-v -q is quiet, -q -v is
  * not). */
+static void	 apply_globals(struct ctx *, const struct cmd_args *);
+static int	 prepare(struct ctx *, const struct command *, struct error *);
+static int	 run(struct ctx *, struct cmd_args *, int, char **,
+		    struct error *);
+static char	**hook_argv(int *, char **);
+
 static void
 apply_globals(struct ctx *ctx, const struct cmd_args *a)
 {

@@ -232,6 +232,12 @@ test_hook_arguments_are_git_s(void **state)
 	assert_null(l.a.argv[3]);
 	assert_int_equal(cmd_args_has(&l.a, "verbose"), 0);
 	assert_int_equal(cmd_args_has(&l.a, "quiet"), 1);
+	assert_int_equal(cmd_args_has(&l.a, "help"), 0);
+	release(&l);
+	/* but a person asking for help gets it, not a hook reading stdin */
+	parse(&l, "hook post-receive --help");
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(cmd_args_has(&l.a, "help"), 1);
 	release(&l);
 }
 
