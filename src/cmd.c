@@ -103,6 +103,7 @@ static void	 help_leaf(FILE *, const struct command *const *, size_t);
 static void	 help_group(FILE *, const struct command *const *, size_t);
 static void	 list_commands(FILE *, const struct command *);
 static int	 code_index(const struct optset *, int);
+static char	*ambiguous(const struct optset *, const char *);
 static void	 record(struct cmd_args *, const struct cmd_option *,
 		    const char *);
 static char	*option_as_given(const char *, int);
@@ -326,36 +327,54 @@ option_as_given(const char *arg, int letter)
 	return xasprintf("-%c", letter);
 }
 
+/* The options "--c" could mean, listed, when it could mean several. */
+static char *
+ambiguous(const struct optset *s, const char *as)
+{
+	size_t i, len = strlen(as) - 2, n = 0;
+	char *list = xstrdup(""), *t;
+
+	for (i = 0; strncmp(as, "--", 2) == 0 && i < s->n; i++) {
+		if (strncmp(s->opt[i]->name, as + 2, len) != 0)
+			continue;
+		t = xasprintf("%s%s--%s", list, n++ ? ", " : "",
+		    s->opt[i]->name);
+		free(list);
+		list = t;
+	}
+	if (n > 1)
+		return list;
+	free(list);
+	return NULL;
+}
+
 static int
 bad_option(const struct cmd_args *a, const struct optset *s, int c, int n,
     char **v, struct error *err)
 {
-	const char *arg = optind > 0 && optind <= n ? v[optind - 1] : NULL;
+	const char *arg = optind > 0 && optind <= n ? v[optind - 1] : "";
 	int i = code_index(s, optopt);
-	char *name, *as, *cut;
+	char *as = xstrndup(arg, strcspn(arg, "=")), *name, *amb = NULL;
 
-	if (arg != NULL && (cut = strchr(arg, '=')) != NULL)
-		as = xstrndup(arg, (size_t)(cut - arg));
-	else
-		as = xstrdup(arg != NULL ? arg : "");
-	if (c == ':' && i < 0)		/* not one of ours: cannot be */
-		c = '?';
-	if (c == ':')
+	if (c == ':' && i >= 0) {
 		name = option_as_given(as, s->opt[i]->letter);
-	else if (i >= 0)	/* a long option given a value */
-		name = xasprintf("--%s", s->opt[i]->name);
-	else
-		name = option_as_given(optopt == 0 ? as : NULL,
-		    optopt > 0 && optopt < 128 ? optopt : '?');
-	free(as);
-	if (c == ':')
 		error_set(err, EXIT_USAGE, "option '%s' needs %s", name,
 		    cmd_arg_noun(s->opt[i]->arg));
-	else if (i >= 0)
+	} else if (i >= 0) {	/* a long option given a value */
+		name = xasprintf("--%s", s->opt[i]->name);
 		error_set(err, EXIT_USAGE, "option '%s' takes no value", name);
-	else
+	} else if (optopt == 0 && (amb = ambiguous(s, as)) != NULL) {
+		name = log_escape(as, 64);
+		error_set(err, EXIT_USAGE, "option '%s' is ambiguous: %s", name,
+		    amb);
+	} else {
+		name = option_as_given(optopt == 0 ? as : NULL,
+		    optopt > 0 && optopt < 128 ? optopt : '?');
 		unknown_option(a, name, err);
+	}
+	free(amb);
 	free(name);
+	free(as);
 	return -1;
 }
 

@@ -136,7 +136,8 @@ test_values(void **state)
 	struct line l;
 
 	(void)state;
-	parse(&l, "deploy --environment=preview -eproduction --timeout 5");
+	/* a long option's unique start is the option, as getopt_long has it */
+	parse(&l, "deploy --environment=preview -eproduction --time 5");
 	assert_int_equal(l.rc, 0);
 	assert_string_equal(cmd_args_get(&l.a, "environment"), "production");
 	assert_string_equal(cmd_args_get(&l.a, "timeout"), "5");
@@ -176,6 +177,10 @@ test_errors_name_the_option(void **state)
 	    "option '-e' needs an environment");
 	expect_error("deploy --json=yes", EXIT_USAGE,
 	    "option '--json' takes no value");
+	expect_error("deploy --co x", EXIT_USAGE,
+	    "option '--co' is ambiguous: --config, --commit");
+	expect_error("deploy --b", EXIT_USAGE,
+	    "unknown option '--b' for 'deploy'");
 	expect_error("-C", EXIT_USAGE, "option '-C' needs a directory");
 	expect_error("frob", EXIT_USAGE,
 	    "unknown command 'frob'; see 'dotgit-deploy help'");
