@@ -95,10 +95,12 @@ def test_every_config_key_is_in_the_ini_page(env):
     assert ["tag", "paths"] in keys and ["policy", "tracked_config"] in keys
     man = sections(read(MAN5))
     for section, key in keys:
-        [part] = [text for title, text in man.items()
-                  if title.startswith("[" + section) or
-                  (" and [" + section) in title]
-        assert re.search(r"^\.It Cm %s$" % re.escape(key), part, re.M), \
+        parts = [text for title, text in man.items()
+                 if re.match(r"\[%s[] ]" % section, title) or
+                 (" and [%s " % section) in title]
+        assert parts, "no [%s] in dotgit-deploy.ini.5" % section
+        assert any(re.search(r"^\.It Cm %s$" % re.escape(key), part, re.M)
+                   for part in parts), \
             "[%s] %s is not in dotgit-deploy.ini.5" % (section, key)
 
 
