@@ -1,7 +1,7 @@
 /* cmd.c -- the command table, its one option parser, usage and help */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +16,10 @@
 #define HELP_INDENT	26		/* where an option's help starts */
 
 /*
- * The global options are the root's: the parser takes them like any
- * command's options (before or after the command, as git's -C is not),
- * main applies them. They stay apart only in that every command has them,
- * so its help names them in one line instead of listing them.
+ * The global options are the root's: the one parser takes them like any
+ * command's options, before or after the command (where git takes -C
+ * only before it), and main applies them. They differ only in that every
+ * command has them, so a command's help names them in one line.
  */
 static const struct cmd_option global_options[] = {
 	{ "directory", 'C', "DIR", 0,
