@@ -1085,7 +1085,7 @@ api_projects_json(const struct api_project *p, size_t n, long total,
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(data, project_json(&p[i]));
-	json_object_set_new(root, "data", data);
+	json_object_set_new(root, "projects", data);
 	if (total >= 0)
 		json_object_set_new(meta, "total", json_integer(total));
 	if (page > 0)

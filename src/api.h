@@ -121,8 +121,9 @@ char	*api_deploy_body(const struct job *, int pretty);
 /* Full URL of the deployments endpoint for a project; allocated. */
 char	*api_deploy_url(const struct config *, const char *project);
 
-/* Stable JSON output for --json; allocated. page <= 0 leaves meta.page
- * out, total < 0 leaves meta.total out. */
+/* Stable JSON output for projects --json, {"projects": [...], "meta":
+ * {...}}; allocated. page <= 0 leaves meta.page out, total < 0 leaves
+ * meta.total out. */
 char	*api_projects_json(const struct api_project *, size_t n, long total,
 	    int page);
 char	*api_deployment_json(const struct api_deployment *);

@@ -1,6 +1,5 @@
 /* cmd-config.c -- dotgit-deploy config check | explain NAME */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +31,99 @@ struct verdict {
 	struct vars		 vars;		/* final env vars */
 };
 
-static const struct option explain_options[] = {
-	{ "tag",		no_argument,		NULL, 't' },
-	{ "environment",	required_argument,	NULL, 'e' },
-	{ "set",		required_argument,	NULL, 's' },
-	{ "json",		no_argument,		NULL, 'j' },
-	{ NULL,			0,			NULL, 0 }
+static int	 config_check(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 config_explain(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 config_keys(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static const char	*kind_word(enum rule_kind);
+static const char	*ref_prefix(enum rule_kind);
+static int	 open_repo(struct ctx *, struct error *);
+static int	 load(struct ctx *, struct config *, struct error *);
+static void	 print_files(const struct config *);
+static void	 print_problem(const struct config_problem *);
+static int	 has_filters(const struct config *);
+static void	 mode_warning(const struct config *, const char *,
+		    const char *);
+static size_t	 mode_notes(struct ctx *, const struct config *);
+static int	 parse_explain(struct explain *, const struct cmd_args *,
+		    struct error *);
+static void	 decide(struct verdict *, const struct config *,
+		    const struct explain *);
+static void	 print_tried(const struct config *, enum rule_kind);
+static const char	*var_origin(const struct config *,
+		    const struct verdict *, const struct explain *,
+		    const char *);
+static void	 print_vars(const struct config *, const struct verdict *,
+		    const struct explain *);
+static const char	*mode_word(const struct config *);
+static void	 print_setting(const char *, const char *, const char *,
+		    const char *);
+static void	 print_settings(const struct config *);
+static void	 explain_text(const struct config *, const struct explain *,
+		    const struct verdict *);
+static json_t	*jstr(const char *);
+static json_t	*json_rule(const struct rule *);
+static json_t	*json_setting(const char *, const char *);
+static json_t	*json_settings(const struct config *);
+static json_t	*json_details(const struct config *, const struct explain *,
+		    const struct verdict *);
+static void	 explain_json(const struct config *, const struct explain *,
+		    const struct verdict *);
+
+static const struct command check_entry = {
+	.name = "check",
+	.summary = "read the configuration as a push would: list the files "
+	    "read and how far each is trusted, then every problem; exit 2 "
+	    "on an error",
+	.exec = config_check,
+};
+
+static const struct cmd_option explain_options[] = {
+	{ "tag", 0, NULL, 0, "NAME is a tag" },
+	{ "environment", 'e', "ENV", 0,
+	    "as a deploy to ENV (production, staging or preview)" },
+	{ "set", 's', "KEY=VALUE", CMD_OPT_MULTI,
+	    "as a deploy with this environment variable" },
+	{ "json", 0, NULL, 0, "print the explanation as JSON" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+static const struct command explain_entry = {
+	.name = "explain",
+	.args = "NAME",
+	.minargs = 1,
+	.maxargs = 1,
+	.summary = "say which rule maps a branch or tag NAME, to which "
+	    "environment, with which variables, and where each setting "
+	    "comes from",
+	.options = explain_options,
+	.complete = CMD_COMPLETE_REF,
+	.exec = config_explain,
+};
+
+/* Every key of the key table, for the man page test. */
+static const struct command keys_entry = {
+	.name = "keys",
+	.summary = "list the sections and keys the configuration knows",
+	.flags = CMD_HIDDEN,
+	.exec = config_keys,
+};
+
+/* One entry per config subcommand, each with its options. */
+static const struct command *const config_commands[] = {
+	&check_entry,
+	&explain_entry,
+	&keys_entry,
+	NULL
+};
+
+const struct command cmd_config_entry = {
+	.name = "config",
+	.summary = "check the configuration, or explain which rule maps a "
+	    "branch or tag",
+	.subs = config_commands,
 };
 
 static const char *
@@ -186,16 +272,14 @@ mode_notes(struct ctx *ctx, const struct config *cfg)
 }
 
 static int
-config_check(struct ctx *ctx, int argc, char **argv, struct error *err)
+config_check(struct ctx *ctx, const struct cmd_args *args,
+    struct error *err)
 {
 	struct config cfg;
 	size_t i, nerr = 0, nwarn = 0;
 	int rc;
 
-	(void)argv;
-	if (argc != 1)
-		return error_set(err, EXIT_USAGE, "usage: dotgit-deploy "
-		    "config check");
+	(void)args;
 	rc = load(ctx, &cfg, err);
 	if (rc < 0 && cfg.nproblems == 0) {
 		config_release(&cfg);
@@ -229,48 +313,24 @@ config_check(struct ctx *ctx, int argc, char **argv, struct error *err)
 }
 
 static int
-bad_option(int c, char **argv, struct error *err)
+parse_explain(struct explain *ex, const struct cmd_args *args,
+    struct error *err)
 {
-	const char *arg = argv[optind - 1];
-	char shortopt[3] = { '-', (char)optopt, '\0' };
+	const char *set;
+	size_t i = 0;
+	int tag = cmd_args_has(args, "tag");
 
-	if (strncmp(arg, "--", 2) != 0)
-		arg = shortopt;
-	if (c == ':')
-		return error_set(err, EXIT_USAGE, "option '%s' needs a value",
-		    arg);
-	return error_set(err, EXIT_USAGE, "unknown option '%s' for 'config "
-	    "explain'", arg);
-}
-
-/* argv[0] is "explain". */
-static int
-parse_explain(struct explain *ex, int argc, char **argv, struct error *err)
-{
-	int c, tag = 0;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", explain_options,
-	    NULL)) != -1) {
-		if (c == 't')
-			tag = 1;
-		else if (c == 'j')
-			ex->json = 1;
-		else if (c == 'e')
-			ex->env = optarg;
-		else if (c == 's') {
-			if (vars_set_assignment(&ex->set, optarg, err) < 0)
-				return -1;
-		} else
-			return bad_option(c, argv, err);
-	}
-	if (optind != argc - 1 || argv[optind][0] == '\0')
-		return cmd_usage(&cmd_config_entry, err);
+	ex->json = cmd_args_has(args, "json");
+	ex->env = cmd_args_get(args, "environment");
+	while ((set = cmd_args_next(args, "set", &i)) != NULL)
+		if (vars_set_assignment(&ex->set, set, err) < 0)
+			return -1;
+	if (args->argv[1][0] == '\0')
+		return cmd_usage(args, err);
 	if (ex->env != NULL && config_env_index(ex->env) < 0)
 		return error_set(err, EXIT_USAGE, "unknown environment '%.64s':"
 		    " use production, staging or preview", ex->env);
-	ex->name = argv[optind];
+	ex->name = args->argv[1];
 	ex->kind = tag ? RULE_TAG : RULE_BRANCH;
 	if (strncmp(ex->name, "refs/tags/", 10) == 0) {
 		ex->name += 10;
@@ -562,7 +622,8 @@ explain_json(const struct config *cfg, const struct explain *ex,
 }
 
 static int
-config_explain(struct ctx *ctx, int argc, char **argv, struct error *err)
+config_explain(struct ctx *ctx, const struct cmd_args *args,
+    struct error *err)
 {
 	struct explain ex;
 	struct verdict v;
@@ -571,7 +632,7 @@ config_explain(struct ctx *ctx, int argc, char **argv, struct error *err)
 
 	memset(&ex, 0, sizeof(ex));
 	memset(&cfg, 0, sizeof(cfg));
-	if (parse_explain(&ex, argc, argv, err) < 0)
+	if (parse_explain(&ex, args, err) < 0)
 		goto out;
 	if (load(ctx, &cfg, err) < 0) {
 		if (err->hint[0] == '\0' && cfg.nproblems > 0)
@@ -593,21 +654,15 @@ out:
 }
 
 static int
-cmd_config_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
+config_keys(struct ctx *ctx, const struct cmd_args *args, struct error *err)
 {
-	if (argc < 2)
-		return cmd_usage(&cmd_config_entry, err);
-	if (strcmp(argv[1], "check") == 0)
-		return config_check(ctx, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "explain") == 0)
-		return config_explain(ctx, argc - 1, argv + 1, err);
-	return error_set(err, EXIT_USAGE, "unknown config command '%.64s'; "
-	    "use check or explain", argv[1]);
-}
+	const char *section, *key;
+	size_t i;
 
-const struct command cmd_config_entry = {
-	"config", "check | explain NAME [--tag] [--environment ENV] "
-	"[--set KEY=VALUE]... [--json]",
-	"check the configuration, or explain a branch's rule",
-	0, cmd_config_exec
-};
+	(void)ctx;
+	(void)args;
+	(void)err;
+	for (i = 0; (key = config_key(i, &section)) != NULL; i++)
+		printf("%s.%s\n", section, key);
+	return 0;
+}

@@ -1,5 +1,4 @@
 /* cmd-deploy.c -- dotgit-deploy deploy: deploy a branch's head now */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,63 +14,94 @@
 
 #define WAIT_TIMEOUT 600	/* seconds --wait follows a deployment */
 
+#define WAIT_MAX	86400
+
 struct deploy_args {
 	const char		*name;		/* branch or tag */
 	const char		*rev;		/* --commit */
 	int			 tag;		/* --tag */
 	int			 dry_run;
 	int			 wait;
+	int			 timeout;	/* --timeout, seconds */
 	int			 json;
 	struct push_options	 opts;		/* --environment, --set */
 };
 
-static const struct option long_options[] = {
-	{ "commit",	 required_argument, NULL, 'r' },
-	{ "environment", required_argument, NULL, 'e' },
-	{ "set",	 required_argument, NULL, 's' },
-	{ "tag",	 no_argument,	    NULL, 't' },
-	{ "dry-run",	 no_argument,	    NULL, 'n' },
-	{ "wait",	 no_argument,	    NULL, 'w' },
-	{ "json",	 no_argument,	    NULL, 'j' },
-	{ NULL, 0, NULL, 0 }
+static int	 cmd_deploy_exec(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 parse_args(struct deploy_args *, const struct cmd_args *,
+		    struct error *);
+static int	 make_update(struct ref_update *, struct repo *,
+		    struct deploy_args *, struct error *);
+static json_t	*request_json(const struct config *, const struct job *);
+static void	 print_dry_run(const struct config *, const struct job *, int);
+static void	 print_outcome(const struct job *, const char *);
+static int	 send_job(const struct config *, struct job *,
+		    const struct deploy_args *, struct error *);
+
+static const struct cmd_option options[] = {
+	{ "tag", 0, NULL, 0, "BRANCH names a tag" },
+	{ "commit", 0, "REV", 0,
+	    "deploy this commit instead of the branch's head" },
+	{ "environment", 'e', "ENV", 0,
+	    "deploy to ENV (production, staging or preview), not the "
+	    "rule's environment" },
+	{ "set", 's', "KEY=VALUE", CMD_OPT_MULTI,
+	    "set an environment variable for this deploy" },
+	{ "dry-run", 'n', NULL, 0,
+	    "show the request that would be sent; send nothing" },
+	{ "wait", 0, NULL, 0,
+	    "follow the deployment until it is ready; fail unless it is" },
+	{ "timeout", 0, "SECONDS", 0,
+	    "with --wait: give up after SECONDS (default 600)" },
+	{ "json", 0, NULL, 0, "print the deployment as JSON" },
+	{ NULL, 0, NULL, 0, NULL }
 };
 
+const struct command cmd_deploy_entry = {
+	.name = "deploy",
+	.args = "[BRANCH]",
+	.minargs = 0,
+	.maxargs = 1,
+	.summary = "deploy a branch's head now (the current branch without "
+	    "BRANCH), as a push of it would",
+	.options = options,
+	.flags = CMD_NEED_REPO | CMD_NEED_CONFIG,
+	.complete = CMD_COMPLETE_BRANCH,
+	.exec = cmd_deploy_exec,
+};
+
+static int	deploy_project(struct ctx *ctx, struct deploy_args *a,
+		    const struct ref_update *up, size_t k, struct error *err);
+
 static int
-parse_args(struct deploy_args *a, int argc, char **argv, struct error *err)
+parse_args(struct deploy_args *a, const struct cmd_args *args,
+    struct error *err)
 {
-	int ch;
+	const char *env = cmd_args_get(args, "environment"), *set;
+	size_t i = 0;
 
 	plan_push_options_init(&a->opts, JOB_MANUAL);	/* a new request */
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "ne:s:", long_options,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'r': a->rev = optarg; break;
-		case 't': a->tag = 1; break;
-		case 'n': a->dry_run = 1; break;
-		case 'w': a->wait = 1; break;
-		case 'j': a->json = 1; break;
-		case 'e':
-			if (config_env_index(optarg) < 0)
-				return error_set(err, EXIT_USAGE, "unknown "
-				    "environment '%.64s': use production, "
-				    "staging or preview", optarg);
-			free(a->opts.environment);
-			a->opts.environment = xstrdup(optarg);
-			break;
-		case 's':
-			if (vars_set_assignment(&a->opts.env, optarg,
-			    err) < 0)
-				return -1;
-			break;
-		default:
-			return cmd_usage(&cmd_deploy_entry, err);
-		}
+	a->rev = cmd_args_get(args, "commit");
+	a->tag = cmd_args_has(args, "tag");
+	a->dry_run = cmd_args_has(args, "dry-run");
+	a->wait = cmd_args_has(args, "wait");
+	a->json = cmd_args_has(args, "json");
+	a->timeout = WAIT_TIMEOUT;
+	if (cmd_args_number(args, "timeout", 1, WAIT_MAX, &a->timeout,
+	    err) < 0)
+		return -1;
+	if (env != NULL) {
+		if (config_env_index(env) < 0)
+			return error_set(err, EXIT_USAGE, "unknown "
+			    "environment '%.64s': use production, "
+			    "staging or preview", env);
+		a->opts.environment = xstrdup(env);
 	}
-	if (argc - optind > 1)
-		return cmd_usage(&cmd_deploy_entry, err);
-	a->name = argc - optind == 1 ? argv[optind] : NULL;
+	while ((set = cmd_args_next(args, "set", &i)) != NULL)
+		if (vars_set_assignment(&a->opts.env, set, err) < 0)
+			return -1;
+	a->name = args->argc > 1 ? args->argv[1] : NULL;
 	return 0;
 }
 
@@ -181,7 +211,7 @@ send_job(const struct config *cfg, struct job *job,
 		print_outcome(job, outcome);
 	if (rc == 0 && a->wait) {
 		fflush(stdout);
-		rc = cmd_status_wait(deliver_api(d), dep.id, WAIT_TIMEOUT,
+		rc = cmd_status_wait(deliver_api(d), dep.id, a->timeout,
 		    a->json, err);
 	}
 	free(outcome);
@@ -223,14 +253,15 @@ deploy_project(struct ctx *ctx, struct deploy_args *a,
 
 /* Every project the rule is for (one, but in a monorepo). */
 static int
-cmd_deploy_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
+cmd_deploy_exec(struct ctx *ctx, const struct cmd_args *args,
+    struct error *err)
 {
 	struct deploy_args a = { 0 };
 	struct ref_update up = { 0 };
 	size_t k, done = 0;
 	int rc = -1, r;
 
-	if (parse_args(&a, argc, argv, err) < 0 ||
+	if (parse_args(&a, args, err) < 0 ||
 	    make_update(&up, ctx->repo, &a, err) < 0)
 		goto out;
 	for (k = 0, rc = 0; k < plan_nprojects(ctx->config) && rc == 0; k++)
@@ -250,10 +281,3 @@ out:
 	plan_push_options_release(&a.opts);
 	return rc;
 }
-
-const struct command cmd_deploy_entry = {
-	"deploy", "[BRANCH] [--tag] [--commit REV] [--environment ENV] "
-	"[--set KEY=VALUE]... [--dry-run] [--wait] [--json]",
-	"deploy a branch's head now", CMD_NEED_REPO | CMD_NEED_CONFIG,
-	cmd_deploy_exec
-};

@@ -1,30 +1,94 @@
 /* cmd-hook.c -- dotgit-deploy hook NAME: what installed hooks run */
-#include <string.h>
-
 #include "client.h"
 #include "cmd.h"
 #include "hook.h"
 
-static int
-cmd_hook_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
-{
-	if (argc < 2)
-		return cmd_usage(&cmd_hook_entry, err);
-	if (strcmp(argv[1], "post-receive") == 0)
-		return hook_post_receive(ctx, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "pre-push") == 0)
-		return client_pre_push(ctx, argc - 1, argv + 1, err);
-	if (strcmp(argv[1], "reference-transaction") == 0)
-		return client_reference_transaction(ctx, argc - 1, argv + 1,
-		    err);
-	if (strcmp(argv[1], "post-push") == 0)
-		return client_post_push(ctx, argc - 1, argv + 1, err);
-	return error_set(err, EXIT_USAGE, "unknown hook '%.64s'", argv[1]);
-}
+static int	 post_receive(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 pre_push(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 reference_transaction(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 post_push(struct ctx *, const struct cmd_args *,
+		    struct error *);
+
+/* The arguments are git's, passed on as they are (CMD_RAW): to the hook
+ * this one chained, and to the functions that check them. */
+static const struct command post_receive_entry = {
+	.name = "post-receive",
+	.summary = "the server hook: read '<old> <new> <ref>' lines on "
+	    "stdin and deploy or queue what the rules map",
+	.maxargs = -1,
+	.flags = CMD_RAW,
+	.exec = post_receive,
+};
+
+static const struct command pre_push_entry = {
+	.name = "pre-push",
+	.args = "REMOTE URL",
+	.maxargs = -1,
+	.summary = "the client hook before a push: record what is about to "
+	    "be pushed",
+	.flags = CMD_RAW,
+	.exec = pre_push,
+};
+
+static const struct command reference_transaction_entry = {
+	.name = "reference-transaction",
+	.args = "STATE",
+	.maxargs = -1,
+	.summary = "the client hook after a push: deploy what the push "
+	    "confirmed",
+	.flags = CMD_RAW,
+	.exec = reference_transaction,
+};
+
+static const struct command post_push_entry = {
+	.name = "post-push",
+	.args = "[PID]",
+	.maxargs = -1,
+	.summary = "the watcher the client hooks start: wait for the push "
+	    "(process PID) and deploy what it confirmed",
+	.flags = CMD_RAW,
+	.exec = post_push,
+};
+
+static const struct command *const hooks[] = {
+	&post_receive_entry,
+	&pre_push_entry,
+	&reference_transaction_entry,
+	&post_push_entry,
+	NULL
+};
 
 const struct command cmd_hook_entry = {
-	"hook", "post-receive | pre-push REMOTE URL | reference-transaction "
-	"STATE | post-push [PID]",
-	"run as an installed git hook (reads stdin like git's hooks)",
-	0, cmd_hook_exec
+	.name = "hook",
+	.summary = "run as an installed git hook (reads stdin as git's "
+	    "hooks do); install-hook sets them up",
+	.subs = hooks,
 };
+
+static int
+post_receive(struct ctx *ctx, const struct cmd_args *a, struct error *err)
+{
+	return hook_post_receive(ctx, a->argc, a->argv, err);
+}
+
+static int
+pre_push(struct ctx *ctx, const struct cmd_args *a, struct error *err)
+{
+	return client_pre_push(ctx, a->argc, a->argv, err);
+}
+
+static int
+reference_transaction(struct ctx *ctx, const struct cmd_args *a,
+    struct error *err)
+{
+	return client_reference_transaction(ctx, a->argc, a->argv, err);
+}
+
+static int
+post_push(struct ctx *ctx, const struct cmd_args *a, struct error *err)
+{
+	return client_post_push(ctx, a->argc, a->argv, err);
+}

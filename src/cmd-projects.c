@@ -1,5 +1,4 @@
 /* cmd-projects.c -- dotgit-deploy projects: list the account's projects */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,102 +28,47 @@ struct listing {
 	long			 total;
 };
 
-static int	cmd_projects_exec(struct ctx *, int, char **,
+static int	 cmd_projects_exec(struct ctx *, const struct cmd_args *,
 		    struct error *);
+static int	 parse_args(struct projects_args *, const struct cmd_args *,
+		    struct error *);
+static void	 append(struct listing *, struct api_project *, size_t);
+static int	 fetch_all(struct api *, int, struct listing *, struct error *);
+static size_t	 width(const char *);
+static void	 print_row(char *const *, const size_t *);
+static void	 print_table(const struct listing *);
+static void	 print_listing(const struct projects_args *,
+		    const struct listing *);
 
-const struct command cmd_projects_entry = {
-	"projects", "[--all] [--page N] [--per-page N] [--json]",
-	"list the account's projects", CMD_WANT_REPO | CMD_NEED_CONFIG,
-	cmd_projects_exec
+static const struct cmd_option options[] = {
+	{ "all", 0, NULL, 0, "every page, not only one" },
+	{ "page", 0, "N", 0, "show page N (default 1)" },
+	{ "per-page", 0, "N", 0,
+	    "projects per page, 1 to 100 (default 20; 100 with --all)" },
+	{ "json", 0, NULL, 0, "print the projects as JSON" },
+	{ NULL, 0, NULL, 0, NULL }
 };
 
-/*
- * "--name VALUE" or "--name=VALUE" at argv[*i]: 1 with *val set, 0 when
- * it is another option, -1 when the value is missing.
- */
-static int
-option_value(int argc, char **argv, int *i, const char *name,
-    const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
+const struct command cmd_projects_entry = {
+	.name = "projects",
+	.summary = "list the account's projects (their ids go in [project] "
+	    "id)",
+	.options = options,
+	.flags = CMD_WANT_REPO | CMD_NEED_CONFIG,
+	.exec = cmd_projects_exec,
+};
 
 static int
-parse_count(const char *opt, const char *s, int max, int *out,
+parse_args(struct projects_args *a, const struct cmd_args *args,
     struct error *err)
 {
-	char *end, *shown;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s >= '0' && *s <= '9' && *end == '\0' && errno == 0 && v >= 1 &&
-	    v <= max) {
-		*out = (int)v;
-		return 0;
-	}
-	shown = log_escape(s, 32);
-	if (max == INT_MAX)
-		error_set(err, EXIT_USAGE, "invalid %s '%s': a positive whole "
-		    "number is needed", opt, shown);
-	else
-		error_set(err, EXIT_USAGE, "invalid %s '%s': a whole number "
-		    "from 1 to %d is needed", opt, shown, max);
-	free(shown);
-	return -1;
-}
-
-/* "--name N": 1 when argv[*i] is that option (*out set), 0 when it is
- * not, -1 on a bad or missing number. */
-static int
-take_count(int argc, char **argv, int *i, const char *name, int max,
-    int *out, struct error *err)
-{
-	const char *val;
-	int r;
-
-	if ((r = option_value(argc, argv, i, name, &val)) < 0)
-		return error_set(err, EXIT_USAGE, "option '%s' needs a number",
-		    name);
-	if (r == 0)
-		return 0;
-	return parse_count(name, val, max, out, err) < 0 ? -1 : 1;
-}
-
-static int
-parse_args(struct projects_args *a, int argc, char **argv,
-    struct error *err)
-{
-	int i, r;
-
 	memset(a, 0, sizeof(*a));
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--all") == 0)
-			a->all = 1;
-		else if (strcmp(argv[i], "--json") == 0)
-			a->json = 1;
-		else if ((r = take_count(argc, argv, &i, "--page", INT_MAX,
-		    &a->page, err)) != 0 ||
-		    (r = take_count(argc, argv, &i, "--per-page",
-		    API_PER_PAGE_MAX, &a->per_page, err)) != 0) {
-			if (r < 0)
-				return -1;
-		} else
-			return cmd_usage(&cmd_projects_entry, err);
-	}
+	a->all = cmd_args_has(args, "all");
+	a->json = cmd_args_has(args, "json");
+	if (cmd_args_number(args, "page", 1, INT_MAX, &a->page, err) < 0 ||
+	    cmd_args_number(args, "per-page", 1, API_PER_PAGE_MAX,
+	    &a->per_page, err) < 0)
+		return -1;
 	if (a->all && a->page)
 		return error_set(err, EXIT_USAGE, "--all and --page cannot be "
 		    "used together");
@@ -267,7 +211,8 @@ print_listing(const struct projects_args *a, const struct listing *l)
 }
 
 static int
-cmd_projects_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
+cmd_projects_exec(struct ctx *ctx, const struct cmd_args *args,
+    struct error *err)
 {
 	struct projects_args a;
 	struct listing l = { NULL, 0, -1 };
@@ -275,7 +220,7 @@ cmd_projects_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 	char *key = NULL;
 	int rc = -1;
 
-	if (parse_args(&a, argc, argv, err) < 0)
+	if (parse_args(&a, args, err) < 0)
 		return -1;
 	if (config_read_key(&key, ctx->config, err) < 0 ||
 	    api_open(&api, ctx->config, key, 0, err) < 0)

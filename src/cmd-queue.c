@@ -1,4 +1,4 @@
-/* cmd-queue.c -- dotgit-deploy queue: list, retry and drop queued jobs */
+/* cmd-queue.c -- dotgit-deploy queue: list, show, retry and drop jobs */
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -18,98 +18,191 @@
 
 /* Older than this (10 years) is shown as ">10y": not a real age. */
 #define AGE_SHOWN_MAX	315360000
-/* How many done jobs the listing shows (the newest). */
+/* How many done (and bad) jobs the listing shows: the newest. */
 #define DONE_SHOWN	10
 #define NCOLS		8
+#define NSTATES		5
 
-struct opts {
-	int		 json;
-	const char	*queue_dir;	/* --queue-dir, for tests/operators */
-	const char	*action;	/* NULL (list), retry, drop, init */
-	const char	*id;
-	const char	*group;		/* init --group */
-};
-
-/* The jobs to show, in the order shown. */
+/* The jobs to show, in the order shown, and what bad/ holds besides. */
 struct listing {
-	struct job	*jobs[4];
-	size_t		 n[4];
+	struct job		*jobs[NSTATES];
+	size_t			 n[NSTATES];
+	size_t			 total[NSTATES];	/* before trimming */
+	struct queue_junk	*junk;
+	size_t			 njunk;
 };
 
-static const enum queue_state shown[4] = {
-	QUEUE_CUR, QUEUE_NEW, QUEUE_FAILED, QUEUE_DONE
+static const enum queue_state shown[NSTATES] = {
+	QUEUE_CUR, QUEUE_NEW, QUEUE_FAILED, QUEUE_DONE, QUEUE_BAD
 };
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]: 1 taken, 0 not this
- * option, -1 error. */
-static int
-opt_value(const char *name, int argc, char **argv, int *i,
-    const char **out, struct error *err)
-{
-	size_t len = strlen(name);
-	const char *a = argv[*i];
+static int	 list_jobs(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 show_job(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 retry_job(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 drop_job(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 init_queue(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static long long	 age_of(long long, long long);
+static char	*fmt_age(long long);
+static const char	*state_word(const struct job *);
+static char	*detail_cell(const struct job *);
+static void	 print_row(char *const [NCOLS], const int [NCOLS]);
+static void	 job_cells(char *[NCOLS], const struct job *, long long);
+static void	 junk_cells(char *[NCOLS], const struct queue_junk *);
+static void	 print_table(const struct listing *, size_t);
+static json_t	*jstr(const char *);
+static void	 outcome_json(json_t *, const struct job *);
+static json_t	*job_json(const struct job *, long long);
+static json_t	*meta_json(const char *, const struct listing *);
+static int	 print_json(json_t *, struct error *);
+static int	 listing_json(const char *, const struct listing *,
+		    struct error *);
+static void	 trim(struct listing *, size_t);
+static int	 gather(struct queue *, struct listing *, struct error *);
+static void	 say_empty(const char *);
+static int	 list_in(const char *, const struct cmd_args *, struct error *);
+static char	*fmt_time(long long);
+static void	 put(const char *, const char *);
+static void	 put_esc(const char *, const char *);
+static void	 put_list(const char *, char *const *, size_t);
+static void	 put_outcome(const struct job *);
+static void	 put_claim(const struct job *, long long);
+static void	 put_plan(const struct job *);
+static void	 put_attempts(const struct job *, long long);
+static void	 show_text(const struct job *);
+static json_t	*strv_json(char *const *, size_t);
+static json_t	*claim_json(const struct job *);
+static json_t	*plan_json(const struct job *);
+static json_t	*show_json(const struct job *);
+static int	 show_in(const char *, const struct cmd_args *, struct error *);
+static void	 say(const char *, const char *);
+static int	 act_in(const char *, const struct cmd_args *, struct error *);
+static int	 find_group(const char *, gid_t *, struct error *);
+static int	 init_in(const char *, const struct cmd_args *, struct error *);
+static void	 print_ids(struct queue *, enum queue_state, const char *);
 
-	if (strncmp(a, name, len) != 0 || (a[len] != '\0' && a[len] != '='))
-		return 0;
-	if (a[len] == '=')
-		*out = a + len + 1;
-	else if (*i + 1 < argc)
-		*out = argv[++*i];
-	else
-		return error_set(err, EXIT_USAGE, "option '%s' needs %s",
-		    name, strcmp(name, "--group") == 0 ? "a group" :
-		    "a directory");
-	return 1;
-}
+static const struct cmd_option queue_options[] = {
+	{ "queue-dir", 0, "DIR", 0,
+	    "the queue directory to use, instead of [daemon] queue (no "
+	    "configuration is read)" },
+	{ NULL, 0, NULL, 0, NULL }
+};
 
-/* The positional arguments: none, "retry ID", "drop ID" or "init". */
-static int
-parse_action(const struct command *cmd, const char **pos, int npos,
-    struct opts *o, struct error *err)
-{
-	if (npos == 0 && o->group == NULL)
-		return 0;
-	if (npos == 1 && strcmp(pos[0], "init") == 0 && !o->json) {
-		o->action = pos[0];
-		return 0;
-	}
-	if (npos != 2 || (strcmp(pos[0], "retry") != 0 &&
-	    strcmp(pos[0], "drop") != 0) || o->json || o->group != NULL)
-		return cmd_usage(cmd, err);
-	o->action = pos[0];
-	o->id = pos[1];
-	return 0;
-}
+static const struct cmd_option json_option[] = {
+	{ "json", 0, NULL, 0, "print JSON" },
+	{ NULL, 0, NULL, 0, NULL }
+};
 
+static const struct cmd_option init_options[] = {
+	{ "group", 0, "GROUP", 0,
+	    "the group whose members' hooks may queue (default: the "
+	    "directory's, or yours)" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+static const struct command list_entry = {
+	.name = "list",
+	.summary = "list the jobs: in flight, pending, failed, then the "
+	    "newest done (deployed, skipped or superseded) and refused ones",
+	.options = json_option,
+	.flags = CMD_DEFAULT,
+	.exec = list_jobs,
+};
+
+static const struct command show_entry = {
+	.name = "show",
+	.args = "ID",
+	.minargs = 1,
+	.maxargs = 1,
+	.summary = "print one job (ID or a unique start of it): its claim, "
+	    "its plan, attempts, last error and outcome",
+	.options = json_option,
+	.complete = CMD_COMPLETE_JOB,
+	.exec = show_job,
+};
+
+static const struct command retry_entry = {
+	.name = "retry",
+	.args = "ID",
+	.minargs = 1,
+	.maxargs = 1,
+	.summary = "queue a failed job again, its attempts reset (as the "
+	    "daemon's user)",
+	.complete = CMD_COMPLETE_JOB,
+	.exec = retry_job,
+};
+
+static const struct command drop_entry = {
+	.name = "drop",
+	.args = "ID",
+	.minargs = 1,
+	.maxargs = 1,
+	.summary = "delete a pending or failed job",
+	.complete = CMD_COMPLETE_JOB,
+	.exec = drop_job,
+};
+
+static const struct command init_entry = {
+	.name = "init",
+	.summary = "create the queue directory or set its modes (as the "
+	    "daemon's user or root)",
+	.options = init_options,
+	.exec = init_queue,
+};
+
+static const struct command *const queue_commands[] = {
+	&list_entry,
+	&show_entry,
+	&retry_entry,
+	&drop_entry,
+	&init_entry,
+	NULL
+};
+
+const struct command cmd_queue_entry = {
+	.name = "queue",
+	.summary = "list and manage the daemon's queue of deploys",
+	.options = queue_options,
+	.subs = queue_commands,
+};
+
+static int	with_queue(struct ctx *ctx, const struct cmd_args *args,
+		    int (*fn)(const char *, const struct cmd_args *,
+		    struct error *), struct error *err);
+
+/*
+ * Run fn on the queue directory: --queue-dir (reading no configuration:
+ * for tests, and operators looking at a spool), or the daemon's
+ * configured [daemon] queue.
+ */
 static int
-parse(const struct command *cmd, int argc, char **argv, struct opts *o,
+with_queue(struct ctx *ctx, const struct cmd_args *args,
+    int (*fn)(const char *, const struct cmd_args *, struct error *),
     struct error *err)
 {
-	const char *pos[3];
-	int i, r, npos = 0, dashdash = 0;
+	const char *dir = cmd_args_get(args, "queue-dir");
+	struct config cfg;
+	int rc = -1;
 
-	memset(o, 0, sizeof(*o));
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (dashdash || a[0] != '-' || a[1] == '\0') {
-			if (npos == 3)
-				return cmd_usage(cmd, err);
-			pos[npos++] = a;
-		} else if (strcmp(a, "--") == 0)
-			dashdash = 1;
-		else if (strcmp(a, "--json") == 0)
-			o->json = 1;
-		else if ((r = opt_value("--queue-dir", argc, argv, &i,
-		    &o->queue_dir, err)) != 0 || (r = opt_value("--group",
-		    argc, argv, &i, &o->group, err)) != 0) {
-			if (r < 0)
-				return -1;
-		} else
-			return error_set(err, EXIT_USAGE, "unknown option "
-			    "'%.64s' for 'queue'", a);
+	if (dir != NULL)
+		return fn(dir, args, err);
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_load_daemon(&cfg, ctx->config_file, err) < 0)
+		goto out;
+	if (cfg.queue_dir == NULL) {
+		error_set(err, EXIT_USAGE, "no [daemon] queue configured");
+		error_hint(err, "set 'queue = DIR' in the [daemon] section of "
+		    "'%s'", cfg.file ? cfg.file : "?");
+		goto out;
 	}
-	return parse_action(cmd, pos, npos, o, err);
+	rc = fn(cfg.queue_dir, args, err);
+out:
+	config_release(&cfg);
+	return rc;
 }
 
 /* Seconds from then to now, 0 for a time ahead: a job file may hold any
@@ -138,6 +231,32 @@ fmt_age(long long secs)
 	return xasprintf("%lldd", secs / 86400);
 }
 
+/* The listing's STATE: the outcome once there is one. */
+static const char *
+state_word(const struct job *job)
+{
+	enum queue_outcome o = queue_outcome(job, NULL);
+
+	return o == QUEUE_OUTCOME_NONE ? queue_state_name(job->queue_state) :
+	    queue_outcome_name(o);
+}
+
+/* The listing's DETAIL: the deployment, why, by which job. */
+static char *
+detail_cell(const struct job *job)
+{
+	const char *d;
+	char *e, *s;
+
+	if (queue_outcome(job, &d) == QUEUE_OUTCOME_SUPERSEDED) {
+		e = log_escape(d, 64);
+		s = xasprintf("by %s", e);
+		free(e);
+		return s;
+	}
+	return d != NULL ? log_escape(d, 200) : xstrdup("-");
+}
+
 static void
 print_row(char *const cells[NCOLS], const int width[NCOLS])
 {
@@ -153,35 +272,50 @@ static void
 job_cells(char *cells[NCOLS], const struct job *job, long long now)
 {
 	cells[0] = log_escape(job->id, 64);
-	cells[1] = xstrdup(queue_state_name(job->queue_state));
+	cells[1] = xstrdup(state_word(job));
 	cells[2] = log_escape(job->branch, 60);
 	cells[3] = log_escape(job->environment, 32);
 	cells[4] = log_escape(job->commit, 64);
 	cells[5] = fmt_age(age_of(now, job->planned_at));
 	cells[6] = xasprintf("%d", job->attempts);
-	cells[7] = job->last_error != NULL ?
-	    log_escape(job->last_error, 200) : xstrdup("-");
+	cells[7] = detail_cell(job);
+}
+
+static void
+junk_cells(char *cells[NCOLS], const struct queue_junk *k)
+{
+	char *why = log_escape(k->why, 200);
+	int c;
+
+	cells[0] = log_escape(k->name, 64);
+	cells[1] = xstrdup("bad");
+	for (c = 2; c < NCOLS - 1; c++)
+		cells[c] = xstrdup("-");
+	cells[7] = xasprintf("not a job: %s", why);
+	free(why);
 }
 
 static void
 print_table(const struct listing *l, size_t total)
 {
 	static const char *const head[NCOLS] = { "ID", "STATE", "BRANCH",
-	    "ENVIRONMENT", "COMMIT", "AGE", "ATTEMPTS", "LAST ERROR" };
+	    "ENVIRONMENT", "COMMIT", "AGE", "ATTEMPTS", "DETAIL" };
 	char *(*rows)[NCOLS] = xcalloc(total, sizeof(*rows));
 	int width[NCOLS] = { 0 }, c, w;
 	long long now = (long long)time(NULL);
 	size_t s, i, r = 0;
 
+	for (s = 0; s < NSTATES; s++)
+		for (i = 0; i < l->n[s]; i++)
+			job_cells(rows[r++], &l->jobs[s][i], now);
+	for (i = 0; i < l->njunk; i++)
+		junk_cells(rows[r++], &l->junk[i]);
 	for (c = 0; c < NCOLS; c++)
 		width[c] = (int)strlen(head[c]);
-	for (s = 0; s < 4; s++)
-		for (i = 0; i < l->n[s]; i++, r++) {
-			job_cells(rows[r], &l->jobs[s][i], now);
-			for (c = 0; c < NCOLS; c++)
-				if ((w = (int)strlen(rows[r][c])) > width[c])
-					width[c] = w;
-		}
+	for (r = 0; r < total; r++)
+		for (c = 0; c < NCOLS; c++)
+			if ((w = (int)strlen(rows[r][c])) > width[c])
+				width[c] = w;
 	print_row((char *const *)head, width);
 	for (r = 0; r < total; r++) {
 		print_row(rows[r], width);
@@ -191,10 +325,39 @@ print_table(const struct listing *l, size_t total)
 	free(rows);
 }
 
+/* A JSON string even for bytes that are not UTF-8 (escaped then); null
+ * for NULL. */
 static json_t *
 jstr(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	json_t *j;
+	char *e;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) == NULL) {
+		e = log_escape(s, 0);
+		j = json_string(e);
+		free(e);
+	}
+	return j;
+}
+
+/* The outcome's fields, shared by the listing and `show`. */
+static void
+outcome_json(json_t *o, const struct job *job)
+{
+	const char *d;
+	enum queue_outcome oc = queue_outcome(job, &d);
+	const char *name = queue_outcome_name(oc);
+
+	json_object_set_new(o, "outcome", jstr(name));
+	json_object_set_new(o, "reason", jstr(oc == QUEUE_OUTCOME_SKIPPED ||
+	    oc == QUEUE_OUTCOME_FAILED || oc == QUEUE_OUTCOME_REFUSED ?
+	    d : NULL));
+	json_object_set_new(o, "superseded_by",
+	    jstr(oc == QUEUE_OUTCOME_SUPERSEDED ? d : NULL));
+	json_object_set_new(o, "deployment_id", jstr(job->deployment_id));
 }
 
 static json_t *
@@ -203,35 +366,41 @@ job_json(const struct job *job, long long now)
 	json_t *o = json_object();
 	long long age = age_of(now, job->planned_at);
 
-	json_object_set_new(o, "id", json_string(job->id));
+	json_object_set_new(o, "id", jstr(job->id));
 	json_object_set_new(o, "state",
 	    json_string(queue_state_name(job->queue_state)));
 	json_object_set_new(o, "project", jstr(job->project));
 	json_object_set_new(o, "branch", jstr(job->branch));
 	json_object_set_new(o, "ref", jstr(job->ref));
 	json_object_set_new(o, "environment", jstr(job->environment));
-	json_object_set_new(o, "commit", json_string(job->commit));
+	json_object_set_new(o, "commit", jstr(job->commit));
 	json_object_set_new(o, "age_seconds", json_integer(age));
 	json_object_set_new(o, "attempts", json_integer(job->attempts));
 	json_object_set_new(o, "last_error", jstr(job->last_error));
-	json_object_set_new(o, "deployment_id", jstr(job->deployment_id));
+	outcome_json(o, job);
 	return o;
 }
 
-static int
-print_json(const struct listing *l, struct error *err)
+static json_t *
+meta_json(const char *dir, const struct listing *l)
 {
-	json_t *root, *arr = json_array();
-	long long now = (long long)time(NULL);
-	size_t s, i;
-	char *out;
+	json_t *counts = json_object();
+	size_t s;
 
-	for (s = 0; s < 4; s++)
-		for (i = 0; i < l->n[s]; i++)
-			json_array_append_new(arr,
-			    job_json(&l->jobs[s][i], now));
-	root = json_pack("{s:o}", "jobs", arr);
-	out = root != NULL ? json_dumps(root, JSON_INDENT(2)) : NULL;
+	for (s = 0; s < NSTATES; s++)
+		json_object_set_new(counts, queue_state_name(shown[s]),
+		    json_integer((json_int_t)l->total[s]));
+	return json_pack("{s:o, s:o, s:i}", "queue", jstr(dir), "counts",
+	    counts, "done_shown_max", DONE_SHOWN);
+}
+
+/* Print one JSON document on stdout (it takes the reference). */
+static int
+print_json(json_t *root, struct error *err)
+{
+	char *out = root != NULL ? json_dumps(root, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER) : NULL;
+
 	json_decref(root);
 	if (out == NULL)
 		return error_set(err, EXIT_FAIL, "cannot encode the queue "
@@ -241,94 +410,413 @@ print_json(const struct listing *l, struct error *err)
 	return 0;
 }
 
-/* Drop all but the newest DONE_SHOWN done jobs from the listing. */
-static void
-trim_done(struct listing *l)
+static int
+listing_json(const char *dir, const struct listing *l, struct error *err)
 {
-	size_t n = l->n[3], cut, i;
+	json_t *jobs = json_array(), *files = json_array();
+	long long now = (long long)time(NULL);
+	size_t s, i;
+
+	for (s = 0; s < NSTATES; s++)
+		for (i = 0; i < l->n[s]; i++)
+			json_array_append_new(jobs,
+			    job_json(&l->jobs[s][i], now));
+	for (i = 0; i < l->njunk; i++)
+		json_array_append_new(files, json_pack("{s:o, s:o}", "name",
+		    jstr(l->junk[i].name), "reason", jstr(l->junk[i].why)));
+	return print_json(json_pack("{s:o, s:o, s:o}", "jobs", jobs,
+	    "bad_files", files, "meta", meta_json(dir, l)), err);
+}
+
+/* Keep the newest DONE_SHOWN of one state in the listing. */
+static void
+trim(struct listing *l, size_t s)
+{
+	size_t n = l->n[s], cut, i;
 
 	if (n <= DONE_SHOWN)
 		return;
 	cut = n - DONE_SHOWN;
 	for (i = 0; i < cut; i++)
-		job_release(&l->jobs[3][i]);
-	memmove(l->jobs[3], l->jobs[3] + cut, DONE_SHOWN * sizeof(**l->jobs));
-	l->n[3] = DONE_SHOWN;
+		job_release(&l->jobs[s][i]);
+	memmove(l->jobs[s], l->jobs[s] + cut,
+	    DONE_SHOWN * sizeof(*l->jobs[s]));
+	l->n[s] = DONE_SHOWN;
+}
+
+static int
+gather(struct queue *q, struct listing *l, struct error *err)
+{
+	size_t s, i;
+
+	for (s = 0; s < NSTATES; s++) {
+		if (shown[s] == QUEUE_BAD) {
+			if (queue_list_bad(q, &l->jobs[s], &l->n[s], &l->junk,
+			    &l->njunk, err) < 0)
+				return -1;
+		} else if (queue_list(q, shown[s], &l->jobs[s], &l->n[s],
+		    err) < 0)
+			return -1;
+		l->total[s] = l->n[s];
+		if (shown[s] == QUEUE_DONE || shown[s] == QUEUE_BAD)
+			trim(l, s);
+	}
+	if (l->njunk > DONE_SHOWN) {	/* the newest files: sorted names */
+		for (i = 0; i < l->njunk - DONE_SHOWN; i++) {
+			free(l->junk[i].name);
+			free(l->junk[i].why);
+		}
+		memmove(l->junk, l->junk + l->njunk - DONE_SHOWN,
+		    DONE_SHOWN * sizeof(*l->junk));
+		l->njunk = DONE_SHOWN;
+	}
+	return 0;
 }
 
 static void
 say_empty(const char *dir)
 {
-	char *shown = log_escape(dir, 0);
+	char *shown_dir = log_escape(dir, 0);
 
-	printf("queue '%s' is empty\n", shown);
-	free(shown);
+	printf("queue '%s' is empty\n", shown_dir);
+	free(shown_dir);
 }
 
 static int
-list(struct queue *q, const char *dir, const struct opts *o,
-    struct error *err)
+list_in(const char *dir, const struct cmd_args *args, struct error *err)
 {
-	struct listing l = { 0 };
+	struct listing l;
+	struct queue *q;
 	size_t s, total = 0;
 	int rc = -1;
 
-	for (s = 0; s < 4; s++) {
-		if (queue_list(q, shown[s], &l.jobs[s], &l.n[s], err) < 0)
-			goto out;
-		if (shown[s] == QUEUE_DONE)
-			trim_done(&l);
+	memset(&l, 0, sizeof(l));
+	if (queue_open(&q, dir, 0, err) < 0)
+		return -1;
+	if (gather(q, &l, err) < 0)
+		goto out;
+	for (s = 0; s < NSTATES; s++)
 		total += l.n[s];
-	}
-	if (o->json)
-		rc = print_json(&l, err);
-	else {
-		if (total == 0)
-			say_empty(dir);
-		else
-			print_table(&l, total);
-		rc = 0;
-	}
+	total += l.njunk;
+	rc = 0;
+	if (cmd_args_has(args, "json"))
+		rc = listing_json(dir, &l, err);
+	else if (total == 0)
+		say_empty(dir);
+	else
+		print_table(&l, total);
 out:
-	for (s = 0; s < 4; s++)
+	for (s = 0; s < NSTATES; s++)
 		queue_jobs_free(l.jobs[s], l.n[s]);
+	queue_junk_free(l.junk, l.njunk);
+	queue_free(q);
 	return rc;
 }
+
+static int
+list_jobs(struct ctx *ctx, const struct cmd_args *args, struct error *err)
+{
+	return with_queue(ctx, args, list_in, err);
+}
+
+/* queue show */
+
+static char *
+fmt_time(long long t)
+{
+	char buf[64];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if ((long long)tt != t || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return xasprintf("%lld", t);
+	return xstrdup(buf);
+}
+
+/* "label:" and a value already safe to print. */
+static void
+put(const char *label, const char *value)
+{
+	printf("%-16s%s\n", label, value);
+}
+
+/* The same for a value from the job file: escaped; "none" for NULL. */
+static void
+put_esc(const char *label, const char *value)
+{
+	char *e = value != NULL ? log_escape(value, 0) : NULL;
+
+	put(label, e != NULL ? e : "none");
+	free(e);
+}
+
+/* One value a line, under one label; "none" for none. */
+static void
+put_list(const char *label, char *const *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		put(label, "none");
+	for (i = 0; i < n; i++)
+		put_esc(i == 0 ? label : "", v[i]);
+}
+
+static void
+put_outcome(const struct job *job)
+{
+	const char *d;
+	enum queue_outcome o = queue_outcome(job, &d);
+	char *e = d != NULL ? log_escape(d, 0) : xstrdup("?"), *s;
+
+	if (o == QUEUE_OUTCOME_NONE)
+		s = xstrdup("none yet");
+	else if (o == QUEUE_OUTCOME_DEPLOYED)
+		s = xasprintf("deployed as %s", e);
+	else if (o == QUEUE_OUTCOME_SUPERSEDED)
+		s = xasprintf("superseded by job %s", e);
+	else if (o == QUEUE_OUTCOME_DONE)
+		s = xstrdup("done");
+	else
+		s = xasprintf("%s: %s", queue_outcome_name(o), e);
+	put("outcome:", s);
+	free(s);
+	free(e);
+}
+
+static void
+put_claim(const struct job *job, long long now)
+{
+	char *t = fmt_time(job->planned_at), *age, *s;
+
+	printf("claim:\n");
+	put_esc("  repository:", job->repo);
+	put_esc("  ref:", job->ref);
+	put("  old:", job->old);
+	put("  new:", job->new);
+	put_list("  push options:", job->options, job->noptions);
+	put("  request:", job->request);
+	put("  source:", job_source_name(job->source));
+	age = fmt_age(age_of(now, job->planned_at));
+	s = xasprintf("%s (%s ago)", t, age);
+	put("  planned:", s);
+	free(s);
+	free(age);
+	free(t);
+}
+
+static void
+put_plan(const struct job *job)
+{
+	char *s, *e;
+	size_t i;
+
+	printf("plan:\n");
+	if (job->project_is_name) {
+		e = log_escape(job->project, 0);
+		s = xasprintf("%s (a name: looked up when sending)", e);
+		put("  project:", s);
+		free(s);
+		free(e);
+	} else
+		put_esc("  project:", job->project);
+	put_esc("  branch:", job->branch);
+	put_esc("  environment:", job->environment);
+	put("  commit:", job->commit);
+	if (job->env_vars.n == 0)
+		put("  env vars:", "none");
+	for (i = 0; i < job->env_vars.n; i++) {
+		s = xasprintf("%s=%s", job->env_vars.v[i].name,
+		    job->env_vars.v[i].value);
+		put_esc(i == 0 ? "  env vars:" : "", s);
+		free(s);
+	}
+	put_list("  paths:", job->paths, job->npaths);
+	put("  key:", job->idem_key[0] != '\0' ? job->idem_key :
+	    "none yet (made when sent)");
+}
+
+static void
+put_attempts(const struct job *job, long long now)
+{
+	char *t, *s, *age;
+
+	s = xasprintf("%d", job->attempts);
+	put("attempts:", s);
+	free(s);
+	if (job->next_attempt == 0 || job->next_attempt <= now)
+		put("next attempt:", job->queue_state == QUEUE_NEW ? "now" :
+		    "none");
+	else {
+		t = fmt_time(job->next_attempt);
+		age = fmt_age(age_of(job->next_attempt, now));
+		s = xasprintf("%s (in %s)", t, age);
+		put("next attempt:", s);
+		free(s);
+		free(age);
+		free(t);
+	}
+	put_esc("last error:", job->last_error);
+}
+
+static void
+show_text(const struct job *job)
+{
+	long long now = (long long)time(NULL);
+
+	put_esc("job:", job->id);
+	put("state:", queue_state_name(job->queue_state));
+	put_outcome(job);
+	put_claim(job, now);
+	put_plan(job);
+	put_attempts(job, now);
+}
+
+static json_t *
+strv_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, jstr(v[i]));
+	return a;
+}
+
+static json_t *
+claim_json(const struct job *job)
+{
+	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:s, s:s, s:I}",
+	    "repository", jstr(job->repo), "ref", jstr(job->ref),
+	    "old", job->old, "new", job->new,
+	    "push_options", strv_json(job->options, job->noptions),
+	    "request", job->request,
+	    "source", job_source_name(job->source),
+	    "planned_at", (json_int_t)job->planned_at);
+}
+
+static json_t *
+plan_json(const struct job *job)
+{
+	json_t *vars = json_object();
+	size_t i;
+
+	for (i = 0; i < job->env_vars.n; i++)
+		json_object_set_new(vars, job->env_vars.v[i].name,
+		    jstr(job->env_vars.v[i].value));
+	return json_pack("{s:o, s:b, s:o, s:o, s:s, s:o, s:o, s:o}",
+	    "project", jstr(job->project),
+	    "project_is_name", job->project_is_name,
+	    "branch", jstr(job->branch),
+	    "environment", jstr(job->environment),
+	    "commit", job->commit, "env_vars", vars,
+	    "paths", strv_json(job->paths, job->npaths),
+	    "idempotency_key", job->idem_key[0] != '\0' ?
+	    json_string(job->idem_key) : json_null());
+}
+
+static json_t *
+show_json(const struct job *job)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", jstr(job->id));
+	json_object_set_new(o, "state",
+	    json_string(queue_state_name(job->queue_state)));
+	outcome_json(o, job);
+	json_object_set_new(o, "claim", claim_json(job));
+	json_object_set_new(o, "plan", plan_json(job));
+	json_object_set_new(o, "attempts", json_integer(job->attempts));
+	json_object_set_new(o, "next_attempt",
+	    json_integer((json_int_t)job->next_attempt));
+	json_object_set_new(o, "last_error", jstr(job->last_error));
+	return o;
+}
+
+static int
+show_in(const char *dir, const struct cmd_args *args, struct error *err)
+{
+	struct queue *q;
+	struct job job;
+	int rc = -1;
+
+	if (queue_open(&q, dir, 0, err) < 0)
+		return -1;
+	if (queue_find(q, args->argv[1], &job, err) == 0) {
+		rc = 0;
+		if (cmd_args_has(args, "json"))
+			rc = print_json(show_json(&job), err);
+		else
+			show_text(&job);
+	}
+	job_release(&job);
+	queue_free(q);
+	return rc;
+}
+
+static int
+show_job(struct ctx *ctx, const struct cmd_args *args, struct error *err)
+{
+	return with_queue(ctx, args, show_in, err);
+}
+
+/* queue retry, queue drop */
 
 static void
 say(const char *done, const char *id)
 {
-	char *shown = log_escape(id, 64);
+	char *e = log_escape(id, 64);
 
-	printf("%s %s\n", done, shown);
-	free(shown);
+	printf("%s %s\n", done, e);
+	free(e);
 }
 
 static int
-act(struct queue *q, const struct opts *o, struct error *err)
+act_in(const char *dir, const struct cmd_args *args, struct error *err)
 {
+	int retry = strcmp(cmd_args_command(args)->name, "retry") == 0;
+	struct queue *q;
 	struct job job;
-	int rc;
+	int rc = -1;
 
-	if (queue_find(q, o->id, &job, err) < 0)
+	if (queue_open(&q, dir, 0, err) < 0)
 		return -1;
-	if (strcmp(o->action, "retry") == 0) {
-		if ((rc = queue_retry(q, &job, err)) == 0)
-			say("retrying", job.id);
-	} else {
-		if ((rc = queue_drop(q, &job, err)) == 0)
-			say("dropped", job.id);
-	}
+	if (queue_find(q, args->argv[1], &job, err) < 0)
+		goto out;
+	if (retry && (rc = queue_retry(q, &job, err)) == 0)
+		say("retrying", job.id);
+	else if (!retry && (rc = queue_drop(q, &job, err)) == 0)
+		say("dropped", job.id);
 	/* unless the queue said what to do */
 	if (rc < 0 && err->hint[0] == '\0') {
 		if (job.queue_state == QUEUE_CUR)
 			error_hint(err, "the daemon is sending it now");
-		else if (strcmp(o->action, "retry") == 0)
+		else if (job.queue_state == QUEUE_BAD)
+			error_hint(err, "the daemon refused it; 'dotgit-deploy "
+			    "queue show %s' says why", job.id);
+		else if (retry)
 			error_hint(err, "only failed jobs can be retried");
 	}
+out:
 	job_release(&job);
+	queue_free(q);
 	return rc;
 }
+
+static int
+retry_job(struct ctx *ctx, const struct cmd_args *args, struct error *err)
+{
+	return with_queue(ctx, args, act_in, err);
+}
+
+static int
+drop_job(struct ctx *ctx, const struct cmd_args *args, struct error *err)
+{
+	return with_queue(ctx, args, act_in, err);
+}
+
+/* queue init */
 
 /* GROUP by name or number. */
 static int
@@ -356,17 +844,18 @@ find_group(const char *name, gid_t *out, struct error *err)
 	return -1;
 }
 
-/* queue init: make the spool or set its modes; say whose it is. */
+/* Make the spool or set its modes; say whose it is. */
 static int
-init(const char *dir, const struct opts *o, struct error *err)
+init_in(const char *dir, const struct cmd_args *args, struct error *err)
 {
+	const char *group = cmd_args_get(args, "group");
 	struct queue *q;
 	struct passwd *pw;
 	struct group *gr;
 	gid_t gid = (gid_t)-1;
 	uid_t uid;
 
-	if (o->group != NULL && find_group(o->group, &gid, err) < 0)
+	if (group != NULL && find_group(group, &gid, err) < 0)
 		return -1;
 	if (queue_init(&q, dir, gid, err) < 0)
 		return -1;
@@ -387,48 +876,52 @@ init(const char *dir, const struct opts *o, struct error *err)
 }
 
 static int
-cmd_queue_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
+init_queue(struct ctx *ctx, const struct cmd_args *args, struct error *err)
 {
-	struct config cfg;
-	struct queue *q = NULL;
-	struct opts o;
-	const char *dir;
-	int loaded = 0, rc = -1;
-
-	if (parse(&cmd_queue_entry, argc, argv, &o, err) < 0)
-		return -1;
-	if ((dir = o.queue_dir) == NULL) {
-		memset(&cfg, 0, sizeof(cfg));
-		loaded = 1;
-		/* the daemon's spool: named in the daemon's configuration */
-		if (config_load_daemon(&cfg, ctx->config_file, err) < 0)
-			goto out;
-		if ((dir = cfg.queue_dir) == NULL) {
-			error_set(err, EXIT_USAGE, "no [daemon] queue "
-			    "configured");
-			error_hint(err, "set 'queue = DIR' in the [daemon] "
-			    "section of '%s'", cfg.file ? cfg.file : "?");
-			goto out;
-		}
-	}
-	if (o.action != NULL && strcmp(o.action, "init") == 0)
-		rc = init(dir, &o, err);
-	else if (queue_open(&q, dir, 0, err) == 0)
-		rc = o.action == NULL ? list(q, dir, &o, err) :
-		    act(q, &o, err);
-out:
-	queue_free(q);
-	if (loaded)
-		config_release(&cfg);
-	return rc;
+	return with_queue(ctx, args, init_in, err);
 }
 
-/*
- * Not in the usage line: --queue-dir DIR reads that queue directory and no
- * configuration (for tests, and for operators looking at a spool).
- * Nothing but init creates or changes the spool's directories.
- */
-const struct command cmd_queue_entry = {
-	"queue", "[--json] | retry ID | drop ID | init [--group GROUP]",
-	"list and manage queued deploys", 0, cmd_queue_exec
-};
+/* Completion: the ids a subcommand takes, quietly. */
+
+static void
+print_ids(struct queue *q, enum queue_state state, const char *prefix)
+{
+	struct error err;
+	char **names;
+	size_t i, n;
+
+	error_clear(&err);
+	if (queue_names(q, state, &names, &n, &err) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (strncmp(names[i], prefix, strlen(prefix)) == 0)
+			printf("%s\n", names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
+void
+cmd_queue_complete(struct ctx *ctx, const char *queue_dir, const char *sub,
+    const char *prefix)
+{
+	struct config cfg;
+	struct error err;
+	struct queue *q = NULL;
+	int s;
+
+	memset(&cfg, 0, sizeof(cfg));
+	error_clear(&err);
+	if (queue_dir == NULL && config_load_daemon(&cfg, ctx->config_file,
+	    &err) == 0)
+		queue_dir = cfg.queue_dir;
+	if (queue_dir != NULL && queue_open(&q, queue_dir, 0, &err) == 0) {
+		for (s = QUEUE_NEW; s <= QUEUE_BAD; s++)
+			if ((strcmp(sub, "retry") != 0 || s == QUEUE_FAILED) &&
+			    (strcmp(sub, "drop") != 0 || s == QUEUE_NEW ||
+			    s == QUEUE_FAILED))
+				print_ids(q, s, prefix);
+		queue_free(q);
+	}
+	config_release(&cfg);
+}

@@ -1,5 +1,4 @@
 /* cmd-status.c -- dotgit-deploy status: show or follow a deployment */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,68 +19,47 @@ struct status_args {
 	int		 timeout;
 };
 
-static int	cmd_status_exec(struct ctx *, int, char **, struct error *);
+static int	 cmd_status_exec(struct ctx *, const struct cmd_args *,
+		    struct error *);
+static int	 parse_args(struct status_args *, const struct cmd_args *,
+		    struct error *);
+static void	 progress(const struct api_deployment *);
+static void	 print_status(const struct api_deployment *, int);
+static int	 judge(const struct api_deployment *, struct error *);
+
+static const struct cmd_option options[] = {
+	{ "wait", 0, NULL, 0,
+	    "follow the deployment until it is ready; fail unless it is" },
+	{ "timeout", 0, "SECONDS", 0,
+	    "with --wait: give up after SECONDS (default 600)" },
+	{ "json", 0, NULL, 0, "print the deployment as JSON" },
+	{ NULL, 0, NULL, 0, NULL }
+};
 
 const struct command cmd_status_entry = {
-	"status", "DEPLOYMENT_ID [--wait [--timeout SECS]] [--json]",
-	"show a deployment's status", CMD_WANT_REPO | CMD_NEED_CONFIG,
-	cmd_status_exec
+	.name = "status",
+	.args = "DEPLOYMENT_ID",
+	.minargs = 1,
+	.maxargs = 1,
+	.summary = "show a deployment's status, or follow it with --wait",
+	.options = options,
+	.flags = CMD_WANT_REPO | CMD_NEED_CONFIG,
+	.exec = cmd_status_exec,
 };
 
 static int
-parse_timeout(const char *s, int *out, struct error *err)
+parse_args(struct status_args *a, const struct cmd_args *args,
+    struct error *err)
 {
-	char *end, *shown;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s >= '0' && *s <= '9' && *end == '\0' && errno == 0 && v >= 1 &&
-	    v <= WAIT_MAX) {
-		*out = (int)v;
-		return 0;
-	}
-	shown = log_escape(s, 32);
-	error_set(err, EXIT_USAGE, "invalid --timeout '%s': a number of "
-	    "seconds from 1 to %d is needed", shown, WAIT_MAX);
-	free(shown);
-	return -1;
-}
-
-static int
-parse_args(struct status_args *a, int argc, char **argv, struct error *err)
-{
-	const char *arg;
-	int i, dashdash = 0;
-
 	memset(a, 0, sizeof(*a));
 	a->timeout = WAIT_DEFAULT;
-	for (i = 1; i < argc; i++) {
-		arg = argv[i];
-		if (!dashdash && strcmp(arg, "--") == 0)
-			dashdash = 1;
-		else if (!dashdash && strcmp(arg, "--wait") == 0)
-			a->wait = 1;
-		else if (!dashdash && strcmp(arg, "--json") == 0)
-			a->json = 1;
-		else if (!dashdash && strncmp(arg, "--timeout=", 10) == 0) {
-			if (parse_timeout(arg + 10, &a->timeout, err) < 0)
-				return -1;
-		} else if (!dashdash && strcmp(arg, "--timeout") == 0) {
-			if (i + 1 >= argc)
-				return error_set(err, EXIT_USAGE, "option "
-				    "'--timeout' needs a number of seconds");
-			if (parse_timeout(argv[++i], &a->timeout, err) < 0)
-				return -1;
-		} else if ((dashdash || arg[0] != '-') && a->id == NULL &&
-		    arg[0] != '\0')
-			a->id = arg;
-		else
-			return cmd_usage(&cmd_status_entry, err);
-	}
-	if (a->id == NULL)
-		return cmd_usage(&cmd_status_entry, err);
-	return 0;
+	a->wait = cmd_args_has(args, "wait");
+	a->json = cmd_args_has(args, "json");
+	a->id = args->argv[1];
+	if (*a->id == '\0')
+		return cmd_usage(args, err);
+	return cmd_args_number(args, "timeout", 1, WAIT_MAX, &a->timeout,
+	    err);
 }
 
 static void
@@ -156,7 +134,8 @@ cmd_status_wait(struct api *api, const char *id, int timeout, int json,
 }
 
 static int
-cmd_status_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
+cmd_status_exec(struct ctx *ctx, const struct cmd_args *args,
+    struct error *err)
 {
 	struct api_deployment dep = { 0 };
 	struct status_args a;
@@ -164,7 +143,7 @@ cmd_status_exec(struct ctx *ctx, int argc, char **argv, struct error *err)
 	char *key = NULL;
 	int rc = -1, budget;
 
-	if (parse_args(&a, argc, argv, err) < 0)
+	if (parse_args(&a, args, err) < 0)
 		return -1;
 	/* The last poll may start just before the end: give it its time. */
 	budget = a.wait ? a.timeout + (ctx->config->api_timeout > 0 ?

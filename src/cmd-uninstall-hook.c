@@ -1,47 +1,39 @@
 /* cmd-uninstall-hook.c -- dotgit-deploy uninstall-hook */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cmd.h"
 #include "install.h"
 
-static const struct option long_options[] = {
-	{ "server",	no_argument,	   NULL, 's' },
-	{ "client",	no_argument,	   NULL, 'c' },
-	{ NULL, 0, NULL, 0 }
+static int	 cmd_uninstall_hook_exec(struct ctx *, const struct cmd_args *,
+		    struct error *);
+
+static const struct cmd_option options[] = {
+	{ "server", 0, NULL, 0, "remove the server hook only" },
+	{ "client", 0, NULL, 0, "remove the client hooks only" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
+const struct command cmd_uninstall_hook_entry = {
+	.name = "uninstall-hook",
+	.summary = "remove the hooks, restoring the hooks directory and "
+	    "settings as they were",
+	.options = options,
+	.flags = CMD_NEED_REPO,
+	.exec = cmd_uninstall_hook_exec,
 };
 
 static int
-cmd_uninstall_hook_exec(struct ctx *ctx, int argc, char **argv,
+cmd_uninstall_hook_exec(struct ctx *ctx, const struct cmd_args *args,
     struct error *err)
 {
 	enum install_side side = INSTALL_ALL;
-	int ch;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", long_options,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 's':
-		case 'c':
-			if (side != INSTALL_ALL)
-				return error_set(err, EXIT_USAGE, "choose "
-				    "one of --server and --client");
-			side = ch == 's' ? INSTALL_SERVER : INSTALL_CLIENT;
-			break;
-		default:
-			return cmd_usage(&cmd_uninstall_hook_entry, err);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_uninstall_hook_entry, err);
+	if (cmd_args_has(args, "server") + cmd_args_has(args, "client") > 1)
+		return error_set(err, EXIT_USAGE, "choose one of --server and "
+		    "--client");
+	if (cmd_args_has(args, "server"))
+		side = INSTALL_SERVER;
+	else if (cmd_args_has(args, "client"))
+		side = INSTALL_CLIENT;
 	return uninstall_hooks(ctx->repo, side, stdout, err);
 }
-
-const struct command cmd_uninstall_hook_entry = {
-	"uninstall-hook", "[--server | --client]",
-	"remove the hooks, restoring the hooks directory and settings as "
-	"they were",
-	CMD_NEED_REPO, cmd_uninstall_hook_exec
-};

@@ -301,6 +301,20 @@ static void	file_finish(struct parser *p);
 static void	read_error(void *arg, int line, const char *msg);
 static void	parser_free(struct parser *p);
 
+const char *
+config_key(size_t i, const char **section)
+{
+	size_t k, s;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		for (s = 0; s < sizeof(sections) / sizeof(sections[0]); s++)
+			if ((keys[k].sect & sections[s].sect) && i-- == 0) {
+				*section = sections[s].name;
+				return keys[k].name;
+			}
+	return NULL;
+}
+
 int
 config_env_index(const char *name)
 {

@@ -272,6 +272,10 @@ const char *config_origin(const struct config *, const char *section,
 const char *config_layer_name(enum config_layer);
 /* "trusted", "tracked", "ignored". */
 const char *config_trust_name(enum config_trust);
+/* The i-th (section, key) pair the key table knows, from 0 ("api",
+ * "url"); NULL past the last. [environment "NAME"] keys are variables,
+ * not in the table. */
+const char *config_key(size_t i, const char **section);
 
 /*
  * The API key: $DOTGIT_API_KEY if set and non-empty, else the first line of

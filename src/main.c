@@ -1,5 +1,5 @@
-/* main.c -- global options and the command table */
-#include <getopt.h>
+/* main.c -- run one command line: hook links, global options, the
+ * command (the table and its parser are cmd.c's) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,122 +11,39 @@
 #include "version.h"
 #include "xmalloc.h"
 
-static const struct command *const commands[] = {
-	&cmd_config_entry,
-	&cmd_daemon_entry,
-	&cmd_deploy_entry,
-	&cmd_hook_entry,
-	&cmd_install_hook_entry,
-	&cmd_projects_entry,
-	&cmd_queue_entry,
-	&cmd_status_entry,
-	&cmd_uninstall_hook_entry,
-	NULL
-};
-
 /* Installed hooks may be links to this binary: dispatch on the name. */
 static const char *const hook_names[] = {
 	"post-receive", "pre-push", "reference-transaction", NULL
 };
 
+/* The global options, in the order given (-v -q is quiet, -q -v is
+ * not). */
+static void	 apply_globals(struct ctx *, const struct cmd_args *);
+static int	 prepare(struct ctx *, const struct command *, struct error *);
+static int	 run(struct ctx *, struct cmd_args *, int, char **,
+		    struct error *);
+static char	**hook_argv(int *, char **);
+
 static void
-usage(FILE *f)
+apply_globals(struct ctx *ctx, const struct cmd_args *a)
 {
+	const struct command *root = &cmd_root;
+	const char *name;
 	size_t i;
 
-	fprintf(f, "usage: dotgit-deploy [-C DIR] [-c FILE] [-q | -v] "
-	    "<command> [<args>]\n\ncommands:\n");
-	for (i = 0; commands[i] != NULL; i++)
-		fprintf(f, "   %-15s %s\n", commands[i]->name,
-		    commands[i]->summary);
-	fprintf(f, "\nSee 'dotgit-deploy <command> --help'. "
-	    "Exit status: 0 ok, 1 failure, 2 usage or configuration.\n");
-}
-
-/* Take a global option's value, from "-C DIR", "-CDIR" or "--opt=DIR". */
-static int
-take_value(int argc, char **argv, int *i, const char **out)
-{
-	const char *a = argv[*i];
-	const char *eq = strchr(a, '=');
-
-	if (a[1] != '-' && a[2] != '\0') {
-		*out = a + 2;
-		return 0;
-	}
-	if (a[1] == '-' && eq != NULL) {
-		*out = eq + 1;
-		return 0;
-	}
-	if (*i + 1 >= argc)
-		return -1;
-	*out = argv[++*i];
-	return 0;
-}
-
-static int
-is_opt(const char *a, const char *s, const char *l)
-{
-	size_t n = strlen(l);
-
-	return strncmp(a, s, 2) == 0 ||
-	    (strncmp(a, l, n) == 0 && (a[n] == '\0' || a[n] == '='));
-}
-
-/*
- * Remove the global options from argv, wherever they stand (before "--").
- * Returns the new argc, or -1 with err filled.
- */
-static int
-global_options(struct ctx *ctx, int argc, char **argv, int *show,
-    struct error *err)
-{
-	int i, n = 0, dashdash = 0;
-	const char *a;
-
-	for (i = 0; i < argc; i++) {
-		a = argv[i];
-		if (dashdash || a[0] != '-' || a[1] == '\0') {
-			argv[n++] = argv[i];
+	for (i = 0; i < a->nv; i++) {
+		name = a->v[i].opt->name;
+		if (cmd_find_option(&root, 1, name, 0) != a->v[i].opt)
 			continue;
-		}
-		if (strcmp(a, "--") == 0) {
-			dashdash = 1;
-			argv[n++] = argv[i];
-		} else if (is_opt(a, "-C", "--directory")) {
-			if (take_value(argc, argv, &i, &ctx->dir) < 0)
-				return error_set(err, EXIT_USAGE,
-				    "option '-C' needs a directory");
-		} else if (is_opt(a, "-c", "--config")) {
-			if (take_value(argc, argv, &i, &ctx->config_file) < 0)
-				return error_set(err, EXIT_USAGE,
-				    "option '-c' needs a file");
-		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+		if (strcmp(name, "quiet") == 0)
 			ctx->level = LOG_LEVEL_QUIET;
-		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+		else if (strcmp(name, "verbose") == 0)
 			ctx->level++;
-		else if (strcmp(a, "-vv") == 0)
-			ctx->level += 2;
-		else if (strcmp(a, "--version") == 0)
-			*show = 'V';
-		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-			*show = 'h';
-		else
-			argv[n++] = argv[i];
+		else if (strcmp(name, "directory") == 0)
+			ctx->dir = a->v[i].value;
+		else if (strcmp(name, "config") == 0)
+			ctx->config_file = a->v[i].value;
 	}
-	argv[n] = NULL;
-	return n;
-}
-
-static const struct command *
-find_command(const char *name)
-{
-	size_t i;
-
-	for (i = 0; commands[i] != NULL; i++)
-		if (strcmp(commands[i]->name, name) == 0)
-			return commands[i];
-	return NULL;
 }
 
 static int
@@ -149,34 +66,33 @@ prepare(struct ctx *ctx, const struct command *cmd, struct error *err)
 }
 
 static int
-run(struct ctx *ctx, int argc, char **argv, struct error *err)
+run(struct ctx *ctx, struct cmd_args *a, int argc, char **argv,
+    struct error *err)
 {
 	const struct command *cmd;
-	int show = 0;
 
-	if ((argc = global_options(ctx, argc, argv, &show, err)) < 0)
+	if (cmd_parse(a, argc, argv, err) < 0)
 		return -1;
+	apply_globals(ctx, a);
 	log_init(ctx->level, 0);
-	if (show == 'V') {
+	if (cmd_args_has(a, "version")) {
 		printf("dotgit-deploy %s\n", DD_VERSION);
 		return 0;
 	}
-	if (argc < 2) {
-		usage(show == 'h' ? stdout : stderr);
-		return show == 'h' ? 0 : error_set(err, EXIT_USAGE,
-		    "no command given");
-	}
-	if ((cmd = find_command(argv[1])) == NULL)
-		return error_set(err, EXIT_USAGE, "unknown command '%.64s'; "
-		    "see 'dotgit-deploy --help'", argv[1]);
-	if (show == 'h') {
-		printf("usage: dotgit-deploy %s %s\n\n%s\n", cmd->name,
-		    cmd->usage, cmd->summary);
+	if (cmd_args_has(a, "help")) {
+		cmd_help(stdout, a->path, a->depth);
 		return 0;
 	}
+	if (a->depth == 1) {
+		cmd_help(stderr, a->path, a->depth);
+		return error_set(err, EXIT_USAGE, "no command given");
+	}
+	if (cmd_check_args(a, err) < 0)
+		return -1;
+	cmd = cmd_args_command(a);
 	if (prepare(ctx, cmd, err) < 0)
 		return -1;
-	return cmd->exec(ctx, argc - 1, argv + 1, err);
+	return cmd->exec(ctx, a, err);
 }
 
 /* argv for "dotgit-deploy hook <name> <args>" when run as a hook link. */
@@ -206,13 +122,14 @@ int
 main(int argc, char **argv)
 {
 	struct ctx ctx = { 0 };
+	struct cmd_args args;
 	struct error err;
 	char **hargv = hook_argv(&argc, argv);
 	int rc;
 
 	error_clear(&err);
 	ctx.argv0 = argv[0];
-	rc = run(&ctx, argc, hargv ? hargv : argv, &err);
+	rc = run(&ctx, &args, argc, hargv ? hargv : argv, &err);
 	if (rc < 0) {
 		error_print(&err);
 		rc = err.exit ? err.exit : EXIT_FAIL;
@@ -222,6 +139,7 @@ main(int argc, char **argv)
 		free(ctx.config);
 	}
 	repo_free(ctx.repo);
+	cmd_args_release(&args);
 	free(hargv);
 	log_set_secret(NULL);
 	return rc;

@@ -21,7 +21,7 @@
 /* Indexes into queue->fd: tmp/, the states (enum queue_state), bad/. */
 enum {
 	DIR_TMP = QUEUE_NONE,
-	DIR_BAD = QUEUE_DONE + 1,
+	DIR_BAD = QUEUE_BAD,
 	NDIRS
 };
 
@@ -39,8 +39,15 @@ static const struct {
 };
 
 static const char *const state_names[] = {
-	"none", "pending", "in-flight", "failed", "done"
+	"none", "pending", "in-flight", "failed", "done", "bad"
 };
+
+static const char *const outcome_names[] = {
+	NULL, "deployed", "skipped", "superseded", "failed", "refused", "done"
+};
+
+/* The last_error of a superseded job: this, then the newer job's id. */
+#define SUPERSEDED_BY	"superseded by "
 
 #define HINT_START	"start the daemon (systemctl start dotgit-deploy) " \
 			"or run 'dotgit-deploy queue init' as its user"
@@ -75,7 +82,10 @@ static int	 id_valid(const char *);
 static int	 scan(const struct queue *, int, char ***, size_t *,
 		    struct error *);
 static void	 names_free(char **, size_t);
+static int	 read_job(struct queue *, int, const char *, struct job *,
+		    char **);
 static int	 load(struct queue *, int, const char *, struct job *);
+static enum queue_outcome done_outcome(const struct job *, const char **);
 static int	 write_tmp(struct queue *, const char *, const char *, int,
 		    struct error *);
 static int	 rewrite(struct queue *, const struct job *, struct error *);
@@ -609,7 +619,7 @@ queue_lock(struct queue *q, struct error *err)
 const char *
 queue_path(const struct queue *q, enum queue_state state)
 {
-	if (state < QUEUE_NEW || state > QUEUE_DONE)
+	if (state < QUEUE_NEW || state > QUEUE_BAD)
 		return q->root;
 	return q->paths[state];
 }
@@ -617,9 +627,63 @@ queue_path(const struct queue *q, enum queue_state state)
 const char *
 queue_state_name(enum queue_state state)
 {
-	if (state < QUEUE_NONE || state > QUEUE_DONE)
+	if (state < QUEUE_NONE || state > QUEUE_BAD)
 		return "none";
 	return state_names[state];
+}
+
+/* A done job: superseded, deployed, skipped (in that order: a job
+ * deployed after a retry keeps its last error). */
+static enum queue_outcome
+done_outcome(const struct job *job, const char **detail)
+{
+	size_t len = strlen(SUPERSEDED_BY);
+
+	*detail = job->last_error;
+	if (job->last_error != NULL &&
+	    strncmp(job->last_error, SUPERSEDED_BY, len) == 0) {
+		*detail = job->last_error + len;
+		return QUEUE_OUTCOME_SUPERSEDED;
+	}
+	if (job->deployment_id != NULL) {
+		*detail = job->deployment_id;
+		return QUEUE_OUTCOME_DEPLOYED;
+	}
+	return job->last_error != NULL ? QUEUE_OUTCOME_SKIPPED :
+	    QUEUE_OUTCOME_DONE;
+}
+
+enum queue_outcome
+queue_outcome(const struct job *job, const char **detail)
+{
+	const char *d = job->last_error;
+	enum queue_outcome o;
+
+	switch (job->queue_state) {
+	case QUEUE_FAILED:
+		o = QUEUE_OUTCOME_FAILED;
+		break;
+	case QUEUE_BAD:
+		o = QUEUE_OUTCOME_REFUSED;
+		break;
+	case QUEUE_DONE:
+		o = done_outcome(job, &d);
+		break;
+	default:
+		o = QUEUE_OUTCOME_NONE;
+		break;
+	}
+	if (detail != NULL)
+		*detail = d;
+	return o;
+}
+
+const char *
+queue_outcome_name(enum queue_outcome o)
+{
+	if (o < QUEUE_OUTCOME_NONE || o > QUEUE_OUTCOME_DONE)
+		return NULL;
+	return outcome_names[o];
 }
 
 /* 16 digits, '.', 1-10 digits, '.', 1-10 digits. */
@@ -938,24 +1002,28 @@ read_entry(int dirfd, const char *name, char **out, const char **why)
 }
 
 /*
- * Load dir/name into job. 0 loaded; 1 skipped: vanished, moved to bad/
- * or unreadable (warned).
+ * Read dir/name into job. 0 loaded; 1 vanished or unreadable (warned);
+ * 2 not a job, *why (allocated) says why.
  */
 static int
-load(struct queue *q, int dir, const char *name, struct job *job)
+read_job(struct queue *q, int dir, const char *name, struct job *job,
+    char **why)
 {
 	struct error jerr;
-	const char *why = NULL;
+	const char *w = NULL;
 	char *text, *ename;
 	int r;
 
 	memset(job, 0, sizeof(*job));
+	*why = NULL;
 	if (!id_valid(name)) {
-		move_bad(q, dir, name, "not a job file name");
-		return 1;
+		*why = xstrdup("not a job file name");
+		return 2;
 	}
-	if ((r = read_entry(q->fd[dir], name, &text, &why)) == 2)
-		move_bad(q, dir, name, why);
+	if ((r = read_entry(q->fd[dir], name, &text, &w)) == 2) {
+		*why = xstrdup(w);
+		return 2;
+	}
 	if (r < 0) {
 		ename = log_escape(name, 128);
 		log_warn("queue: cannot read '%s/%s'", q->paths[dir], ename);
@@ -967,12 +1035,28 @@ load(struct queue *q, int dir, const char *name, struct job *job)
 	r = job_from_json(job, text, &jerr);
 	free(text);
 	if (r < 0) {
-		move_bad(q, dir, name, jerr.msg);
-		return 1;
+		*why = xstrdup(jerr.msg);
+		return 2;
 	}
 	job->id = xstrdup(name);
 	job->queue_state = dir;
 	return 0;
+}
+
+/*
+ * Load dir/name into job. 0 loaded; 1 skipped: vanished, moved to bad/
+ * (left there when it is in bad/) or unreadable (warned).
+ */
+static int
+load(struct queue *q, int dir, const char *name, struct job *job)
+{
+	char *why;
+	int r = read_job(q, dir, name, job, &why);
+
+	if (r == 2 && dir != DIR_BAD)
+		move_bad(q, dir, name, why);
+	free(why);
+	return r == 0 ? 0 : 1;
 }
 
 int
@@ -1007,6 +1091,68 @@ queue_jobs_free(struct job *jobs, size_t n)
 	for (i = 0; i < n; i++)
 		job_release(&jobs[i]);
 	free(jobs);
+}
+
+int
+queue_list_bad(struct queue *q, struct job **jobs, size_t *njobs,
+    struct queue_junk **junk, size_t *njunk, struct error *err)
+{
+	struct queue_junk *k;
+	char **names, *why;
+	size_t i, n;
+	int r;
+
+	*jobs = NULL;
+	*junk = NULL;
+	*njobs = *njunk = 0;
+	if (scan(q, DIR_BAD, &names, &n, err) < 0)
+		return -1;
+	*jobs = xcalloc(n, sizeof(**jobs));
+	*junk = xcalloc(n, sizeof(**junk));
+	for (i = 0; i < n; i++) {
+		r = read_job(q, DIR_BAD, names[i], &(*jobs)[*njobs], &why);
+		if (r == 0)
+			(*njobs)++;
+		else if (r == 2) {
+			k = &(*junk)[(*njunk)++];
+			k->name = xstrdup(names[i]);
+			k->why = why;
+		}
+	}
+	names_free(names, n);
+	return 0;
+}
+
+void
+queue_junk_free(struct queue_junk *junk, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(junk[i].name);
+		free(junk[i].why);
+	}
+	free(junk);
+}
+
+int
+queue_names(struct queue *q, enum queue_state state, char ***out,
+    size_t *n, struct error *err)
+{
+	size_t i, k = 0;
+
+	if (state < QUEUE_NEW || state > QUEUE_BAD)
+		return error_set(err, EXIT_FAIL, "no such queue state");
+	if (scan(q, state, out, n, err) < 0)
+		return -1;
+	for (i = 0; i < *n; i++) {
+		if (id_valid((*out)[i]))
+			(*out)[k++] = (*out)[i];
+		else
+			free((*out)[i]);
+	}
+	*n = k;
+	return 0;
 }
 
 /* Where `id` is, exactly or as a prefix: dir and name, or a count. */
@@ -1057,7 +1203,7 @@ queue_find(struct queue *q, const char *id, struct job *out,
 		error_set(err, EXIT_USAGE, "empty job id");
 		goto out;
 	}
-	for (dir = QUEUE_NEW; dir <= QUEUE_DONE && !m.exact; dir++)
+	for (dir = QUEUE_NEW; dir <= QUEUE_BAD && !m.exact; dir++)
 		if (match_dir(q, dir, id, &m, err) < 0)
 			goto out;
 	if (m.count > 1) {
@@ -1143,7 +1289,7 @@ want_state(const struct job *job, int mask, const char *verb,
     struct error *err)
 {
 	if (job->id == NULL || job->queue_state < QUEUE_NEW ||
-	    job->queue_state > QUEUE_DONE)
+	    job->queue_state > QUEUE_BAD)
 		return error_set(err, EXIT_FAIL, "cannot %s a job that is "
 		    "not in the queue", verb);
 	if (mask & (1 << job->queue_state))
@@ -1238,7 +1384,7 @@ queue_supersede(struct queue *q, struct job *job, const char *by_id,
 {
 	int r;
 
-	if ((r = close_job(q, job, "supersede", xasprintf("superseded by %s",
+	if ((r = close_job(q, job, "supersede", xasprintf(SUPERSEDED_BY "%s",
 	    by_id), QUEUE_DONE, err)) != 0)
 		return r;
 	prune_done(q);

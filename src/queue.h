@@ -18,9 +18,11 @@
  *   new/     3770  pending jobs, one JSON file each (job_to_json), by id
  *   cur/     2750  jobs a worker took and is sending (in flight)
  *   failed/  2750  jobs given up on; `dotgit-deploy queue retry ID`
- *   done/    2750  sent or superseded jobs, the newest QUEUE_DONE_KEEP
- *   bad/     2750  files found in new/, cur/, failed/ or done/ that are
- *                  not jobs
+ *   done/    2750  sent, skipped or superseded jobs, the newest
+ *                  QUEUE_DONE_KEEP (queue_outcome tells which)
+ *   bad/     2750  claims the daemon refused (queue_refuse), and files
+ *                  found in new/, cur/, failed/ or done/ that are not
+ *                  jobs
  *   lock     0640  held by the running daemon (queue_lock)
  * tmp/ and new/ are group-writable with the sticky bit: a member makes and
  * renames its own files there and cannot remove or rename another's. The
@@ -52,6 +54,7 @@ enum queue_state {
 	QUEUE_CUR,		/* in flight */
 	QUEUE_FAILED,
 	QUEUE_DONE,
+	QUEUE_BAD,		/* refused (queue_refuse); never sent */
 };
 
 #define QUEUE_DONE_KEEP		100
@@ -101,8 +104,32 @@ void	queue_free(struct queue *);
 /* The directory of a state (new/ is the one to watch); DIR itself for
  * QUEUE_NONE. */
 const char *queue_path(const struct queue *, enum queue_state);
-/* "pending", "in-flight", "failed", "done" ("none" for QUEUE_NONE). */
+/* "pending", "in-flight", "failed", "done", "bad" ("none" for
+ * QUEUE_NONE). */
 const char *queue_state_name(enum queue_state);
+
+/* What became of a job, as its state and its fields tell. */
+enum queue_outcome {
+	QUEUE_OUTCOME_NONE,		/* pending or in flight: not yet */
+	QUEUE_OUTCOME_DEPLOYED,		/* done: the API made deployment_id */
+	QUEUE_OUTCOME_SKIPPED,		/* done, not sent: last_error says
+					 * why (a rule, a filter, a marker,
+					 * already sent) */
+	QUEUE_OUTCOME_SUPERSEDED,	/* done: a newer job of the same
+					 * branch and environment replaced
+					 * it */
+	QUEUE_OUTCOME_FAILED,		/* failed/: given up on */
+	QUEUE_OUTCOME_REFUSED,		/* bad/: the daemon refused the claim */
+	QUEUE_OUTCOME_DONE,		/* done, none of the above recorded */
+};
+
+/* The outcome; *detail (may be NULL) gets what goes with it, pointing
+ * into job: the deployment id, the reason, the id of the superseding
+ * job, the last error (NULL if none). */
+enum queue_outcome queue_outcome(const struct job *, const char **detail);
+/* "deployed", "skipped", "superseded", "failed", "refused", "done"; NULL
+ * for QUEUE_OUTCOME_NONE. */
+const char *queue_outcome_name(enum queue_outcome);
 
 /*
  * Assign job->id, write tmp/ID (O_EXCL), fsync, rename into new/ID, fsync
@@ -131,10 +158,31 @@ int	queue_list(struct queue *, enum queue_state, struct job **out,
 	    size_t *n, struct error *);
 void	queue_jobs_free(struct job *, size_t);
 
+/* A file in bad/ that is not a job, and why not. */
+struct queue_junk {
+	char	*name;
+	char	*why;
+};
+
+/*
+ * What bad/ holds, by name, with nothing moved or changed: the claims
+ * the daemon refused, as jobs (queue_state QUEUE_BAD, last_error says
+ * why) in *jobs, and the files that are not jobs in *junk. Free with
+ * queue_jobs_free and queue_junk_free.
+ */
+int	queue_list_bad(struct queue *, struct job **jobs, size_t *njobs,
+	    struct queue_junk **junk, size_t *njunk, struct error *);
+void	queue_junk_free(struct queue_junk *, size_t);
+
+/* The ids of the jobs in one state (QUEUE_NEW to QUEUE_BAD), sorted,
+ * nothing read or moved; free with each name then the array. */
+int	queue_names(struct queue *, enum queue_state, char ***out, size_t *n,
+	    struct error *);
+
 /*
  * The job whose id is `id` or, failing that, starts with `id` (a unique
- * prefix), in any state. QUEUE_NOTFOUND with "no job '<id>' in the queue";
- * -1 (EXIT_USAGE) if the prefix is ambiguous.
+ * prefix), in any state, bad/ included. QUEUE_NOTFOUND with "no job
+ * '<id>' in the queue"; -1 (EXIT_USAGE) if the prefix is ambiguous.
  */
 int	queue_find(struct queue *, const char *id, struct job *out,
 	    struct error *);

@@ -79,12 +79,12 @@ def test_projects_all_json_returns_every_project(tmp_path, env, make_emu):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["meta"] == {"total": 45}
-    assert len(doc["data"]) == 45
-    assert len({p["id"] for p in doc["data"]}) == 45
-    assert doc["data"][0] == {"id": "proj_8f2a9c", "name": "main-app",
+    assert len(doc["projects"]) == 45
+    assert len({p["id"] for p in doc["projects"]}) == 45
+    assert doc["projects"][0] == {"id": "proj_8f2a9c", "name": "main-app",
                               "framework": "nextjs",
-                              "created_at": doc["data"][0]["created_at"]}
-    assert set(doc["data"][44]) == {"id", "name", "framework", "created_at"}
+                              "created_at": doc["projects"][0]["created_at"]}
+    assert set(doc["projects"][44]) == {"id", "name", "framework", "created_at"}
     pages = [r["query"] for r in api_requests(emu)]
     assert pages == [{"page": "1", "per_page": "100"}]
 
@@ -94,7 +94,7 @@ def test_projects_all_follows_pages(tmp_path, env, make_emu):
     cfg = configure(tmp_path, emu)
     r = dd(cfg, "projects", "--all", "--per-page", "7", "--json", env=env)
     assert r.returncode == 0, r.stderr
-    assert len(json.loads(r.stdout)["data"]) == 45
+    assert len(json.loads(r.stdout)["projects"]) == 45
     pages = [r["query"]["page"] for r in api_requests(emu)]
     assert pages == [str(i) for i in range(1, 8)]
 
@@ -130,7 +130,7 @@ def test_projects_first_page_says_there_are_more(tmp_path, env, make_emu):
     assert r.stdout == ""
     assert r.stderr == "dotgit-deploy: no projects on page 9 (45 in all)\n"
     r = dd(cfg, "projects", "--page", "9", "--json", env=env)
-    assert json.loads(r.stdout) == {"data": [],
+    assert json.loads(r.stdout) == {"projects": [],
                                     "meta": {"total": 45, "page": 9}}
 
 
@@ -147,8 +147,9 @@ def test_projects_first_page_says_there_are_more(tmp_path, env, make_emu):
      "from 1 to 100 is needed"),
     (["--page"], "option '--page' needs a number"),
     (["--all", "--page", "2"], "--all and --page cannot be used together"),
-    (["--bogus"], "usage: dotgit-deploy projects [--all] [--page N] "
-     "[--per-page N] [--json]"),
+    (["--bogus"], "unknown option '--bogus' for 'projects'\n"
+     "hint: see 'dotgit-deploy help projects'"),
+    (["--json=1"], "option '--json' takes no value"),
     (["extra"], "usage: dotgit-deploy projects [--all] [--page N] "
      "[--per-page N] [--json]"),
 ])
@@ -223,7 +224,7 @@ def test_projects_all_stops_on_empty_page(tmp_path, env, emu):
         fake.stop()
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert [p["id"] for p in doc["data"]] == ["proj_000001", "proj_000002"]
+    assert [p["id"] for p in doc["projects"]] == ["proj_000001", "proj_000002"]
     assert fake.pages == [1, 2]
 
 
@@ -254,7 +255,7 @@ def test_projects_all_needs_no_more_pages_than_total(tmp_path, env, emu):
         fake.stop()
     assert r.returncode == 0, r.stderr
     assert fake.pages == [1, 2]
-    assert len(json.loads(r.stdout)["data"]) == 20
+    assert len(json.loads(r.stdout)["projects"]) == 20
 
 
 # -- [project] name
@@ -421,7 +422,7 @@ def test_429_waits_retry_after_then_succeeds(tmp_path, env, make_emu):
     cfg = configure(tmp_path, emu)
     r = dd(cfg, "projects", "--json", env=env)
     assert r.returncode == 0, r.stderr
-    assert len(json.loads(r.stdout)["data"]) == 3
+    assert len(json.loads(r.stdout)["projects"]) == 3
     reqs = api_requests(emu)
     assert [q["status"] for q in reqs] == [429, 200]
     assert reqs[1]["t"] - reqs[0]["t"] >= 0.9     # it did wait

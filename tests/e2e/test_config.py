@@ -264,8 +264,8 @@ def test_check_finds_xdg_config(env, tmp_path, home, sample):
 
 def test_config_usage(env, sample, tmp_path):
     r = dd("-c", str(sample), "config", env=env, cwd=tmp_path, status=2)
-    assert r.stderr.startswith("dotgit-deploy: usage: dotgit-deploy config "
-                               "check | explain NAME")
+    assert r.stderr == ("dotgit-deploy: 'config' needs a command: check or "
+                        "explain\nhint: see 'dotgit-deploy help config'\n")
     r = dd("-c", str(sample), "config", "frob", env=env, cwd=tmp_path,
            status=2)
     assert r.stderr == ("dotgit-deploy: unknown config command 'frob'; use "
@@ -434,19 +434,23 @@ def test_explain_json_environment_option(env, sample, tmp_path):
 
 
 @pytest.mark.parametrize("args, msg", [
-    ((), "usage: dotgit-deploy config check | explain NAME [--tag] "
-         "[--environment ENV] [--set KEY=VALUE]... [--json]"),
-    (("a", "b"), "usage: dotgit-deploy config check | explain NAME [--tag] "
-                 "[--environment ENV] [--set KEY=VALUE]... [--json]"),
+    ((), "usage: dotgit-deploy config explain [--tag] [--environment ENV] "
+         "[--set KEY=VALUE]... [--json] NAME"),
+    (("a", "b"), "usage: dotgit-deploy config explain [--tag] "
+                 "[--environment ENV] [--set KEY=VALUE]... [--json] NAME"),
     (("main", "--environment", "qa"),
      "unknown environment 'qa': use production, staging or preview"),
-    (("main", "--environment"), "option '--environment' needs a value"),
+    (("main", "--environment"),
+     "option '--environment' needs an environment"),
+    (("main", "-e"), "option '-e' needs an environment"),
     (("main", "--set", "NOEQUALS"),
      "invalid assignment 'NOEQUALS': expected NAME=VALUE"),
     (("main", "--set", "1X=2"),
      "invalid environment variable name '1X': use letters, digits and _"),
-    (("main", "--bogus"), "unknown option '--bogus' for 'config explain'"),
-    (("main", "-x"), "unknown option '-x' for 'config explain'"),
+    (("main", "--bogus"), "unknown option '--bogus' for 'config explain'\n"
+     "hint: see 'dotgit-deploy help config explain'"),
+    (("main", "-x"), "unknown option '-x' for 'config explain'\n"
+     "hint: see 'dotgit-deploy help config explain'"),
     (("refs/heads/main", "--tag"),
      "'refs/heads/main' is a branch, but --tag was given"),
 ])

@@ -1,6 +1,7 @@
 """`deploy` for real against the emulator: the exact body it received,
 what the user sees, --json and --wait."""
 import json
+import re
 
 from apienv import bodies, config_text, emu, key_file  # noqa: F401
 from conftest import git, run
@@ -96,3 +97,30 @@ def test_deploy_again_is_a_redeploy(tmp_path, env, emu):
     assert [p["status"] for p in posts] == [500, 201]
     assert posts[0]["idempotency_key"] == posts[1]["idempotency_key"]
     assert len(emu.created_deployments()) == 3
+
+
+def test_deploy_wait_timeout(tmp_path, env):
+    """--timeout bounds --wait as it does for `status --wait`."""
+    from harness import Emulator
+    e = Emulator(tmp_path / "emu2", "--queued-secs", "0.1",
+                 "--building-secs", "60")
+    e.start()
+    try:
+        repo, head = make_app(tmp_path, env, e)
+        r = run("-C", repo, "deploy", "--wait", "--timeout", "1", env=env)
+        assert r.returncode == 1
+        dep = e.deployment_posts()[0]["deployment_id"]
+        assert r.stdout.startswith("main -> production: %s queued" % dep)
+        assert re.search(r"dotgit-deploy: deployment '%s' is still "
+                         r"(queued|building) after 1 s\n$" % dep, r.stderr)
+    finally:
+        e.stop()
+
+
+def test_deploy_bad_timeout_sends_nothing(tmp_path, env, emu):
+    repo, head = make_app(tmp_path, env, emu)
+    r = run("-C", repo, "deploy", "--wait", "--timeout", "0", env=env)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == ("dotgit-deploy: invalid --timeout '0': a number of "
+                        "seconds from 1 to 86400 is needed\n")
+    assert emu.deployment_posts() == []

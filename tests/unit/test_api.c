@@ -631,7 +631,7 @@ test_output_json(void **state)
 
 	(void)state;
 	s = api_projects_json(p, 2, 45, 3);
-	assert_string_equal(s, "{\n  \"data\": [\n    {\n      \"id\": "
+	assert_string_equal(s, "{\n  \"projects\": [\n    {\n      \"id\": "
 	    "\"proj_1\",\n      \"name\": \"web\",\n      \"framework\": "
 	    "\"nextjs\",\n      \"created_at\": \"2025-01-01T00:00:00Z\"\n"
 	    "    },\n    {\n      \"id\": \"proj_2\",\n      \"name\": "
@@ -640,7 +640,7 @@ test_output_json(void **state)
 	    "\"page\": 3\n  }\n}");
 	free(s);
 	s = api_projects_json(NULL, 0, 0, 0);
-	assert_string_equal(s, "{\n  \"data\": [],\n  \"meta\": {\n    "
+	assert_string_equal(s, "{\n  \"projects\": [],\n  \"meta\": {\n    "
 	    "\"total\": 0\n  }\n}");
 	free(s);
 	d.id = (char *)"dep_1";

@@ -342,6 +342,81 @@ test_supersede(void **state)
 	free(newer);
 }
 
+/* Each way a job ends, as the daemon ends it, and what the queue says of
+ * it: deployed (after a retry), skipped, superseded, failed, refused. */
+static void
+test_outcomes(void **state)
+{
+	static const char *const want[] = { "deployed", "skipped",
+	    "superseded", "failed", "refused" };
+	struct fixture *f = *state;
+	struct job *jobs, job, *bad;
+	struct queue_junk *junk;
+	size_t n, nbad, njunk, i;
+	const char *d;
+	char *ids[5], *p, **names;
+
+	for (i = 0; i < 5; i++)
+		ids[i] = put(f, i == 4 ? "evil" : "main", i == 2 ? C2 : C1);
+	assert_int_equal(queue_list(f->q, QUEUE_NEW, &jobs, &n, &f->err), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(queue_outcome(&jobs[0], &d), QUEUE_OUTCOME_NONE);
+	assert_null(d);
+	for (i = 0; i < 4; i++)
+		if (i != 2)
+			assert_int_equal(queue_take(f->q, &jobs[i], &f->err),
+			    0);
+	jobs[0].last_error = xstrdup("HTTP 503: unavailable");
+	jobs[0].deployment_id = xstrdup("dep_9x2k4m");
+	assert_int_equal(queue_finish(f->q, &jobs[0], &f->err), 0);
+	jobs[1].last_error = xstrdup("no change under web/ since 0123456");
+	assert_int_equal(queue_finish(f->q, &jobs[1], &f->err), 0);
+	assert_int_equal(queue_supersede(f->q, &jobs[2], ids[3], &f->err), 0);
+	assert_int_equal(queue_fail(f->q, &jobs[3], "HTTP 422: no", &f->err),
+	    0);
+	assert_int_equal(queue_refuse(f->q, &jobs[4], "not served", &f->err),
+	    0);
+	queue_jobs_free(jobs, n);
+
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(queue_find(f->q, ids[i], &job, &f->err), 0);
+		assert_string_equal(queue_outcome_name(queue_outcome(&job,
+		    &d)), want[i]);
+		assert_string_equal(d, i == 0 ? "dep_9x2k4m" : i == 1 ?
+		    "no change under web/ since 0123456" : i == 2 ? ids[3] :
+		    i == 3 ? "HTTP 422: no" : "not served");
+		job_release(&job);
+	}
+	/* bad/: the refused job and a file that is not one, left there */
+	p = path_of(f, "bad", "notes");
+	unit_spit(p, "hello");
+	free(p);
+	assert_int_equal(queue_list_bad(f->q, &bad, &nbad, &junk, &njunk,
+	    &f->err), 0);
+	assert_int_equal(nbad, 1);
+	assert_string_equal(bad[0].id, ids[4]);
+	assert_int_equal(bad[0].queue_state, QUEUE_BAD);
+	assert_string_equal(queue_state_name(bad[0].queue_state), "bad");
+	assert_int_equal(njunk, 1);
+	assert_string_equal(junk[0].name, "notes");
+	assert_string_equal(junk[0].why, "not a job file name");
+	queue_jobs_free(bad, nbad);
+	queue_junk_free(junk, njunk);
+	assert_true(exists(f, "bad", "notes"));
+	assert_true(exists(f, "bad", ids[4]));
+	/* the names of a state, nothing read */
+	assert_int_equal(queue_names(f->q, QUEUE_DONE, &names, &n, &f->err),
+	    0);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(names[i], ids[i]);
+		free(names[i]);
+	}
+	free(names);
+	for (i = 0; i < 5; i++)
+		free(ids[i]);
+}
+
 static void
 set_old(const char *path)
 {
@@ -1104,6 +1179,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_drop_failed_and_find_ambiguous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outcomes, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_supersede,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_after_crash,
