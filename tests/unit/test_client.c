@@ -15,6 +15,7 @@
 
 #include "client.h"
 #include "intent.h"
+#include "proc.h"
 #include "xmalloc.h"
 #include "unit_util.h"
 
@@ -219,9 +220,9 @@ test_proc_start_of_self(void **state)
 	long ppid = 0;
 
 	(void)state;
-	assert_true(intent_proc_start((long)getpid(), &ppid) > 0);
+	assert_true(proc_start((long)getpid(), &ppid) > 0);
 	assert_int_equal(ppid, (long)getppid());
-	assert_true(intent_proc_start(0x7ffffff0L, NULL) == 0);
+	assert_true(proc_start(0x7ffffff0L, NULL) == 0);
 }
 
 /* intent_hook_common_dir() run in `cwd` with GIT_DIR = git_dir (NULL:
@@ -328,7 +329,7 @@ record_push(const char *common, long pid, const char *url,
 	error_clear(&err);
 	memcpy(ref.local, local, OID_HEXSZ + 1);
 	in.pid = pid;
-	in.start = intent_proc_start(pid, NULL);
+	in.start = proc_start(pid, NULL);
 	assert_true(in.start > 0);
 	intent_add_push(&in, &p);
 	assert_int_equal(intent_lock(&fd, dir, &err), 0);
@@ -428,7 +429,7 @@ test_clean_stale_keeps_running_pushes(void **state)
 	intent_unlock(fd);
 	mine = intent_path(gd, self);
 	text = xasprintf("dotgit-deploy push 1\npid %ld %llu\n", self,
-	    intent_proc_start(self, NULL));
+	    proc_start(self, NULL));
 	unit_spit(mine, text);
 	gone = intent_path(gd, 2147483000L);
 	unit_spit(gone, "dotgit-deploy push 1\npid 2147483000 1\n");
