@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # dotgit-deploy -- see README.md
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin

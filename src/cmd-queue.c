@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-queue.c -- dotgit-deploy queue: list, retry and drop queued jobs */
 #include <errno.h>
 #include <grp.h>

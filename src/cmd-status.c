@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-status.c -- dotgit-deploy status: show or follow a deployment */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd.c -- helpers shared by the commands */
 #include "cmd.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* daemon.c -- event loop: queue watch, pacing, retries, repo watch */
 #include <errno.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dl-curl.c -- libcurl, loaded on first use (see dl-curl.h) */
 #include <stdarg.h>
 

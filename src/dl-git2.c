@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dl-git2.c -- libgit2, loaded on first use (see dl-git2.h) */
 #include <git2.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fsio.c -- write everything; open or make (ledger) directories */
 #include <sys/stat.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hash.c -- sha256 hex digests (FIPS 180-4), computed here: OpenSSL's
  * EVP would initialize libcrypto (and read openssl.cnf) on the hook's hot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c -- global options and the command table */
 #include <getopt.h>
 #include <stdio.h>
