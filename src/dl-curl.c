@@ -7,10 +7,7 @@
 #define DL_CURL_IMPL
 #include "dl-curl.h"
 #include "lazylib.h"
-
-#ifndef DL_CURL_SONAME
-#define DL_CURL_SONAME	"libcurl.so.4"
-#endif
+#include "sonames.h"
 
 /* What api.c's curl_easy_setopt and curl_easy_getinfo call (dl-curl.h). */
 CURLcode	dl_curl_easy_setopt(CURL *, CURLoption, ...);

@@ -5,10 +5,7 @@
 #define DL_GIT2_IMPL
 #include "dl-git2.h"
 #include "lazylib.h"
-
-#ifndef DL_GIT2_SONAME
-#define DL_GIT2_SONAME	"libgit2.so.1.5"
-#endif
+#include "sonames.h"
 
 struct dl_git2 dl_git2;
 
