@@ -87,14 +87,16 @@ BIN	= $(BUILD)/dotgit-deploy
 DEBS	= gcc make pkg-config libgit2-dev libcurl4-openssl-dev libinih-dev \
 	  libjansson-dev libsystemd-dev libcmocka-dev git openssl \
 	  ca-certificates python3 python3-pytest strace systemd
-# make deb: debhelper and lintian (packaging/debian/control has the rest)
-DEB_DEBS = $(DEBS) debhelper dpkg-dev fakeroot lintian binutils
+# make deb: debhelper and lintian (packaging/debian/control has the
+# rest); make smoke: systemd-nspawn
+DEB_DEBS = $(DEBS) debhelper dpkg-dev fakeroot lintian binutils \
+	  systemd-container
 # make bench also wants hyperfine (BENCH deps: apt-get install hyperfine);
 # without it bench/client_hooks.py times with a loop of its own.
 SUDO	:= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all asan deps deb-deps check unit e2e demo install uninstall \
-	clean lint bench sonames deb FORCE
+	clean lint bench sonames deb smoke FORCE
 
 all: $(BIN) $(BUILD)/dotgit-deploy.service $(BUILD)/config.ini
 asan: $(BIN)
@@ -261,6 +263,12 @@ deb:
 	cd $(DEBTREE) && dpkg-buildpackage -b -us -uc -Jauto
 	cp build/deb/dotgit-deploy_$(VERSION)_*.deb .
 	lintian --fail-on error --display-info build/deb/*.changes
+
+# make smoke, as root on a throwaway machine: installs the .deb make deb
+# made, runs the daemon under systemd in a container, purges the package.
+smoke:
+	sh tests/systemd-smoke.sh \
+	    dotgit-deploy_$(VERSION)_$$(dpkg --print-architecture).deb
 
 clean:
 	rm -rf build build-asan
