@@ -263,6 +263,7 @@ def test_daemon_stays_within_the_units_sandbox(installed_unit, tmp_path,
         ["strace", "-f", "-qq", "-y", "-s", "256", "-o", str(trace), BIN,
          "-c", srv.daemon_ini, "-v", "daemon"], env=denv,
         stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    pid = None
     try:
         notified(notify, b"READY=1")
         pid = traced_pid(proc)
@@ -276,6 +277,9 @@ def test_daemon_stays_within_the_units_sandbox(installed_unit, tmp_path,
         assert proc.wait(30) == 0       # strace exits as the daemon did
     finally:
         if proc.poll() is None:
+            # the daemon first: strace killed would leave it running
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
             proc.kill()
             proc.wait()
         log.close()
