@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """What the client hooks cost the git commands that push nothing: a
 `git commit`, a 20-commit rebase and a `git fetch` creating 100 tracking
 refs, each with no hooks / an empty shell reference-transaction hook

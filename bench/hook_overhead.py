@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """What a hook adds to `git push`, measured in one run, same machine:
 no hook vs an empty shell hook vs dotgit-deploy (queue mode, and direct
 mode against the local emulator). Prints medians and ratios; asserts

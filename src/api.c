@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* api.c -- the .git REST API over HTTPS: libcurl for HTTP, jansson for JSON */
 #include <errno.h>
 #include <limits.h>

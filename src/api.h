@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* api.h -- the .git REST API over HTTPS (libcurl + jansson live in api.c) */
 #ifndef DD_API_H
 #define DD_API_H

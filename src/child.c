@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* child.c -- the environment of every process we start */
 #include <string.h>
 

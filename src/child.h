@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* child.h -- the environment of every process we start */
 #ifndef DD_CHILD_H
 #define DD_CHILD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * client.c -- the client side: a push that succeeded deploys what it pushed.
  *

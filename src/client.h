@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* client.h -- the client hooks: deploy what a successful `git push` pushed */
 #ifndef DD_CLIENT_H
 #define DD_CLIENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* clock.h -- monotonic time for deadlines and waits */
 #ifndef DD_CLOCK_H
 #define DD_CLOCK_H

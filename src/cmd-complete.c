@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-complete.c -- dotgit-deploy __complete WORD...: what the bash
  * completion offers, from the command table */
 #include <stdio.h>

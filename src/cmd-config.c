@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-config.c -- dotgit-deploy config check | explain NAME */
 #include <errno.h>
 #include <jansson.h>

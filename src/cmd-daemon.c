@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-daemon.c -- dotgit-deploy daemon */
 #include "cmd.h"
 #include "daemon.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-deploy.c -- dotgit-deploy deploy: deploy a branch's head now */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-help.c -- dotgit-deploy help [COMMAND [SUBCOMMAND]] */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-hook.c -- dotgit-deploy hook NAME: what installed hooks run */
 #include "client.h"
 #include "cmd.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-install-hook.c -- dotgit-deploy install-hook */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-projects.c -- dotgit-deploy projects: list the account's projects */
 #include <limits.h>
 #include <stdio.h>

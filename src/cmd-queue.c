@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-queue.c -- dotgit-deploy queue: list, show, retry and drop jobs */
 #include <errno.h>
 #include <grp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-status.c -- dotgit-deploy status: show or follow a deployment */
 #include <stdio.h>
 #include <stdlib.h>

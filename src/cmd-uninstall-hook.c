@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd-uninstall-hook.c -- dotgit-deploy uninstall-hook */
 #include <stdio.h>
 

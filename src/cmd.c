@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd.c -- the command table, its one option parser, usage and help */
 #include <errno.h>
 #include <getopt.h>

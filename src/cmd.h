@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd.h -- the command table: one entry per cmd-*.c, with its options */
 #ifndef DD_CMD_H
 #define DD_CMD_H

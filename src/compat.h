@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* compat.h -- the compiler attributes every module may use */
 #ifndef DD_COMPAT_H
 #define DD_COMPAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config-find.c -- which files make the configuration; the API key */
 #include <sys/prctl.h>
 #include <sys/resource.h>

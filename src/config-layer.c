@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config-layer.c -- read the files of a configuration, each as far as
  * it is trusted, into one */
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config-layer.h -- between the parser (config.c) and the loader of its
  * layers (config-layer.c); for those two only */
 #ifndef DD_CONFIG_LAYER_H

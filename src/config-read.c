@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config-read.c -- feed a file to inih line by line, with line numbers */
 #include <ctype.h>
 #include <ini.h>

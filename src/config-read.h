@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config-read.h -- feed a file to inih line by line (for config.c only) */
 #ifndef DD_CONFIG_READ_H
 #define DD_CONFIG_READ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config.c -- the configuration: keys, their meaning, validation */
 #include <sys/stat.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config.h -- the INI configuration: find, read (inih), validate */
 #ifndef DD_CONFIG_H
 #define DD_CONFIG_H

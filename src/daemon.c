@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* daemon.c -- event loop: queue watch, pacing, retries; polls (scan.c) */
 #include <errno.h>
 #include <limits.h>
@@ -24,12 +25,9 @@
 #include "ratelimit.h"
 #include "scan.h"
 #include "served.h"
+#include "sonames.h"
 #include "worker.h"
 #include "xmalloc.h"
-
-#ifndef DL_SYSTEMD_SONAME
-#define DL_SYSTEMD_SONAME	"libsystemd.so.0"
-#endif
 
 #define LABEL_MAX	200
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* daemon.h -- the queue worker and repository watcher (event loop) */
 #ifndef DD_DAEMON_H
 #define DD_DAEMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* deliver.c -- jobs go to the daemon's queue, or through the worker */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* deliver.h -- hand a planned job over: to the queue, or to the API */
 #ifndef DD_DELIVER_H
 #define DD_DELIVER_H

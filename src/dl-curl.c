@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dl-curl.c -- libcurl, loaded on first use (see dl-curl.h) */
 #include <stdarg.h>
 
@@ -5,10 +6,7 @@
 
 #include "dl-curl.h"
 #include "lazylib.h"
-
-#ifndef DL_CURL_SONAME
-#define DL_CURL_SONAME	"libcurl.so.4"
-#endif
+#include "sonames.h"
 
 #define DL_CURL_DEF(f)	__typeof__(f) *sym_##f;
 DL_CURL_FUNCS(DL_CURL_DEF)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dl-curl.h -- libcurl, loaded on first use (part of api.c; lazylib.h)
  *

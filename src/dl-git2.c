@@ -1,12 +1,10 @@
+/* SPDX-License-Identifier: ISC */
 /* dl-git2.c -- libgit2, loaded on first use (see dl-git2.h) */
 #include <git2.h>
 
 #include "dl-git2.h"
 #include "lazylib.h"
-
-#ifndef DL_GIT2_SONAME
-#define DL_GIT2_SONAME	"libgit2.so.1.5"
-#endif
+#include "sonames.h"
 
 #define DL_GIT2_DEF(f)	__typeof__(f) *sym_##f;
 DL_GIT2_FUNCS(DL_GIT2_DEF)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dl-git2.h -- libgit2, loaded on first use (part of repo.c; lazylib.h)
  *

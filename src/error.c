@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* error.c -- struct error helpers */
 #include <stdarg.h>
 #include <stdio.h>

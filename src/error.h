@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* error.h -- one error, filled by the function that failed, printed once */
 #ifndef DD_ERROR_H
 #define DD_ERROR_H

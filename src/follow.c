@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* follow.c -- deployments followed to their final status (follow.h) */
 #include <stdlib.h>
 #include <string.h>

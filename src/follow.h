@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* follow.h -- deployments followed to their final status */
 #ifndef DD_FOLLOW_H
 #define DD_FOLLOW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fsio.c -- read and write whole files; open or make (ledger) directories */
 #include <sys/stat.h>
 

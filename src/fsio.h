@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fsio.h -- small file-system helpers */
 #ifndef DD_FSIO_H
 #define DD_FSIO_H

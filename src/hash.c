@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hash.c -- sha256 hex digests, from libmd (SHA256Data).
  *

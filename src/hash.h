@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* hash.h -- sha256 as lowercase hex (names of ledger files, idem keys) */
 #ifndef DD_HASH_H
 #define DD_HASH_H

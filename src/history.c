@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* history.c -- what was deployed where (see history.h) */
 #include <errno.h>
 #include <stdlib.h>

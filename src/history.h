@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* history.h -- what was deployed where: listing and rollback targets */
 #ifndef DD_HISTORY_H
 #define DD_HISTORY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* hook.c -- the server-side post-receive hook, and what all hooks share */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* hook.h -- what the installed git hooks run */
 #ifndef DD_HOOK_H
 #define DD_HOOK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* install.c -- link the hooks to this binary, chain what was there, undo */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* install.h -- put the hooks in place (chaining what was there), and back */
 #ifndef DD_INSTALL_H
 #define DD_INSTALL_H

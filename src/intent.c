@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * intent.c -- the files in $GIT_DIR/dotgit-deploy/pushes/, one per running
  * `git push`, named by its pid. pre-push writes what it is about to push;

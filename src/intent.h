@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* intent.h -- what a client `git push` is about to push, until confirmed */
 #ifndef DD_INTENT_H
 #define DD_INTENT_H

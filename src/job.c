@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* job.c -- deployment jobs: identity, bounds and their queue-file form */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* job.h -- one deployment request: what was claimed, what was planned */
 #ifndef DD_JOB_H
 #define DD_JOB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lazylib.c -- a shared library loaded on first use.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* lazylib.h -- a shared library loaded on first use (dlopen + dlsym) */
 #ifndef DD_LAZYLIB_H
 #define DD_LAZYLIB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ledger.c -- idempotency records and last deployed/seen commits */
 #include <sys/stat.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ledger.h -- what was sent and what was deployed, durable across crashes */
 #ifndef DD_LEDGER_H
 #define DD_LEDGER_H

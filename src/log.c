@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log.c -- stderr and syslog output with redaction and escaping */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log.h -- messages to stderr (and syslog for the daemon), key redacted */
 #ifndef DD_LOG_H
 #define DD_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c -- run one command line: hook links, global options, the
  * command (the table and its parser are cmd.c's) */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* notify.c -- run the [notify] command on a final status (see notify.h) */
 #include <sys/wait.h>
 

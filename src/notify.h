@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* notify.h -- [notify] command: told of each deployment's final status */
 #ifndef DD_NOTIFY_H
 #define DD_NOTIFY_H

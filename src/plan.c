@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* plan.c -- decide what each pushed ref means: a job, or why not */
 #include <ctype.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* plan.h -- ref updates + config + repository -> jobs, or reasons */
 #ifndef DD_PLAN_H
 #define DD_PLAN_H

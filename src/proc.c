@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* proc.c -- what /proc says of a process: is it still the one we saw */
 #include <fcntl.h>
 #include <stdio.h>

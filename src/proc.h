@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* proc.h -- what /proc says of a process */
 #ifndef DD_PROC_H
 #define DD_PROC_H

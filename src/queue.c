@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* queue.c -- the spool: tmp/ new/ cur/ failed/ done/ bad/ (see queue.h) */
 #include <sys/file.h>
 #include <sys/stat.h>

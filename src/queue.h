@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* queue.h -- durable job files: a maildir-style spool directory */
 #ifndef DD_QUEUE_H
 #define DD_QUEUE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ratelimit.c -- token bucket with the server's corrections (see .h) */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ratelimit.h -- pacing requests to the plan's limit; retry backoff */
 #ifndef DD_RATELIMIT_H
 #define DD_RATELIMIT_H

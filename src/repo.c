@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* repo.c -- the repository through libgit2 1.5 (the only user of git2.h) */
 #include <errno.h>
 #include <limits.h>

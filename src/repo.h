@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* repo.h -- the repository, through libgit2 (only repo.c includes git2.h) */
 #ifndef DD_REPO_H
 #define DD_REPO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rules.c -- branch and tag patterns to environments */
 #include <fnmatch.h>
 #include <stdio.h>

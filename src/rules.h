@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rules.h -- branch and tag patterns to environments */
 #ifndef DD_RULES_H
 #define DD_RULES_H

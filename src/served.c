@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* served.c -- [daemon] repos: which repositories, followed how */
 #include <sys/stat.h>
 

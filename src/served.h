@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* served.h -- the repositories a daemon serves, and how it follows each */
 #ifndef DD_SERVED_H
 #define DD_SERVED_H

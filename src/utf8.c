@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* utf8.c -- UTF-8 validity */
 #include "utf8.h"
 

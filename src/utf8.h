@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* utf8.h -- the few UTF-8 checks the program needs */
 #ifndef DD_UTF8_H
 #define DD_UTF8_H

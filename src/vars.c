@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vars.c -- ordered environment variable lists */
 #include <stdlib.h>
 #include <string.h>

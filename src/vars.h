@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vars.h -- an ordered list of environment variables (name = value) */
 #ifndef DD_VARS_H
 #define DD_VARS_H

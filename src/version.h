@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #ifndef DD_VERSION_H
 #define DD_VERSION_H
 #ifndef DD_VERSION

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* watch.c -- the post-push watcher's tools: detach, wait, ask the remote */
 #include <errno.h>
 #include <fcntl.h>

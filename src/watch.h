@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* watch.h -- a detached process that outlives the hook, and what it asks */
 #ifndef DD_WATCH_H
 #define DD_WATCH_H

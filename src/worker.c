@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* worker.c -- one job to one deployment, at most once (see worker.h) */
 #include <stdlib.h>
 #include <string.h>

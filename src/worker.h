@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* worker.h -- send one job: dedupe, path filter, API call, ledger */
 #ifndef DD_WORKER_H
 #define DD_WORKER_H

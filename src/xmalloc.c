@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* xmalloc.c -- allocation wrappers: out of memory is the end of the process */
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* xmalloc.h -- allocation that never returns NULL (abort on exhaustion) */
 #ifndef DD_XMALLOC_H
 #define DD_XMALLOC_H

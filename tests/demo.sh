@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make demo: a guided tour on a throwaway repository against the project's
 # local HTTPS API emulator. Everything lives in a temp dir, removed at exit.
 set -eu

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """An emulator plus a config pointing at it: the platform for e2e tests."""
 import os
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """A tiny smart-HTTP git server: git-http-backend behind Python's CGI
 handler, as a web server's user would run it (thin environment)."""
 import os

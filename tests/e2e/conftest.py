@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Shared fixtures for the end-to-end tests: the binary, real git repos."""
 import os
 import subprocess

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The daemon under test: a server repository whose post-receive hook
 queues jobs, the daemon draining that queue into the API emulator, and
 ways to count what the emulator received."""

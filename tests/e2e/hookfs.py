@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Helpers for the hook tests: directory snapshots, pushes, processes."""
 import os
 import stat

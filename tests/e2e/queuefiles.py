@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Write queue files the way queue_put does, for tests of the queue command
 and the daemon: DIR/{tmp,new,cur,failed,done,bad}/ID, ID being
 <16-digit unix usec>.<pid>.<counter>, contents the job as compact JSON with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Real repositories made with real git, for the end-to-end tests."""
 import os
 

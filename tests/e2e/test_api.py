@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The API client end to end: `projects`, `status`, project names, error
 replies, retries and TLS, against the HTTPS emulator."""
 import http.server

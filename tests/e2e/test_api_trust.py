@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """What the API may not do to us, and where the key may not go: a key the
 API echoes is never stored or shown, a reply cannot make the daemon wait
 more than API_WAIT_MAX (900 s), any stored time is shown without

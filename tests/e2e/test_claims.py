@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """A job file is a claim that a push happened, which the daemon checks:
 forged jobs, a parked job and writes where the daemon keeps its state.
 Every member of the spool's group can write new/; what the emulator

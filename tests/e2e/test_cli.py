@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The command line itself: help, version, unknown commands and options,
 exit codes."""
 import re

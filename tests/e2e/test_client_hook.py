@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The client hooks in a clone: real pushes to a bare remote, checked
 against what the API emulator received. git 2.39 has no post-push hook:
 pre-push records, reference-transaction confirms branch pushes during the

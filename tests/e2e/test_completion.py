@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Bash completion (packaging/bash-completion/dotgit-deploy): what a TAB
 offers, computed by bash itself from COMP_WORDS/COMP_CWORD as it would
 be for a user."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """config check / config explain through the real binary."""
 import json
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The daemon end to end: real pushes into a bare repository whose hook
 queues jobs, the daemon draining the queue into the API emulator, faults
 injected on the way, and what the emulator created counted."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """`deploy` for real against the emulator: the exact body it received,
 what the user sees, --json and --wait."""
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """deploy --dry-run on real repositories of every shape git makes."""
 import json
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Tests of the HTTPS API emulator itself (tests/emulator/emulator.py).
 
 Run: /usr/bin/python3 -m pytest tests/e2e/test_emulator.py -q

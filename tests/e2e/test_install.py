@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """install-hook / uninstall-hook on real repositories: links, chaining,
 core.hooksPath, the push-options setting, and an exact restore."""
 import os

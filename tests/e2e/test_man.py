@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The man pages: they render without warnings, dotgit-deploy(1) documents
 every option each command's --help prints (in that command's part), and
 dotgit-deploy.ini(5) every key of the configuration's key table."""

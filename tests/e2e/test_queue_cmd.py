@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """dotgit-deploy queue: listing, retry and drop on a spool directory."""
 import json
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The hook in queue mode opens no repository: it maps refs to jobs and
 leaves the objects to the daemon, which peels annotated tags and honors
 [skip deploy] before it sends anything."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Every accepted ref update deploys exactly once: rollbacks, flip-flops,
 redeploys, path filters in every mode, coalescing that never loses a
 deploy, and one repository never followed both by its hook and by

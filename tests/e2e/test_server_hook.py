@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Real pushes into a bare repository with the installed post-receive hook,
 checked against what the API emulator received."""
 import os

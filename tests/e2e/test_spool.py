@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The spool's trust boundary: hooks of the group's members drop job files
 into tmp/ and new/, the daemon alone writes the rest. A link or a foreign
 directory in the spool is refused by everyone, never followed; only the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """A push over smart HTTP (git-http-backend) as an unprivileged user with a
 thin environment: no DOTGIT_API_KEY, no HOME, a minimal PATH. The hook must
 find its config in $GIT_DIR, its key in key_file, and say clearly when the

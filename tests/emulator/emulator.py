@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Local HTTPS emulator of the .git REST API (see README.md here).
 
 Used by the end-to-end tests and by `make demo`.  Python 3 standard library

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Drive the HTTPS API emulator (emulator.py) from pytest.
 
     from harness import Emulator, wait_until

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_api.c -- API replies: odd bodies, error statuses, request bodies */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_api_emu.c -- the API client against the HTTPS emulator */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_client.c -- git push command lines and push records */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_cmd.c -- the command table and its one option parser */
 #include <stdarg.h>
 #include <stddef.h>

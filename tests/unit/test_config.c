@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_config.c -- reading and validating the INI file, finding it, the key */
 #include <sys/stat.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_hash.c -- the built-in sha256 against known digests */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_job.c -- job identity and the queue-file JSON form */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_lazylib.c -- loading a library on first use, and its errors */
 #include <stdarg.h>
 #include <stddef.h>

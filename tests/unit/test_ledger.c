@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_ledger.c -- idempotency records, last deployed and seen commits */
 #include <stdarg.h>
 #include <stddef.h>

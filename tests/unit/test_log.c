@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_log.c -- the key redacted in log lines and errors, before any cut */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_plan.c -- hook stdin lines and push options */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_queue.c -- the spool: put, list, transitions, crashes, bad files */
 #include <stdarg.h>
 #include <stddef.h>

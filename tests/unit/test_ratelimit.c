@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_ratelimit.c -- pacing with a fake clock, server corrections */
 #include <stdarg.h>
 #include <stddef.h>

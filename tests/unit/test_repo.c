@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_repo.c -- repo.c against real repositories built with real git */
 #include <stdarg.h>
 #include <stddef.h>

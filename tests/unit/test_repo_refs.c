@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_repo_refs.c -- repo_list_refs on a repository made with real git */
 #include <stdarg.h>
 #include <stddef.h>

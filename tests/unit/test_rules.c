@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_rules.c -- branch/tag patterns: checks, globs, exact beats glob */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_secret.c -- where the key may not go: children, core dumps */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_vars.c -- env var lists: set, replace, merge, names */
 #include <stdarg.h>
 #include <stddef.h>

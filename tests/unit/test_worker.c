@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_worker.c -- worker.c: ledger dedupe and path filters, without an
  * API to talk to (the url is a closed port: sending is a temporary
  * failure that shows the request was tried) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* unit_util.h -- helpers shared by unit tests: temp dirs, files, stderr,
  * real git */
 #ifndef DD_UNIT_UTIL_H
