@@ -1123,11 +1123,14 @@ retry_later(struct daemon *dm, struct job *job, const char *label,
 	job->next_attempt = ceil_ll(now + delay);
 	free(job->last_error);
 	job->last_error = xstrdup(why->msg);
+	error_clear(&err);
+	if (queue_defer(dm->queue, job, &err) < 0) {
+		log_error("job %s: %s", job->id, err.msg);
+		return;
+	}
+	/* said once the job is back in new/, where it is looked for */
 	log_warnx("%s: %s; attempt %lld in %.1f s", label, why->msg,
 	    (long long)job->attempts + 1, (double)job->next_attempt - now);
-	error_clear(&err);
-	if (queue_defer(dm->queue, job, &err) < 0)
-		log_error("job %s: %s", job->id, err.msg);
 }
 
 /* SIGHUP: read the configuration again; keep the old one if bad. */
