@@ -183,6 +183,7 @@ static void
 offer_args(struct ctx *ctx, const struct walk *w, const char *cur)
 {
 	const struct command *cmd = w->path[w->depth - 1], *group;
+	size_t i;
 
 	if (cmd->maxargs >= 0 && w->npos >= cmd->maxargs)
 		return;
@@ -194,6 +195,10 @@ offer_args(struct ctx *ctx, const struct walk *w, const char *cur)
 	case CMD_COMPLETE_JOB:
 		ctx->config_file = w->config;
 		cmd_queue_complete(ctx, w->queue_dir, cmd->name, cur);
+		break;
+	case CMD_COMPLETE_ENV:
+		for (i = 0; i < ENV_COUNT; i++)
+			offer(config_environments[i], cur);
 		break;
 	case CMD_COMPLETE_COMMAND:
 		group = w->npos == 0 ? &cmd_root : cmd_find(&cmd_root,

@@ -35,10 +35,7 @@ static int	 parse_args(struct deploy_args *, const struct cmd_args *,
 static int	 make_update(struct ref_update *, struct repo *,
 		    struct deploy_args *, struct error *);
 static json_t	*request_json(const struct config *, const struct job *);
-static void	 print_dry_run(const struct config *, const struct job *, int);
 static void	 print_outcome(const struct job *, const char *);
-static int	 send_job(const struct config *, struct job *,
-		    const struct deploy_args *, struct error *);
 
 static const struct cmd_option options[] = {
 	{ "tag", 0, NULL, 0, "BRANCH names a tag" },
@@ -159,8 +156,8 @@ request_json(const struct config *cfg, const struct job *job)
 	return root;
 }
 
-static void
-print_dry_run(const struct config *cfg, const struct job *job, int json)
+void
+cmd_deploy_show(const struct config *cfg, const struct job *job, int json)
 {
 	char *url, *body;
 	json_t *root;
@@ -195,25 +192,29 @@ print_outcome(const struct job *job, const char *outcome)
 	free(branch);
 }
 
-static int
-send_job(const struct config *cfg, struct job *job,
-    const struct deploy_args *a, struct error *err)
+int
+cmd_deploy_send(struct ctx *ctx, struct job *job, int wait, int timeout,
+    int json, struct error *err)
 {
-	struct api_deployment dep = { 0 };
+	struct api_deployment dep = { 0 }, last = { 0 };
 	struct deliver *d;
 	char *outcome = NULL;
 	int rc;
 
-	deliver_init(&d, cfg, 0, 1);
+	deliver_init(&d, ctx->config, 0, 1);
+	deliver_set_repo(d, ctx->repo);		/* its ledger records it */
 	rc = deliver_job(d, job, &dep, &outcome, err);
-	if (rc == 0 && a->json && !a->wait)
+	if (rc == 0 && json && !wait)
 		api_print_deployment(stdout, &dep);
-	else if (rc == 0 && !a->json)
+	else if (rc == 0 && !json)
 		print_outcome(job, outcome);
-	if (rc == 0 && a->wait) {
+	if (rc == 0 && wait) {
 		fflush(stdout);
-		rc = cmd_status_wait(deliver_api(d), dep.id, a->timeout,
-		    a->json, err);
+		rc = cmd_status_wait(deliver_api(d), dep.id, timeout, json,
+		    &last, err);
+		if (last.status != NULL)
+			deliver_note_status(d, &last);
+		api_deployment_release(&last);
 	}
 	free(outcome);
 	api_deployment_release(&dep);
@@ -244,10 +245,11 @@ deploy_project(struct ctx *ctx, struct deploy_args *a,
 			    "--environment");
 		free(ref);
 	} else if (a->dry_run) {
-		print_dry_run(ctx->config, &p.job, a->json);
+		cmd_deploy_show(ctx->config, &p.job, a->json);
 		rc = 0;
 	} else
-		rc = send_job(ctx->config, &p.job, a, err);
+		rc = cmd_deploy_send(ctx, &p.job, a->wait, a->timeout,
+		    a->json, err);
 	plan_release(&p);
 	return rc;
 }

@@ -120,7 +120,7 @@ judge(const struct api_deployment *d, struct error *err)
 
 int
 cmd_status_wait(struct api *api, const char *id, int timeout, int json,
-    struct error *err)
+    struct api_deployment *last, struct error *err)
 {
 	struct api_deployment dep = { 0 };
 	int rc;
@@ -129,6 +129,10 @@ cmd_status_wait(struct api *api, const char *id, int timeout, int json,
 	if (rc == 0) {
 		print_status(&dep, json);
 		rc = judge(&dep, err);
+	}
+	if (last != NULL && dep.status != NULL) {
+		*last = dep;
+		memset(&dep, 0, sizeof(dep));
 	}
 	api_deployment_release(&dep);
 	return rc;
@@ -153,7 +157,7 @@ cmd_status_exec(struct ctx *ctx, const struct cmd_args *args,
 	    api_open(&api, ctx->config, key, budget, err) < 0)
 		goto out;
 	if (a.wait)
-		rc = cmd_status_wait(api, a.id, a.timeout, a.json, err);
+		rc = cmd_status_wait(api, a.id, a.timeout, a.json, NULL, err);
 	else if ((rc = api_get_deployment(api, &dep, a.id, err)) == 0)
 		print_status(&dep, a.json);
 out:

@@ -38,6 +38,7 @@ enum cmd_complete {
 	CMD_COMPLETE_BRANCH,		/* a branch; a tag after --tag */
 	CMD_COMPLETE_REF,		/* a branch or a tag */
 	CMD_COMPLETE_JOB,		/* a job id of the queue */
+	CMD_COMPLETE_ENV,		/* an environment */
 	CMD_COMPLETE_COMMAND,		/* a command name (help) */
 };
 
@@ -109,6 +110,8 @@ extern const struct command cmd_uninstall_hook_entry;
 extern const struct command cmd_daemon_entry;
 extern const struct command cmd_queue_entry;
 extern const struct command cmd_status_entry;
+extern const struct command cmd_history_entry;
+extern const struct command cmd_rollback_entry;
 extern const struct command cmd_projects_entry;
 extern const struct command cmd_config_entry;
 extern const struct command cmd_help_entry;
@@ -160,11 +163,22 @@ const struct cmd_option *cmd_find_option(const struct command *const *path,
 const char *cmd_arg_noun(const char *arg);
 const char *cmd_arg_complete(const char *arg);
 
+/* What deploy --dry-run prints for a planned job: the request. */
+struct job;
+void	cmd_deploy_show(const struct config *, const struct job *, int json);
+/* Send a planned job now, recording it in the repository's history, as
+ * `deploy` does (its output; with `wait`, followed up to `timeout`
+ * seconds and its final status recorded). */
+int	cmd_deploy_send(struct ctx *, struct job *, int wait, int timeout,
+	    int json, struct error *);
+
 /* Poll a deployment until it is final, print it (as `status` does), and
- * fail unless it is ready. */
+ * fail unless it is ready. The last state seen goes into *last (release
+ * it) unless last is NULL; its status is NULL when none was seen. */
 struct api;
+struct api_deployment;
 int	cmd_status_wait(struct api *, const char *id, int timeout, int json,
-	    struct error *);
+	    struct api_deployment *last, struct error *);
 /* For the completion, quietly: the ids starting with prefix of the jobs
  * `queue <sub>` takes, in --queue-dir or the configured queue. */
 void	cmd_queue_complete(struct ctx *, const char *queue_dir,

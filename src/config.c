@@ -327,6 +327,22 @@ config_env_index(const char *name)
 	return -1;
 }
 
+int
+config_project_known(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	if (cfg->nprojects == 0)
+		return (cfg->project_id != NULL &&
+		    strcmp(cfg->project_id, name) == 0) ||
+		    (cfg->project_name != NULL &&
+		    strcmp(cfg->project_name, name) == 0);
+	for (i = 0; i < cfg->nprojects; i++)
+		if (strcmp(cfg->projects[i].key, name) == 0)
+			return 1;
+	return 0;
+}
+
 /* Problems: every one is kept, with its line (0: the whole file). */
 
 static void

@@ -13,6 +13,10 @@
 extern const char *const config_environments[ENV_COUNT];
 /* Index into config_environments, or -1. */
 int	config_env_index(const char *);
+/* `name` is one of the configuration's projects: a [project "NAME"], or
+ * the one [project]'s id or name. */
+struct config;
+int	config_project_known(const struct config *, const char *name);
 
 enum rule_kind {
 	RULE_BRANCH,

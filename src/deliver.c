@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "history.h"
 #include "ledger.h"
 #include "log.h"
 #include "queue.h"
@@ -25,6 +26,8 @@ struct deliver {
 
 	struct ledger		*ledger;
 	struct worker		*worker;
+	char			*record;	/* the last deployment's history
+						   record (ledger.h), or NULL */
 };
 
 static int	open_queue(struct deliver *, struct error *);
@@ -62,6 +65,7 @@ deliver_free(struct deliver *d)
 	worker_free(d->worker);
 	ledger_free(d->ledger);
 	queue_free(d->queue);
+	free(d->record);
 	free(d);
 }
 
@@ -71,6 +75,18 @@ deliver_set_repo(struct deliver *d, struct repo *repo)
 	d->repo = repo;
 	if (d->worker != NULL)
 		worker_set_repo(d->worker, repo);
+}
+
+void
+deliver_note_status(struct deliver *d, const struct api_deployment *dep)
+{
+	struct error err;
+
+	if (d->ledger == NULL || d->record == NULL)
+		return;
+	error_clear(&err);
+	if (history_note(d->ledger, d->record, dep, NULL, &err) == -1)
+		log_warnx("%s", err.msg);
 }
 
 struct api *
@@ -170,7 +186,7 @@ open_state(struct deliver *d)
 		return;
 	error_clear(&err);
 	if (ledger_open_for(&d->ledger, &dir, d->cfg,
-	    repo_common_dir(d->repo), &err) < 0)
+	    repo_common_dir(d->repo), 1, &err) < 0)
 		log_warnx("deploying without the record of deployments: %s",
 		    err.msg);
 	free(dir);
@@ -200,6 +216,9 @@ to_api(struct deliver *d, struct job *job, struct api_deployment *dep,
 	case WORKER_DEPLOYED:
 		*dep = res.dep;
 		memset(&res.dep, 0, sizeof(res.dep));
+		free(d->record);
+		d->record = res.record;
+		res.record = NULL;
 		*outcome = xasprintf("%s %s (%s)", dep->id, dep->status,
 		    dep->url != NULL ? dep->url : "no url");
 		break;

@@ -38,6 +38,9 @@ int	deliver_job(struct deliver *, struct job *, struct api_deployment *dep,
  * daemon at once (queue_publish: one sync per push). On failure none of
  * them is queued. Nothing to do in the other modes. */
 int	deliver_flush(struct deliver *, struct error *);
+/* The last deployment's status as followed (deploy --wait), into its
+ * history record; a failure is said, not returned. */
+void	deliver_note_status(struct deliver *, const struct api_deployment *);
 /* The API handle once a job went to the API (for --wait), else NULL. */
 struct api *deliver_api(struct deliver *);
 

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "follow.h"
+#include "history.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -178,26 +179,18 @@ follow_seen(struct follow *f, const struct config *cfg, const char *dep_id,
 	size_t i = find(f, dep_id);
 	struct error err;
 	struct job h;
-	int changed;
+	int r;
 
 	if (i == f->n || dep->status == NULL)
 		return;
 	error_clear(&err);
-	if (ledger_history_get(f->ledger, f->v[i].record, &h, &err) < 0) {
-		log_warnx("%s", err.msg);
+	if ((r = history_note(f->ledger, f->v[i].record, dep, &h, &err)) < 0) {
+		if (r == LEDGER_NOTFOUND)
+			log_warnx("%s: its history record is gone", dep_id);
+		else
+			log_warnx("%s", err.msg);
 		drop(f, i);
 		return;
-	}
-	changed = strcmp(h.status, dep->status) != 0;
-	if (changed) {
-		free(h.status);
-		h.status = xstrdup(dep->status);
-		if (dep->url != NULL) {
-			free(h.url);
-			h.url = xstrdup(dep->url);
-		}
-		if (ledger_history_update(f->ledger, &h, &err) < 0)
-			log_warnx("%s", err.msg);
 	}
 	if (api_status_final(h.status)) {
 		ended(f, cfg, &h);

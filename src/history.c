@@ -14,6 +14,9 @@ static int	ready(const struct job *r);
 static int	target_to(const struct history *h, const char *to,
 		    const struct job **out, struct error *err);
 
+static int	of_project(const struct job *r, const char *name);
+static int	same_place(const struct job *a, const struct job *b);
+
 /* The record's repository is git_dir (both by their real paths). */
 static int
 same_repo(const char *repo, const char *git_dir)
@@ -51,9 +54,20 @@ ours(const struct config *cfg, const struct job *r)
 	return 0;
 }
 
+/* Of project `name` (NULL: any): its [project "NAME"], else its id or
+ * name. */
+static int
+of_project(const struct job *r, const char *name)
+{
+	const char *p = r->project_key != NULL ? r->project_key : r->project;
+
+	return name == NULL || (p != NULL && strcmp(p, name) == 0);
+}
+
 int
 history_read(struct history *h, struct ledger *l, const struct config *cfg,
-    const char *git_dir, const char *env, size_t max, struct error *err)
+    const char *git_dir, const char *env, const char *project, size_t max,
+    struct error *err)
 {
 	struct job *v;
 	size_t n, i;
@@ -64,6 +78,7 @@ history_read(struct history *h, struct ledger *l, const struct config *cfg,
 	h->v = xcalloc(n + 1, sizeof(*h->v));
 	for (i = n; i-- > 0;) {		/* newest first */
 		if ((max == 0 || h->n < max) && ours(cfg, &v[i]) &&
+		    of_project(&v[i], project) &&
 		    same_repo(v[i].repo, git_dir) && (env == NULL ||
 		    strcmp(v[i].environment, env) == 0)) {
 			h->v[h->n++] = v[i];
@@ -92,6 +107,28 @@ ready(const struct job *r)
 	return r->status != NULL && strcmp(r->status, "ready") == 0;
 }
 
+/* The same project and environment. */
+static int
+same_place(const struct job *a, const struct job *b)
+{
+	return strcmp(a->environment, b->environment) == 0 &&
+	    of_project(a, b->project_key != NULL ? b->project_key :
+	    b->project);
+}
+
+void
+history_live(const struct history *h, int *live)
+{
+	size_t i, j;
+
+	for (i = 0; i < h->n; i++) {
+		live[i] = ready(&h->v[i]);
+		for (j = 0; j < i && live[i]; j++)
+			if (ready(&h->v[j]) && same_place(&h->v[j], &h->v[i]))
+				live[i] = 0;
+	}
+}
+
 /* The newest ready record of the commit `to` (or a prefix of one). */
 static int
 target_to(const struct history *h, const char *to, const struct job **out,
@@ -111,6 +148,33 @@ target_to(const struct history *h, const char *to, const struct job **out,
 	    "in the history", to);
 	error_hint(err, "'dotgit-deploy history' lists them");
 	return -1;
+}
+
+int
+history_note(struct ledger *l, const char *record,
+    const struct api_deployment *dep, struct job *out, struct error *err)
+{
+	struct job h;
+	int r, changed;
+
+	if ((r = ledger_history_get(l, record, &h, err)) != 0)
+		return r;
+	changed = dep->status != NULL && (h.status == NULL ||
+	    strcmp(h.status, dep->status) != 0);
+	if (changed) {
+		free(h.status);
+		h.status = xstrdup(dep->status);
+		if (dep->url != NULL) {
+			free(h.url);
+			h.url = xstrdup(dep->url);
+		}
+		r = ledger_history_update(l, &h, err);
+	}
+	if (r == 0 && out != NULL)
+		*out = h;
+	else
+		job_release(&h);
+	return r < 0 ? -1 : changed;
 }
 
 int

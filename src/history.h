@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "config.h"
 #include "error.h"
 #include "job.h"
@@ -24,12 +25,25 @@ struct history {
 
 /*
  * The records of this repository (git_dir: its real path, '/'-ended) for
- * the configuration's projects, in environment `env` (NULL: all), newest
- * first, at most `max` (0: all).
+ * the configuration's projects -- or only `project` (its [project "NAME"]
+ * in a monorepo, else its id or name) -- in environment `env` (NULL: all),
+ * newest first, at most `max` (0: all).
  */
 int	history_read(struct history *, struct ledger *, const struct config *,
-	    const char *git_dir, const char *env, size_t max, struct error *);
+	    const char *git_dir, const char *env, const char *project,
+	    size_t max, struct error *);
+/* live[i]: record i is what its project's environment runs -- the
+ * newest of them that reached ready. */
+void	history_live(const struct history *, int *live);
 void	history_release(struct history *);
+
+/*
+ * A deployment's status as last seen, into its history record (ledger.h
+ * names it): 1 if it changed, 0 if not, LEDGER_NOTFOUND, -1. The record
+ * as it now is goes into *out unless out is NULL (job_release it).
+ */
+int	history_note(struct ledger *, const char *record,
+	    const struct api_deployment *, struct job *out, struct error *);
 
 /*
  * What `rollback ENV` deploys: the record to deploy again. In h (one

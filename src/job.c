@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include "hash.h"
 #include "job.h"
+#include "log.h"
 #include "xmalloc.h"
 
 _Static_assert(IDEM_KEY_HEXSZ == HASH_SHA256_HEXSZ, "idem key is sha256");
@@ -35,6 +37,10 @@ static int	copy_oid(char out[OID_HEXSZ + 1], const char *s);
 static int	fill_common(struct job *out, const struct fields *f);
 static int	parse_v2(struct job *out, json_t *root, json_error_t *jerr);
 static int	parse_v1(struct job *out, json_t *root, json_error_t *jerr);
+
+static json_t	*jshow(const char *s);
+static json_t	*jtime(long long t);
+static json_t	*deployment_json(const struct job *r, int live);
 
 const char *
 job_source_name(enum job_source s)
@@ -284,6 +290,84 @@ job_to_json(const struct job *job)
 	if (rc == 0)
 		out = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(root);
+	return out;
+}
+
+/* A string for a person's JSON: as it is, or escaped (log_escape) when
+ * it is not UTF-8 (a ref name may hold any byte but NUL); null for NULL. */
+static json_t *
+jshow(const char *s)
+{
+	json_t *j;
+	char *e;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	e = log_escape(s, 0);
+	j = json_string(e);
+	free(e);
+	return j;
+}
+
+/* Unix seconds as ISO 8601 UTC, or null for 0. */
+static json_t *
+jtime(long long t)
+{
+	char buf[32];
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
+		return json_null();
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *
+deployment_json(const struct job *r, int live)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "project", jshow(r->project_key != NULL ?
+	    r->project_key : r->project));
+	json_object_set_new(o, "project_id", jshow(r->project));
+	json_object_set_new(o, "environment", jshow(r->environment));
+	json_object_set_new(o, "ref", jshow(r->ref));
+	json_object_set_new(o, "branch", jshow(r->branch));
+	json_object_set_new(o, "commit", json_string(r->commit));
+	json_object_set_new(o, "deployment_id", jshow(r->deployment_id));
+	json_object_set_new(o, "status", jshow(r->status));
+	json_object_set_new(o, "live", json_boolean(live));
+	json_object_set_new(o, "url", jshow(r->url));
+	json_object_set_new(o, "deployed_at", jtime(r->deployed_at));
+	json_object_set_new(o, "source",
+	    json_string(job_source_name(r->source)));
+	json_object_set_new(o, "request", json_string(r->request));
+	json_object_set_new(o, "env_vars", jvars(&r->env_vars));
+	return o;
+}
+
+char *
+job_history_json(const struct job *v, const int *live, size_t n,
+    const char *ledger)
+{
+	json_t *root = json_object(), *a = json_array(), *meta;
+	char *out;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, deployment_json(&v[i], live[i]));
+	meta = json_pack("{s:I, s:s?}", "count", (json_int_t)n, "ledger",
+	    ledger);
+	json_object_set_new(root, "deployments", a);
+	json_object_set_new(root, "meta", meta != NULL ? meta :
+	    json_object());
+	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (out == NULL)
+		xoom();
 	return out;
 }
 

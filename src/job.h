@@ -110,6 +110,14 @@ int	job_bound(struct job *, long long now);
 /* The job as one JSON document (no secrets, no id, no queue_state);
  * allocated. NULL if a string is not valid UTF-8 (JSON cannot hold it). */
 char	*job_to_json(const struct job *);
+/*
+ * `dotgit-deploy history --json`: {"deployments": [...], "meta": {"count",
+ * "ledger"}}, each a history record (ledger.h) as a person reads it --
+ * deployed_at in ISO 8601, strings that are not UTF-8 escaped, live[i]
+ * whether it is what its environment runs; allocated.
+ */
+char	*job_history_json(const struct job *, const int *live, size_t n,
+	    const char *ledger);
 /* Parse a queue file's contents; strict: unknown or missing fields fail.
  * Version 1 files (before claims) are read as claims. */
 int	job_from_json(struct job *out, const char *text, struct error *);

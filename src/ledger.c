@@ -632,7 +632,7 @@ ledger_daemon_dir(const char *configured)
 
 int
 ledger_open_for(struct ledger **out, char **dir, const struct config *cfg,
-    const char *common_dir, struct error *err)
+    const char *common_dir, int make, struct error *err)
 {
 	struct stat st;
 
@@ -659,6 +659,8 @@ ledger_open_for(struct ledger **out, char **dir, const struct config *cfg,
 		return error_set(err, EXIT_USAGE, "no repository: its history "
 		    "is kept in it");
 	*dir = xasprintf("%s%s", common_dir, LEDGER_REPO_DIR);
+	if (!make && stat(*dir, &st) < 0 && errno == ENOENT)
+		return LEDGER_NOTFOUND;
 	return ledger_open(out, *dir, common_dir, err);
 }
 

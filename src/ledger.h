@@ -63,10 +63,11 @@ void	ledger_free(struct ledger *);
  * The ledger a repository's deployments are recorded in: the daemon's
  * (ledger_daemon_dir) in queue mode -- read or written there, never
  * made -- else <common_dir>LEDGER_REPO_DIR, made with the repository's
- * permissions. *dir (allocated) names it for messages.
+ * permissions when `make`, else LEDGER_NOTFOUND if it is not there.
+ * *dir (allocated) names it for messages.
  */
 int	ledger_open_for(struct ledger **out, char **dir, const struct config *,
-	    const char *common_dir, struct error *);
+	    const char *common_dir, int make, struct error *);
 
 /*
  * Where the daemon keeps its ledger: [daemon] state (`configured`), else
