@@ -129,8 +129,9 @@ def run():
              "repository). Rate: deployments / (daemons' start to the last "
              "deployment in the emulator's log); the start includes the "
              "burst the bucket allows (10 for pro). Goals, one daemon: "
-             ">= 95 %% of the limit (%s) and no 429 (%s). Three daemons share one key: "
-             "429s %d, total rate %.0f/min (%.0f %% of the limit)%s."
+             ">= 95 %% of the limit (%s) and no 429 (%s). Three daemons "
+             "share one key: 429s %d, total rate %.0f/min (%.0f %% of "
+             "the limit)%s."
              % (LIMIT, WINDOW, JOBS, c.goal(one["pct"] >= 95),
                 c.goal(one["n429"] == 0), three["n429"], three["rate"],
                 three["pct"],
