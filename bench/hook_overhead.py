@@ -70,9 +70,11 @@ def one_commit_cases(sc, emu, key):
         ("empty shell hook", lambda bare: install_script(bare, SHELL_HOOK)),
         ("rev-parse + curl hook",
          lambda bare: install_script(bare, curl_hook)),
+        # [daemon] repos: the hook queues only for a repository the
+        # daemon serves (else it says so and queues nothing)
         ("dotgit-deploy, queue mode", lambda bare: install_ours(
             sc, bare, common + "[hook]\nmode = queue\n[daemon]\n"
-            "queue = %s\n" % queue)),
+            "queue = %s\nrepos = %s\n" % (queue, bare))),
         ("dotgit-deploy, direct mode", lambda bare: install_ours(
             sc, bare, common + "[hook]\nmode = direct\n")),
     ]
@@ -110,6 +112,16 @@ def received(emu):
     return n
 
 
+def queued(queue, least):
+    """The jobs in queue/new; fewer than `least` means the hook did not
+    queue what it was timed for."""
+    n = len(os.listdir(os.path.join(queue, "new")))
+    if n < least:
+        raise RuntimeError("the queue-mode hook queued %d jobs, not %d"
+                           % (n, least))
+    return n
+
+
 def push_overhead(sc, emu, key, rep):
     cases = one_commit_cases(sc, emu, key)
     c.run([c.BIN, "queue", "--queue-dir", sc.path("queue"), "init"],
@@ -131,6 +143,7 @@ def push_overhead(sc, emu, key, rep):
                      plus(hi[k] - hi[0]) if k else "-"])
     add = {name: med[k] - med[0] for k, (name, _) in enumerate(cases)}
     sent = received(emu)
+    sent["queued"] = queued(sc.path("queue"), RUNS)
     q = c.ratio(add["dotgit-deploy, queue mode"], add["empty shell hook"])
     d = c.ratio(add["dotgit-deploy, direct mode"],
                 add["rev-parse + curl hook"])
@@ -143,9 +156,10 @@ def push_overhead(sc, emu, key, rep):
              "case, the cases taking turns in 4 rounds; the rev-parse + "
              "curl hook posts the same body to the same emulator as "
              "direct mode (the emulator received %d deployment POSTs "
-             "from curl, %d from dotgit-deploy)."
-             % (q, c.goal(q <= 1), d, c.goal(d <= 0.8), RUNS,
-                sent["curl"], sent["dotgit-deploy"]))
+             "from curl, %d from dotgit-deploy; queue mode queued %d "
+             "jobs)." % (q, c.goal(q <= 1), d, c.goal(d <= 0.8), RUNS,
+                         sent["curl"], sent["dotgit-deploy"],
+                         sent["queued"]))
     rep.add("1. Push overhead: what a post-receive hook adds to git push",
             text)
     rep.headline("queue-mode hook added / empty shell hook added",
@@ -176,7 +190,7 @@ def refs_setup(sc, emu, key):
         bares.append(bare)
     install_ours(sc, bares[1], c.api_config(emu, key) +
                  "[branch \"**\"]\nenvironment = preview\n"
-                 "[daemon]\nqueue = %s\n" % queue)
+                 "[daemon]\nqueue = %s\nrepos = %s\n" % (queue, bares[1]))
     return work, bares, queue
 
 
@@ -190,13 +204,13 @@ def many_refs(sc, emu, key, rep):
         # each timed push creates the N refs again: the preparation
         # deletes them on the server (and the jobs the last one queued)
         preps = ["git -C {b} for-each-ref --format='delete %(refname)' "
-                 "refs/heads/n{n}/ | git -C {b} update-ref --stdin && "
-                 "find {q}/new -type f -delete".format(
-                     b=shlex.quote(b), n=n, q=shlex.quote(queue))
-                 for b in bares]
+                 "refs/heads/n{n}/ | git -C {b} update-ref --stdin".format(
+                     b=shlex.quote(b), n=n) for b in bares]
+        preps[1] += " && find %s/new -type f -delete" % shlex.quote(queue)
         c.progress("push of %d refs: %d pushes each" % (n, REF_RUNS[n]))
         t = c.hyperfine(cmds, sc.env, REF_RUNS[n], warmup=1,
                         prepares=preps, rounds=2)
+        queued(queue, n)            # the last timed push's jobs
         m = [c.median(x) for x in t]
         h = [c.p95(x) for x in t]
         per = (m[1] - m[0]) * 1000 / n
