@@ -24,6 +24,9 @@ BIN = os.environ.get("DOTGIT_DEPLOY_BIN",
                      os.path.join(ROOT, "build", "dotgit-deploy"))
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 PROJECT = "proj_8f2a9c"
+# The emulators here write their state.json at most this often (and at
+# exit): rewriting thousands of deployments holds its lock for a while.
+SAVE_EVERY = "60"
 
 
 def environment(home):
@@ -38,14 +41,28 @@ def environment(home):
     return env
 
 
-class Scratch:
-    """A temporary directory with its environment, removed on exit."""
+def tmpfs():
+    """/dev/shm when it is a writable tmpfs, else None."""
+    try:
+        with open("/proc/mounts") as f:
+            shm = any(line.split()[1:3] == ["/dev/shm", "tmpfs"]
+                      for line in f)
+    except OSError:
+        return None
+    return "/dev/shm" if shm and os.access("/dev/shm", os.W_OK) else None
 
-    def __init__(self, prefix):
+
+class Scratch:
+    """A temporary directory with its environment, removed on exit; in
+    `base` (default: the system's temporary directory)."""
+
+    def __init__(self, prefix, base=None):
         self.prefix = prefix
+        self.base = base
 
     def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="dd-bench-%s-" % self.prefix)
+        self.dir = tempfile.mkdtemp(prefix="dd-bench-%s-" % self.prefix,
+                                    dir=self.base)
         home = os.path.join(self.dir, "home")
         os.makedirs(home)
         self.env = environment(home)
@@ -373,5 +390,9 @@ class Report:
         self.series += other.series
 
 
+START = time.monotonic()
+
+
 def progress(text):
-    print("bench: %s" % text, file=sys.stderr, flush=True)
+    print("bench: %3.0f s: %s" % (time.monotonic() - START, text),
+          file=sys.stderr, flush=True)

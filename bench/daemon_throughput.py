@@ -51,7 +51,7 @@ def setup(sc, emu, n):
 def emulator(sc):
     return c.Emulator(sc.path("emu"), "--plan", "100000000",
                       "--queued-secs", "0", "--building-secs", "0",
-                      "--save-every", "1").start()
+                      "--save-every", c.SAVE_EVERY).start()
 
 
 def drain(sc, emu, ini, n, wrap=()):
@@ -131,8 +131,8 @@ def run():
     text += ("\n\nOne push of N branches (distinct commits) queues N jobs; "
              "the daemon then drains them to an emulator that never "
              "rate-limits (`--plan 100000000`, deployments ready at once, "
-             "state saved every second). Drain time runs from the "
-             "daemon's start to the emulator's Nth deployment; the "
+             "state.json written at most every minute). Drain time runs "
+             "from the daemon's start to the emulator's Nth deployment; the "
              "emulator's CPU (Python, one process) is shown too: when it "
              "nears the drain time per deploy, the emulator is the "
              "bottleneck, not the daemon. Goal: >= 500 deploys/s. "

@@ -191,7 +191,7 @@ def run():
     rep = c.Report()
     with c.Scratch("deploy") as sc:
         emu = c.Emulator(sc.path("emu"), "--plan", "100000000",
-                         "--save-every", "1").start()
+                         "--save-every", c.SAVE_EVERY).start()
         try:
             key = c.key_file(emu, sc.path("key"))
             work, ini, curl = setup(sc, emu, key)

@@ -21,7 +21,7 @@ from common import ms, plus
 QUICK = c.QUICK
 RUNS = int(os.environ.get("BENCH_RUNS", "20" if QUICK else "40"))
 REF_SIZES = [1, 10, 100] if QUICK else [1, 10, 100, 1000]
-REF_RUNS = {1: 20, 10: 20, 100: 12, 1000: 8}
+REF_RUNS = {1: 20, 10: 20, 100: 10, 1000: 5}
 if QUICK:
     REF_RUNS = {1: 10, 10: 10, 100: 6}
 
@@ -239,7 +239,7 @@ def run():
     rep = c.Report()
     with c.Scratch("push") as sc:
         emu = c.Emulator(sc.path("emu"), "--plan", "100000000",
-                         "--save-every", "1").start()
+                         "--save-every", c.SAVE_EVERY).start()
         try:
             key = c.key_file(emu, sc.path("key"))
             push_overhead(sc, emu, key, rep)

@@ -73,7 +73,7 @@ def case(n_daemons, out):
             emu = c.Emulator(sc.path("emu"), "--plan", str(LIMIT),
                              "--rate-window", str(WINDOW),
                              "--queued-secs", "0", "--building-secs", "0",
-                             "--save-every", "1").start()
+                             "--save-every", c.SAVE_EVERY).start()
             daemons = []
             try:
                 key = c.key_file(emu, sc.path("key"))

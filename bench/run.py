@@ -42,7 +42,7 @@ def client_hooks(rep):
     os.unlink(tmp)
     env = dict(os.environ, BENCH_RESULTS=tmp,
                BENCH_RUNS=os.environ.get("BENCH_CLIENT_RUNS",
-                                         "10" if c.QUICK else "20"))
+                                         "10" if c.QUICK else "15"))
     c.progress("client hooks (bench/client_hooks.py)")
     subprocess.run([sys.executable, os.path.join(c.ROOT, "bench",
                                                  "client_hooks.py")],
