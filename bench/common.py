@@ -7,6 +7,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import signal
@@ -313,6 +314,62 @@ def daemon_config(emu, key, queue, repos, plan="1000000", extra=""):
             "[project]\nid = %s\n[branch \"feature/**\"]\n"
             "environment = preview\n[daemon]\nqueue = %s\nrepos = %s\n%s"
             % (emu.url, emu.ca, key, plan, PROJECT, queue, repos, extra))
+
+
+# -- strace
+
+TRACED = "execve,openat,connect,fsync,fdatasync,syncfs,renameat,exit_group"
+
+
+def have_strace():
+    return shutil.which("strace") is not None
+
+
+def strace_timeline(argv, env, events, runs, cwd=None, stdin=None):
+    """strace -f -ttt of argv, `runs` times: for each event (label,
+    pattern of a traced call, "first" or "last"), its time in ms after
+    exec, the median over the runs; [(ms, label)] in time order. Calls
+    that failed with ENOENT are not events."""
+    seen = {label: [] for label, _, _ in events}
+    fd, out = tempfile.mkstemp(prefix="dd-bench-strace-")
+    os.close(fd)
+    try:
+        for _ in range(runs):
+            subprocess.run(["strace", "-f", "-ttt", "-o", out, "-e",
+                            "trace=" + TRACED, *argv], env=env, cwd=cwd,
+                           input=stdin.encode() if stdin else None,
+                           check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            at = _events(out, events)
+            for label, t in at.items():
+                seen[label].append((t - at["exec"]) * 1000)
+    finally:
+        os.unlink(out)
+    return sorted(((median(v), label) for label, v in seen.items() if v),
+                  key=lambda e: e[0])
+
+
+def _events(path, events):
+    at = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split(None, 2)
+            if len(parts) < 3 or "ENOENT" in line:
+                continue
+            for label, pat, which in events:
+                if (which == "last" or label not in at) and \
+                        re.match(pat, parts[2]):
+                    at[label] = float(parts[1])
+    return at
+
+
+def timeline_table(events):
+    rows = []
+    prev = 0.0
+    for t, label in events:
+        rows.append([label, ms(t), plus(t - prev)])
+        prev = t
+    return table(["event", "ms after exec", "since the event above"], rows)
 
 
 # -- reporting

@@ -17,7 +17,6 @@ goes:
 
 Prints the tables; asserts nothing."""
 import os
-import re
 import shutil
 import subprocess
 
@@ -31,21 +30,25 @@ TRACES = 3 if QUICK else 7
 BODY = ('{"branch":"main","environment":"production",'
         '"commit_hash":"%s","env_vars":{}}')
 
-# (label, pattern of an strace line): the first match of each is an
-# event of the timeline
+# (label, pattern of a traced call, first or last match): the events
+# of a timeline
 EVENTS = [
-    ("exec", r"execve\("),
-    ("our configuration opened", r'openat\(.*dotgit-deploy\.ini"'),
-    ("libgit2 opened (dlopen)", r'openat\(.*/libgit2\.so'),
+    ("exec", r"execve\(", "first"),
+    ("libgit2 opened (dlopen)", r'openat\(.*/libgit2\.so', "first"),
     ("system CA bundle opened (git_libgit2_init)",
-     r'openat\(.*"/etc/ssl/certs/ca-certificates\.crt"'),
-    ("git config read (repository open)", r'openat\(.*/\.git/config"'),
-    ("commit object read", r'openat\(.*/\.git/objects/[0-9a-f]{2}/'),
-    ("key file read", r'openat\(.*/key"'),
-    ("libcurl opened (dlopen)", r'openat\(.*/libcurl\.so'),
-    ("connect to the API", r"connect\("),
-    ("API CA file read (TLS)", r'openat\(.*/emu/ca\.pem"'),
-    ("exit", r"exit_group\("),
+     r'openat\(.*"/etc/ssl/certs/ca-certificates\.crt"', "first"),
+    ("git config read (repository open)", r'openat\(.*/config"', "first"),
+    ("our configuration opened", r'openat\(.*dotgit-deploy\.ini"',
+     "first"),
+    ("commit object read", r'openat\(.*/objects/[0-9a-f]{2}/', "first"),
+    ("ledger opened", r'openat\(.*/ledger"', "first"),
+    ("key file read", r'openat\(.*/key"', "first"),
+    ("libcurl opened (dlopen)", r'openat\(.*/libcurl\.so', "first"),
+    ("connect to the API", r"connect\(", "first"),
+    ("API CA file read (TLS)", r'openat\(.*/emu/ca\.pem"', "first"),
+    ("first fsync (ledger)", r"(fsync|fdatasync|syncfs)\(", "first"),
+    ("last fsync", r"(fsync|fdatasync|syncfs)\(", "last"),
+    ("exit", r"exit_group\(", "first"),
 ]
 
 
@@ -125,44 +128,17 @@ def curl_split(sc, curl, rep):
 
 
 def timeline(sc, work, rep):
-    """strace -ttt of `deploy main`, TRACES times: when each event
-    first happens, in ms after exec (median)."""
-    if shutil.which("strace") is None:
+    """strace -ttt of `deploy main`: when each event happens."""
+    if not c.have_strace():
         rep.add("4c. Timeline of one deploy", "(strace is not installed)")
         return
-    seen = {name: [] for name, _ in EVENTS}
-    out = sc.path("strace.out")
-    for _ in range(TRACES):
-        subprocess.run(["strace", "-f", "-ttt", "-o", out, "-e",
-                        "trace=execve,openat,connect,exit_group",
-                        c.BIN, "-C", work, "deploy", "main"], env=sc.env,
-                       check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        first = {}
-        with open(out) as f:
-            for line in f:
-                parts = line.split(None, 2)
-                if len(parts) < 3 or "ENOENT" in line:
-                    continue
-                for name, pat in EVENTS:
-                    if name not in first and re.match(pat, parts[2]):
-                        first[name] = float(parts[1])
-        t0 = first.get("exec")
-        for name, t in first.items():
-            seen[name].append((t - t0) * 1000)
-    events = sorted(((c.median(v), name) for name, v in seen.items()
-                     if v), key=lambda e: e[0])
-    rows = []
-    prev = 0.0
-    for t, name in events:
-        rows.append([name, ms(t), "+" + ms(t - prev)])
-        prev = t
-    text = c.table(["event (first time it happens)", "ms after exec",
-                    "since the event above"], rows)
-    text += ("\n\nstrace -f -ttt of `deploy main` (traced: execve, "
-             "openat, connect, exit_group), median of %d runs; tracing "
-             "slows every traced call a little, so read the gaps, not "
-             "the total." % TRACES)
+    events = c.strace_timeline([c.BIN, "-C", work, "deploy", "main"],
+                               sc.env, EVENTS, TRACES)
+    text = c.timeline_table(events)
+    text += ("\n\nstrace -f -ttt of `deploy main` (traced: %s), the "
+             "first time each happens, median of %d runs; tracing slows "
+             "every traced call a little, so read the gaps, not the "
+             "total." % (c.TRACED.replace(",", ", "), TRACES))
     rep.add("4c. Timeline of one direct deploy (strace)", text)
 
 

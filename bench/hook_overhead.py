@@ -21,6 +21,7 @@ from common import ms, plus
 QUICK = c.QUICK
 RUNS = int(os.environ.get("BENCH_RUNS", "20" if QUICK else "40"))
 REF_SIZES = [1, 10, 100] if QUICK else [1, 10, 100, 1000]
+TRACES = 3 if QUICK else 7
 REF_RUNS = {1: 20, 10: 20, 100: 10, 1000: 5}
 if QUICK:
     REF_RUNS = {1: 10, 10: 10, 100: 6}
@@ -173,6 +174,28 @@ def push_overhead(sc, emu, key, rep):
                  d <= 0.8)
 
 
+def hook_timeline(sc, rep):
+    """strace -ttt of the direct-mode hook run as git runs it (in the
+    bare repository, GIT_DIR=., one ref on stdin)."""
+    if not c.have_strace():
+        return
+    import direct_deploy
+    bare = sc.path("p4.git")         # the direct-mode case
+    commit = c.git(sc.env, "rev-parse", "main", cwd=bare)
+    events = c.strace_timeline(
+        [os.path.join(bare, "hooks", "post-receive")],
+        dict(sc.env, GIT_DIR="."), direct_deploy.EVENTS, TRACES, cwd=bare,
+        stdin="%s %s refs/heads/main\n" % (commit, commit))
+    rep.add("1b. Timeline of one direct-mode hook run (strace)",
+            c.timeline_table(events) +
+            "\n\nThe post-receive hook (our binary) run as git runs it, "
+            "in the bare repository with GIT_DIR=. and one ref on stdin; "
+            "strace -f -ttt (traced: %s), median of %d runs. The fsyncs "
+            "after the request are the repository's ledger (what was "
+            "sent, what was deployed)."
+            % (c.TRACED.replace(",", ", "), TRACES))
+
+
 def refs_setup(sc, emu, key):
     """A work tree with nN/bI branches for each size (distinct commits)
     and two bare repositories: no hook, and ours in queue mode."""
@@ -243,6 +266,7 @@ def run():
         try:
             key = c.key_file(emu, sc.path("key"))
             push_overhead(sc, emu, key, rep)
+            hook_timeline(sc, rep)
             many_refs(sc, emu, key, rep)
         finally:
             emu.stop()
