@@ -416,7 +416,19 @@ def plus(x):
     return ("+" if x >= 0 else "-") + ms(abs(x))
 
 
+def within(x, limit):
+    """x <= limit; None when x is no number (a baseline too small to
+    divide by)."""
+    return None if x != x else x <= limit
+
+
+def num(x):
+    return "n/a" if x != x else "%.2f" % x
+
+
 def goal(met):
+    if met is None:
+        return "n/a"
     return "met" if met else "**not met**"
 
 

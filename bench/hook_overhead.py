@@ -151,27 +151,28 @@ def push_overhead(sc, emu, key, rep):
     text = c.table(["hook", "push median ms", "p95 ms",
                     "added (median) ms", "added (p95) ms"], rows)
     text += ("\n\nGoals, on the median added time: queue mode adds no more "
-             "than the empty shell hook (ratio %.2f, goal <= 1: %s); "
+             "than the empty shell hook (ratio %s, goal <= 1: %s); "
              "direct mode adds <= 0.8x what the rev-parse + curl hook "
-             "adds (ratio %.2f: %s). %d pushes of one new commit per "
+             "adds (ratio %s: %s). %d pushes of one new commit per "
              "case, the cases taking turns in 4 rounds; the rev-parse + "
              "curl hook posts the same body to the same emulator as "
              "direct mode (the emulator received %d deployment POSTs "
              "from curl, %d from dotgit-deploy; queue mode queued %d "
-             "jobs)." % (q, c.goal(q <= 1), d, c.goal(d <= 0.8), RUNS,
+             "jobs)." % (c.num(q), c.goal(c.within(q, 1)), c.num(d),
+                         c.goal(c.within(d, 0.8)), RUNS,
                          sent["curl"], sent["dotgit-deploy"],
                          sent["queued"]))
     rep.add("1. Push overhead: what a post-receive hook adds to git push",
             text)
     rep.headline("queue-mode hook added / empty shell hook added",
-                 "%.2f (%s ms vs %s ms)" % (
-                     q, plus(add["dotgit-deploy, queue mode"]),
-                     plus(add["empty shell hook"])), "<= 1", q <= 1)
+                 "%s (%s ms vs %s ms)" % (
+                     c.num(q), plus(add["dotgit-deploy, queue mode"]),
+                     plus(add["empty shell hook"])), "<= 1", c.within(q, 1))
     rep.headline("direct-mode hook added / rev-parse + curl hook added",
-                 "%.2f (%s ms vs %s ms)" % (
-                     d, plus(add["dotgit-deploy, direct mode"]),
+                 "%s (%s ms vs %s ms)" % (
+                     c.num(d), plus(add["dotgit-deploy, direct mode"]),
                      plus(add["rev-parse + curl hook"])), "<= 0.8",
-                 d <= 0.8)
+                 c.within(d, 0.8))
 
 
 def hook_timeline(sc, rep):

@@ -107,13 +107,17 @@ def fmt(v):
     return "%.0f" % v if abs(v) >= 100 else "%.2f" % v
 
 
+def headline_table(rep):
+    return c.table(["figure", "measured", "goal", ""],
+                   [[name, fig, target or "-",
+                     c.goal(met) if target else "-"]
+                    for name, fig, target, met in rep.headlines])
+
+
 def headlines_md(rep, when):
-    rows = [[name, fig, target or "-",
-             "-" if met is None else c.goal(met)]
-            for name, fig, target, met in rep.headlines]
     return "%s\n## Headline figures\n\nFrom the full run of %s (section " \
-           "below).\n\n%s\n%s\n" % (HEAD_START, when, c.table(
-               ["figure", "measured", "goal", ""], rows), HEAD_END)
+           "below).\n\n%s\n%s\n" % (HEAD_START, when, headline_table(rep),
+                                    HEAD_END)
 
 
 def write_results(rep, section, when):
@@ -142,10 +146,8 @@ def section(rep, when, header, secs):
     parts = ["## make bench%s: %s\n\n%s\n\nTook %.0f s.\n" % (
         " (BENCH_QUICK=1)" if c.QUICK else "", when, header, secs)]
     if rep.headlines:
-        parts.append("### Headline figures\n\n" + c.table(
-            ["figure", "measured", "goal", ""],
-            [[n, f, t or "-", "-" if m is None else c.goal(m)]
-             for n, f, t, m in rep.headlines]) + "\n")
+        parts.append("### Headline figures\n\n" + headline_table(rep) +
+                     "\n")
     for heading, text in rep.parts:
         parts.append("### %s\n\n%s\n" % (heading, text))
     return "\n".join(parts)
@@ -182,10 +184,7 @@ def main():
             rep.extend(fn())
     growth_tables(rep)
     secs = time.monotonic() - t
-    print("\n### Headline figures\n\n" + c.table(
-        ["figure", "measured", "goal", ""],
-        [[n, f, g or "-", "-" if m is None else c.goal(m)]
-         for n, f, g, m in rep.headlines]))
+    print("\n### Headline figures\n\n" + headline_table(rep))
     print("\nmake bench took %.0f s" % secs)
     write_results(rep, section(rep, when, header, secs), when)
 
