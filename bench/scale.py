@@ -324,10 +324,11 @@ def startup(sc, emu, ini, n):
         c.wait_for(lambda: emu.stats()["deployments_created"] > before,
                    300, "first deploy of %d" % n, d.proc, interval=0.005)
         first = time.perf_counter() - t
+        hwm = d.stat()[2]
     finally:
         d.stop()
         note.close()
-    return ready, first
+    return ready, first, hwm
 
 
 def big_queue(sc0, rep):
@@ -353,18 +354,19 @@ def big_queue_in(sc, rep):
             t = c.hyperfine([[c.BIN, "-c", ini, "queue"]], sc.env, runs,
                             warmup=1)[0]
             c.progress("queue of %d jobs: daemon start-up" % n)
-            ready, first = startup(sc, emu, ini, n)
+            ready, first, hwm = startup(sc, emu, ini, n)
             spool.refused()
-            rows.append([n, c.median(t), c.p95(t), ready, first])
+            rows.append([n, c.median(t), c.p95(t), ready, first, hwm])
     finally:
         emu.stop()
     text = c.table(["pending jobs", "`queue` listing median ms", "p95 ms",
                     "µs per job", "daemon start to READY=1 ms",
-                    "daemon start to first deploy ms", "µs per job"],
+                    "daemon start to first deploy ms", "µs per job",
+                    "daemon peak RSS MB"],
                    [[r[0], ms(r[1]), ms(r[2]),
                      "%.0f" % (r[1] * 1000 / r[0]), ms(r[3] * 1000),
-                     ms(r[4] * 1000), "%.0f" % (r[4] * 1e6 / r[0])]
-                    for r in rows])
+                     ms(r[4] * 1000), "%.0f" % (r[4] * 1e6 / r[0]),
+                     "%.1f" % r[5]] for r in rows])
     text += ("\n\nJob files written directly to new/ (job JSON version 2, "
              "for a repository the daemon serves, cycling over %d "
              "branches, coalescing off so none supersedes another), one "
@@ -383,10 +385,13 @@ def big_queue_in(sc, rep):
                [(r[0], r[1] * 1000 / r[0]) for r in rows])
     rep.growth(7, "daemon start to first deploy", "µs per job",
                [(r[0], r[4] * 1e6 / r[0]) for r in rows])
+    rep.growth(7, "daemon peak RSS with N jobs pending", "MB (total)",
+               [(r[0], r[5]) for r in rows])
     big = rows[-1]
     rep.headline("queue of %d jobs: `queue` listing, daemon start to "
-                 "first deploy" % big[0],
-                 "%s ms, %s ms" % (ms(big[1]), ms(big[4] * 1000)))
+                 "first deploy, its peak RSS" % big[0],
+                 "%s ms, %s ms, %.0f MB" % (ms(big[1]), ms(big[4] * 1000),
+                                            big[5]))
 
 
 def run():
