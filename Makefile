@@ -186,9 +186,11 @@ e2e: $(BIN)
 demo: $(BIN)
 	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) sh tests/demo.sh
 
+# make bench: everything in bench/ (under 5 minutes), tables printed and
+# one section written to bench/results.md; BENCH_QUICK=1: a CI-size run.
 bench: $(BIN)
-	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) bench/hook_overhead.py
-	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) bench/client_hooks.py
+	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) BENCH_QUICK=$(BENCH_QUICK) \
+	    $(PYTHON) bench/run.py
 
 lint:
 	@sh tests/lint.sh

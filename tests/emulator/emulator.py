@@ -1273,8 +1273,8 @@ def main(argv=None):
           flush=True)
     while not stop.wait(0.2):
         with emu.state.lock:
-            if emu.state.dirty:
-                emu.state.save(force=True)
+            if emu.state.dirty:     # changes --save-every held back
+                emu.state.save()
     server.shutdown()
     server.server_close()
     with emu.state.lock:
