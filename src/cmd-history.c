@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "cmd.h"
 #include "history.h"
 #include "log.h"
@@ -13,11 +14,13 @@
 #define SHOWN_DEFAULT	20	/* records, -n */
 #define SHOWN_MAX	100000
 #define FIELD_MAX	60	/* characters of a field in the table */
+#define REFRESH_MAX	20	/* statuses asked of the API per run */
 
 struct history_args {
 	const char	*env;		/* or NULL: all */
 	const char	*project;	/* --project, or NULL */
 	int		 max;		/* -n; 0: all */
+	int		 offline;	/* --offline: ask the API nothing */
 	int		 json;
 };
 
@@ -43,6 +46,8 @@ static const struct cmd_option options[] = {
 	    "show the newest N deployments (default 20; 0: all)" },
 	{ "project", 'p', "NAME", 0,
 	    "only this project's (a [project \"NAME\"], or the project id)" },
+	{ "offline", 0, NULL, 0,
+	    "show the statuses as recorded; ask the API for none" },
 	{ "json", 0, NULL, 0, "print the deployments as JSON" },
 	{ NULL, 0, NULL, 0, NULL }
 };
@@ -60,6 +65,9 @@ const struct command cmd_history_entry = {
 	.exec = cmd_history_exec,
 };
 
+static int	unsettled(const struct history *h);
+static void	refresh(struct ctx *ctx, struct history *h, struct ledger *l);
+
 static int
 parse_args(struct history_args *a, const struct ctx *ctx,
     const struct cmd_args *args, struct error *err)
@@ -67,6 +75,7 @@ parse_args(struct history_args *a, const struct ctx *ctx,
 	memset(a, 0, sizeof(*a));
 	a->max = SHOWN_DEFAULT;
 	a->json = cmd_args_has(args, "json");
+	a->offline = cmd_args_has(args, "offline");
 	a->project = cmd_args_get(args, "project");
 	a->env = args->argc > 1 ? args->argv[1] : NULL;
 	if (a->env != NULL && config_env_index(a->env) < 0)
@@ -148,6 +157,59 @@ say_empty(const struct history_args *a, const char *dir)
 		log_info("no deployment recorded in '%s'", dir);
 }
 
+/* Any record whose status the API may still change. */
+static int
+unsettled(const struct history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->v[i].deployment_id != NULL && (h->v[i].status == NULL ||
+		    !api_status_final(h->v[i].status)))
+			return 1;
+	return 0;
+}
+
+/* Statuses not final yet, asked again: without a daemon nobody follows
+ * them (the daemon's own are followed by it). */
+static void
+refresh(struct ctx *ctx, struct history *h, struct ledger *l)
+{
+	struct api *api;
+	struct error err;
+
+	if (config_queue_mode(ctx->config) || !unsettled(h))
+		return;
+	error_clear(&err);
+	if (cmd_open_api(&api, ctx->config, 0, &err) < 0) {
+		log_verbose("statuses as recorded: %s", err.msg);
+		return;
+	}
+	history_refresh(h, l, api, REFRESH_MAX);
+	api_free(api);
+}
+
+int
+cmd_history_load(struct ctx *ctx, struct history *h, struct ledger **l,
+    char **dir, const char *env, const char *project, size_t max,
+    int online, struct error *err)
+{
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	*l = NULL;
+	r = ledger_open_for(l, dir, ctx->config, repo_common_dir(ctx->repo),
+	    0, err);
+	if (r == LEDGER_NOTFOUND)
+		return 0;
+	if (r < 0 || history_read(h, *l, ctx->config,
+	    repo_git_dir(ctx->repo), env, project, max, err) < 0)
+		return -1;
+	if (online)
+		refresh(ctx, h, *l);
+	return 0;
+}
+
 static int
 cmd_history_exec(struct ctx *ctx, const struct cmd_args *args,
     struct error *err)
@@ -156,17 +218,11 @@ cmd_history_exec(struct ctx *ctx, const struct cmd_args *args,
 	struct history h = { 0 };
 	struct ledger *l = NULL;
 	char *dir = NULL, *text;
-	int *live = NULL, rc = -1, r;
+	int *live = NULL, rc = -1;
 
-	if (parse_args(&a, ctx, args, err) < 0)
-		return -1;
-	r = ledger_open_for(&l, &dir, ctx->config,
-	    repo_common_dir(ctx->repo), 0, err);
-	if (r < 0 && r != LEDGER_NOTFOUND)
-		goto out;
-	if (l != NULL && history_read(&h, l, ctx->config,
-	    repo_git_dir(ctx->repo), a.env, a.project, (size_t)a.max,
-	    err) < 0)
+	if (parse_args(&a, ctx, args, err) < 0 ||
+	    cmd_history_load(ctx, &h, &l, &dir, a.env, a.project,
+	    (size_t)a.max, !a.offline, err) < 0)
 		goto out;
 	live = xcalloc(h.n + 1, sizeof(*live));
 	history_live(&h, live);

@@ -218,13 +218,11 @@ cmd_projects_exec(struct ctx *ctx, const struct cmd_args *args,
 	struct projects_args a;
 	struct listing l = { NULL, 0, -1 };
 	struct api *api = NULL;
-	char *key = NULL;
 	int rc = -1;
 
 	if (parse_args(&a, args, err) < 0)
 		return -1;
-	if (config_read_key(&key, ctx->config, err) < 0 ||
-	    api_open(&api, ctx->config, key, 0, err) < 0)
+	if (cmd_open_api(&api, ctx->config, 0, err) < 0)
 		goto out;
 	if (a.all)
 		rc = fetch_all(api, a.per_page, &l, err);
@@ -236,8 +234,5 @@ cmd_projects_exec(struct ctx *ctx, const struct cmd_args *args,
 out:
 	api_projects_free(l.p, l.n);
 	api_free(api);
-	if (key != NULL)
-		explicit_bzero(key, strlen(key));
-	free(key);
 	return rc;
 }

@@ -217,18 +217,12 @@ cmd_rollback_exec(struct ctx *ctx, const struct cmd_args *args,
 	struct ledger *l = NULL;
 	struct job job;
 	char *dir = NULL;
-	int rc = -1, r;
+	int rc = -1;
 
 	if (parse_args(&a, ctx, args, err) < 0)
 		return -1;
-	r = ledger_open_for(&l, &dir, ctx->config,
-	    repo_common_dir(ctx->repo), 0, err);
-	if (r == LEDGER_NOTFOUND)
-		error_set(err, EXIT_FAIL, "nothing to roll back: no "
-		    "deployment is recorded in '%s'", dir);
-	if (r < 0 || history_read(&h, l, ctx->config,
-	    repo_git_dir(ctx->repo), a.env, a.project, 0, err) < 0 ||
-	    pick(&target, &live, &h, &a, ctx->repo, err) < 0)
+	if (cmd_history_load(ctx, &h, &l, &dir, a.env, a.project, 0, 1,
+	    err) < 0 || pick(&target, &live, &h, &a, ctx->repo, err) < 0)
 		goto out;
 	make_job(&job, target, live);
 	say_plan(target, live, a.dry_run);

@@ -145,7 +145,6 @@ cmd_status_exec(struct ctx *ctx, const struct cmd_args *args,
 	struct api_deployment dep = { 0 };
 	struct status_args a;
 	struct api *api = NULL;
-	char *key = NULL;
 	int rc = -1, budget;
 
 	if (parse_args(&a, args, err) < 0)
@@ -153,8 +152,7 @@ cmd_status_exec(struct ctx *ctx, const struct cmd_args *args,
 	/* The last poll may start just before the end: give it its time. */
 	budget = a.wait ? a.timeout + (ctx->config->api_timeout > 0 ?
 	    ctx->config->api_timeout : 10) : 0;
-	if (config_read_key(&key, ctx->config, err) < 0 ||
-	    api_open(&api, ctx->config, key, budget, err) < 0)
+	if (cmd_open_api(&api, ctx->config, budget, err) < 0)
 		goto out;
 	if (a.wait)
 		rc = cmd_status_wait(api, a.id, a.timeout, a.json, NULL, err);
@@ -163,8 +161,5 @@ cmd_status_exec(struct ctx *ctx, const struct cmd_args *args,
 out:
 	api_deployment_release(&dep);
 	api_free(api);
-	if (key != NULL)
-		explicit_bzero(key, strlen(key));
-	free(key);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "cmd.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -816,4 +817,20 @@ cmd_load_config_at(struct ctx *ctx, struct config *cfg, const char *git_dir,
     const char *workdir, struct error *err)
 {
 	return config_load_at(cfg, ctx->config_file, git_dir, workdir, err);
+}
+
+int
+cmd_open_api(struct api **out, const struct config *cfg, int budget,
+    struct error *err)
+{
+	char *key = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = config_read_key(&key, cfg, err)) == 0)
+		rc = api_open(out, cfg, key, budget, err);
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	return rc;
 }

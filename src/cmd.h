@@ -163,6 +163,12 @@ const struct cmd_option *cmd_find_option(const struct command *const *path,
 const char *cmd_arg_noun(const char *arg);
 const char *cmd_arg_complete(const char *arg);
 
+/* The API with the configuration's key (read, handed over, wiped):
+ * api_open's `budget`. */
+struct api;
+int	cmd_open_api(struct api **, const struct config *, int budget,
+	    struct error *);
+
 /* What deploy --dry-run prints for a planned job: the request. */
 struct job;
 void	cmd_deploy_show(const struct config *, const struct job *, int json);
@@ -171,6 +177,17 @@ void	cmd_deploy_show(const struct config *, const struct job *, int json);
  * seconds and its final status recorded). */
 int	cmd_deploy_send(struct ctx *, struct job *, int wait, int timeout,
 	    int json, struct error *);
+
+/* The repository's deployment history (history_read: env, project,
+ * max), with statuses not final asked of the API again when `online` and
+ * no daemon follows them; an empty one when nothing was ever recorded.
+ * The ledger (*l, may be NULL) and its directory (*dir) are the caller's
+ * to free. */
+struct history;
+struct ledger;
+int	cmd_history_load(struct ctx *, struct history *, struct ledger **l,
+	    char **dir, const char *env, const char *project, size_t max,
+	    int online, struct error *);
 
 /* Poll a deployment until it is final, print it (as `status` does), and
  * fail unless it is ready. The last state seen goes into *last (release

@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "history.h"
+#include "log.h"
 #include "xmalloc.h"
 
 static int	same_repo(const char *repo, const char *git_dir);
@@ -175,6 +176,39 @@ history_note(struct ledger *l, const char *record,
 	else
 		job_release(&h);
 	return r < 0 ? -1 : changed;
+}
+
+size_t
+history_refresh(struct history *h, struct ledger *l, struct api *api,
+    size_t max)
+{
+	struct api_deployment dep;
+	struct error err;
+	struct job *r;
+	size_t i, asked = 0;
+
+	for (i = 0; i < h->n && asked < max; i++) {
+		r = &h->v[i];
+		if (r->deployment_id == NULL || r->id == NULL ||
+		    (r->status != NULL && api_status_final(r->status)))
+			continue;
+		asked++;
+		memset(&dep, 0, sizeof(dep));
+		error_clear(&err);
+		if (api_get_deployment(api, &dep, r->deployment_id, &err) < 0 ||
+		    history_note(l, r->id, &dep, NULL, &err) == -1)
+			log_warnx("%s: %s", r->deployment_id, err.msg);
+		else if (dep.status != NULL) {
+			free(r->status);
+			r->status = xstrdup(dep.status);
+			if (dep.url != NULL) {
+				free(r->url);
+				r->url = xstrdup(dep.url);
+			}
+		}
+		api_deployment_release(&dep);
+	}
+	return asked;
 }
 
 int

@@ -46,6 +46,14 @@ int	history_note(struct ledger *, const char *record,
 	    const struct api_deployment *, struct job *out, struct error *);
 
 /*
+ * Statuses not yet final asked of the API again, at most `max` requests,
+ * and recorded (history_note): what direct mode and `deploy` leave, as
+ * no daemon follows them there. How many were asked; failures are said.
+ */
+size_t	history_refresh(struct history *, struct ledger *, struct api *,
+	    size_t max);
+
+/*
  * What `rollback ENV` deploys: the record to deploy again. In h (one
  * environment, one project, newest first): the live commit is the newest
  * record that reached ready; the target is, with `to` (a commit or a

@@ -33,6 +33,8 @@ static const char *const sub_names[NSUBS] = {
 /* Big enough for any record we write; longer files are corrupt. */
 #define RECORD_MAX	512
 
+#define LEDGER_SUBDIR	"ledger"	/* DIR/ledger/ holds it all */
+
 struct ledger {
 	char	*root;			/* DIR/ledger */
 	char	*paths[NSUBS];
@@ -96,7 +98,7 @@ ledger_open(struct ledger **out, const char *dir, const char *like,
 	l = xcalloc(1, sizeof(*l));
 	for (i = 0; i < NSUBS; i++)
 		l->fd[i] = -1;
-	l->root = xasprintf("%s/ledger", dir);
+	l->root = xasprintf("%s/" LEDGER_SUBDIR, dir);
 	l->pid = (long)getpid();
 	/* DIR/ledger/ and below take DIR's permissions */
 	if (make_dir(dir, like) < 0 || (failed = l->root,
@@ -635,6 +637,8 @@ ledger_open_for(struct ledger **out, char **dir, const struct config *cfg,
     const char *common_dir, int make, struct error *err)
 {
 	struct stat st;
+	char *root;
+	int missing;
 
 	*out = NULL;
 	if (config_queue_mode(cfg)) {
@@ -659,8 +663,13 @@ ledger_open_for(struct ledger **out, char **dir, const struct config *cfg,
 		return error_set(err, EXIT_USAGE, "no repository: its history "
 		    "is kept in it");
 	*dir = xasprintf("%s%s", common_dir, LEDGER_REPO_DIR);
-	if (!make && stat(*dir, &st) < 0 && errno == ENOENT)
-		return LEDGER_NOTFOUND;
+	if (!make) {
+		root = xasprintf("%s/" LEDGER_SUBDIR, *dir);
+		missing = stat(root, &st) < 0 && errno == ENOENT;
+		free(root);
+		if (missing)
+			return LEDGER_NOTFOUND;
+	}
 	return ledger_open(out, *dir, common_dir, err);
 }
 

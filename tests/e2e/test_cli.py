@@ -7,8 +7,9 @@ import pytest
 
 from conftest import run
 
-COMMANDS = ("config", "daemon", "deploy", "help", "hook", "install-hook",
-            "projects", "queue", "status", "uninstall-hook")
+COMMANDS = ("config", "daemon", "deploy", "help", "history", "hook",
+            "install-hook", "projects", "queue", "rollback", "status",
+            "uninstall-hook")
 
 
 def test_version(env):

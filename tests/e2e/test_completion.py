@@ -50,8 +50,9 @@ def test_registered_for_the_command(env):
 
 def test_commands_and_subcommands(env):
     assert complete([""], env) == [
-        "config", "daemon", "deploy", "help", "hook", "install-hook",
-        "projects", "queue", "status", "uninstall-hook"]
+        "config", "daemon", "deploy", "help", "history", "hook",
+        "install-hook", "projects", "queue", "rollback", "status",
+        "uninstall-hook"]
     assert complete(["un"], env) == ["uninstall-hook"]
     assert complete(["queue", ""], env) == [
         "drop", "init", "list", "retry", "show"]
@@ -59,6 +60,8 @@ def test_commands_and_subcommands(env):
     assert complete(["help", "q"], env) == ["queue"]
     assert complete(["help", "queue", "s"], env) == ["show"]
     assert complete(["hook", "pre-push", ""], env) == []
+    assert complete(["rollback", "p"], env) == ["preview", "production"]
+    assert complete(["history", "production", ""], env) == []
 
 
 def test_options_of_the_command(env):
