@@ -75,6 +75,7 @@ static const struct arg_kind {
 	{ "REV",	"a revision",		"@ref" },
 	{ "GROUP",	"a group",		"@group" },
 	{ "KEY=VALUE",	"KEY=VALUE",		NULL },
+	{ "NAME",	"a project name",	NULL },
 };
 
 /* The options in force at one level, as getopt_long wants them. */
