@@ -186,10 +186,10 @@ cmd_deploy_show(const struct config *cfg, const struct job *job, int json)
 static void
 print_outcome(const struct job *job, const char *outcome)
 {
-	char *branch = log_escape(job->branch, 0);
+	char *label = job_label(job);
 
-	printf("%s -> %s: %s\n", branch, job->environment, outcome);
-	free(branch);
+	printf("%s: %s\n", label, outcome);
+	free(label);
 }
 
 int

@@ -170,15 +170,16 @@ unsettled(const struct history *h)
 	return 0;
 }
 
-/* Statuses not final yet, asked again: without a daemon nobody follows
- * them (the daemon's own are followed by it). */
+/* Statuses not final yet, asked again: nobody follows what the hook sent
+ * in direct mode, nor what `deploy` and `rollback` sent without --wait
+ * (the daemon follows its own; asking again changes nothing there). */
 static void
 refresh(struct ctx *ctx, struct history *h, struct ledger *l)
 {
 	struct api *api;
 	struct error err;
 
-	if (config_queue_mode(ctx->config) || !unsettled(h))
+	if (!unsettled(h))
 		return;
 	error_clear(&err);
 	if (cmd_open_api(&api, ctx->config, 0, &err) < 0) {

@@ -179,8 +179,8 @@ int	cmd_deploy_send(struct ctx *, struct job *, int wait, int timeout,
 	    int json, struct error *);
 
 /* The repository's deployment history (history_read: env, project,
- * max), with statuses not final asked of the API again when `online` and
- * no daemon follows them; an empty one when nothing was ever recorded.
+ * max), with statuses not final asked of the API again when `online`;
+ * an empty one when nothing was ever recorded.
  * The ledger (*l, may be NULL) and its directory (*dir) are the caller's
  * to free. */
 struct history;

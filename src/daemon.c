@@ -115,7 +115,7 @@ static void	reload(struct daemon *);
 static void	watch_repos(struct daemon *);
 
 static int	stderr_is_journal(void);
-static char	*job_label(const struct job *job);
+static char	*daemon_label(const struct job *job);
 static void	install_signals(struct daemon *dm);
 static int	check_config(const struct config *cfg, struct error *err);
 static void	watch_queue(struct daemon *dm);
@@ -212,13 +212,12 @@ stderr_is_journal(void)
 
 /* "job ID: main -> production" (escaped), for log lines. */
 static char *
-job_label(const struct job *job)
+daemon_label(const struct job *job)
 {
-	char *b = log_escape(job->branch != NULL ? job->branch : "?",
-	    LABEL_MAX), *s;
+	char *l = job_label(job), *s;
 
-	s = xasprintf("job %s: %s -> %s", job->id, b, job->environment);
-	free(b);
+	s = xasprintf("job %s: %s", job->id, l);
+	free(l);
 	return s;
 }
 
@@ -633,7 +632,7 @@ bound(struct job *job)
 
 	if (!job_bound(job, (long long)ratelimit_now()))
 		return;
-	label = job_label(job);
+	label = daemon_label(job);
 	log_warnx("%s: its times or tries are out of bounds: taken as due "
 	    "now", label);
 	free(label);
@@ -699,7 +698,7 @@ static void
 refuse(struct daemon *dm, struct job *claim, const char *reason)
 {
 	struct error err;
-	char *label = job_label(claim), *why = log_escape(reason, 400);
+	char *label = daemon_label(claim), *why = log_escape(reason, 400);
 
 	error_clear(&err);
 	log_warnx("%s: refused: %s", label, why);
@@ -714,7 +713,7 @@ static void
 close_claim(struct daemon *dm, struct job *claim, const char *reason)
 {
 	struct error err;
-	char *label = job_label(claim);
+	char *label = daemon_label(claim);
 	int r;
 
 	error_clear(&err);
@@ -885,7 +884,7 @@ coalesce(struct daemon *dm, struct pending *pend, size_t n)
 		 * deploy recorded, its filter looks from where this began */
 		memcpy(by->plan.job.old, job->old, sizeof(job->old));
 		error_clear(&err);
-		label = job_label(job);
+		label = daemon_label(job);
 		if ((r = queue_supersede(dm->queue, job, by->plan.job.id,
 		    &err)) < 0)
 			log_error("%s: %s", label, err.msg);
@@ -1036,7 +1035,7 @@ abandon(struct daemon *dm, struct job *job, const char *label)
 static void
 conclude(struct daemon *dm, struct job *job, struct worker_result *res)
 {
-	char *label = job_label(job);
+	char *label = daemon_label(job);
 	const struct api_deployment *d = &res->dep;
 
 	switch (res->status) {

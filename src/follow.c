@@ -160,15 +160,15 @@ later(struct followed *d)
 static void
 ended(struct follow *f, const struct config *cfg, const struct job *h)
 {
-	char *b = log_escape(h->branch != NULL ? h->branch : "?", 200);
+	char *l = job_label(h);
 
 	if (strcmp(h->status, "ready") == 0)
-		log_info("%s -> %s: %s ready (%.7s)", b, h->environment,
-		    h->deployment_id, h->commit);
+		log_info("%s: %s ready (%.7s)", l, h->deployment_id,
+		    h->commit);
 	else
-		log_error("%s -> %s: %s ended in %s (%.7s)", b,
-		    h->environment, h->deployment_id, h->status, h->commit);
-	free(b);
+		log_error("%s: %s ended in %s (%.7s)", l, h->deployment_id,
+		    h->status, h->commit);
+	free(l);
 	notify_start(f->notifier, cfg, h);
 }
 

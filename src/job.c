@@ -204,6 +204,22 @@ job_bound(struct job *job, long long now)
 	return changed;
 }
 
+char *
+job_label(const struct job *job)
+{
+	char *b, *p = NULL, *l;
+
+	b = log_escape(job->branch != NULL ? job->branch : "?", 200);
+	if (job->project_key != NULL)
+		p = log_escape(job->project_key, 100);
+	l = xasprintf("%s%s%s%s -> %s", b, p != NULL ? " [" : "",
+	    p != NULL ? p : "", p != NULL ? "]" : "",
+	    job->environment != NULL ? job->environment : "?");
+	free(p);
+	free(b);
+	return l;
+}
+
 /* JSON out. */
 
 static json_t *

@@ -107,6 +107,10 @@ const char *job_source_name(enum job_source);
 #define JOB_DEFER_MAX		3600
 int	job_bound(struct job *, long long now);
 
+/* "main -> production", "main [web] -> production" in a monorepo: what
+ * log lines and outputs call a job; escaped, allocated. */
+char	*job_label(const struct job *);
+
 /* The job as one JSON document (no secrets, no id, no queue_state);
  * allocated. NULL if a string is not valid UTF-8 (JSON cannot hold it). */
 char	*job_to_json(const struct job *);

@@ -244,7 +244,7 @@ filter(struct worker *w, const struct job *job, char **reason,
 	if (job->npaths == 0)
 		return 0;
 	if (w->ledger == NULL) {
-		label = log_escape(job->branch, 200);
+		label = job_label(job);
 		log_warnx("%s: the path filter cannot be judged without the "
 		    "record of the last deployment: deploying", label);
 		free(label);
