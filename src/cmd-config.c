@@ -127,6 +127,10 @@ const struct command cmd_config_entry = {
 	.subs = config_commands,
 };
 
+static int	rule_for(const struct rule *r, const char *key);
+static void	print_projects(const struct config *cfg, const struct rule *r);
+static json_t	*json_projects(const struct config *cfg, const struct rule *r);
+
 static const char *
 kind_word(enum rule_kind kind)
 {
@@ -413,6 +417,45 @@ print_vars(const struct config *cfg, const struct verdict *v,
 	}
 }
 
+/* The rule is for [project "key"]: it names no project, or that one. */
+static int
+rule_for(const struct rule *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nprojects; i++)
+		if (strcmp(r->projects[i], key) == 0)
+			return 1;
+	return r->nprojects == 0;
+}
+
+/* A monorepo: what the rule means for each project. */
+static void
+print_projects(const struct config *cfg, const struct rule *r)
+{
+	const struct config_project *m;
+	const char *label = "  projects:    ";
+	size_t k, i;
+	char *e;
+
+	for (k = 0; k < cfg->nprojects; k++, label = "               ") {
+		m = &cfg->projects[k];
+		e = log_escape(m->id != NULL ? m->id : m->name, 0);
+		printf("%s%s (%s): ", label, m->key, e);
+		free(e);
+		if (!rule_for(r, m->key))
+			printf("not for this rule\n");
+		else if (m->npaths == 0)
+			printf("every push deploys it\n");
+		else {
+			printf("deploys when a change is under");
+			for (i = 0; i < m->npaths; i++)
+				printf(" %s", m->paths[i]);
+			printf("\n");
+		}
+	}
+}
+
 /* The hook's mode as it will run, and why. */
 static const char *
 mode_word(const struct config *cfg)
@@ -453,7 +496,7 @@ print_settings(const struct config *cfg)
 	if (cfg->project_id != NULL)
 		print_setting("project:", cfg->project_id,
 		    config_origin(cfg, "project", "id"), "?");
-	else
+	else if (cfg->nprojects == 0)
 		print_setting("project:", cfg->project_name,
 		    config_origin(cfg, "project", "name"), "none");
 	print_setting("api url:", cfg->api_url, config_origin(cfg, "api",
@@ -510,6 +553,7 @@ explain_text(const struct config *cfg, const struct explain *ex,
 		printf("\n");
 	}
 	print_vars(cfg, v, ex);
+	print_projects(cfg, r);
 	print_settings(cfg);
 	free(file);
 	free(name);
@@ -566,6 +610,28 @@ json_settings(const struct config *cfg)
 	    mode_from : config_origin(cfg, "daemon", "queue")));
 }
 
+/* A monorepo's projects and whether the rule deploys each: [] for one
+ * project. */
+static json_t *
+json_projects(const struct config *cfg, const struct rule *r)
+{
+	const struct config_project *m;
+	json_t *a = json_array(), *paths;
+	size_t k, i;
+
+	for (k = 0; k < cfg->nprojects; k++) {
+		m = &cfg->projects[k];
+		paths = json_array();
+		for (i = 0; i < m->npaths; i++)
+			json_array_append_new(paths, jstr(m->paths[i]));
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b}",
+		    "name", jstr(m->key), "project", jstr(m->id != NULL ?
+		    m->id : m->name), "paths", paths, "deployed",
+		    r != NULL && rule_for(r, m->key)));
+	}
+	return a;
+}
+
 static json_t *
 json_details(const struct config *cfg, const struct explain *ex,
     const struct verdict *v)
@@ -590,8 +656,9 @@ json_details(const struct config *cfg, const struct explain *ex,
 		if (cfg->rules[i].kind == ex->kind)
 			json_array_append_new(tried,
 			    json_rule(&cfg->rules[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "paths", paths,
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "paths", paths,
 	    "env_vars", vars, "tried", tried, "env_vars_from", from,
+	    "projects", json_projects(cfg, v->rule),
 	    "settings", v->rule != NULL ? json_settings(cfg) : json_null());
 }
 

@@ -40,7 +40,6 @@ static void	fill_job(struct job *job, const struct config *cfg,
 static int	check_policy(struct plan *p, const struct config *cfg,
 		    const struct push_options *opts);
 static int	names_has(char *const *v, size_t n, const char *s);
-static int	project_known(const struct config *cfg, const char *key);
 static int	plan_project(struct plan *p, const struct config *cfg,
 		    const struct push_options *opts, size_t k);
 static int	plan_rules(struct plan *p, const struct config *cfg,
@@ -344,17 +343,6 @@ names_has(char *const *v, size_t n, const char *s)
 	return 0;
 }
 
-static int
-project_known(const struct config *cfg, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nprojects; i++)
-		if (strcmp(cfg->projects[i].key, key) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * Whether project k is in this plan: the rule may be for some projects
  * only, deploy.project=NAME may name some. 0 yes; -1 not (a quiet skip:
@@ -369,7 +357,8 @@ plan_project(struct plan *p, const struct config *cfg,
 	size_t i;
 
 	for (i = 0; i < opts->nonly; i++)
-		if (!project_known(cfg, opts->only[i])) {
+		if (cfg->nprojects == 0 ||
+		    !config_project_known(cfg, opts->only[i])) {
 			e = log_escape(opts->only[i], 100);
 			verdict(p, PLAN_ERROR, "push option deploy.project=%s: "
 			    "no [project \"%s\"] in the configuration", e, e);

@@ -400,11 +400,11 @@ def test_explain_json(env, sample, key, tmp_path):
         "paths": ["web/", "shared/"],
         "env_vars": {"NEXT_PUBLIC_API_URL": "https://staging-api.example.com",
                      "DEBUG": "1", "A": "1"},
-        "tried": [],
+        "tried": [], "projects": [],
     }
     assert list(doc) == ["ref", "kind", "name", "deployed", "reason", "rule",
                          "environment", "environment_from", "paths",
-                         "env_vars", "tried"]
+                         "env_vars", "tried", "projects"]
 
 
 def test_explain_json_unmapped(env, sample, tmp_path):
@@ -420,6 +420,7 @@ def test_explain_json_unmapped(env, sample, tmp_path):
         "env_vars": {},
         "tried": [{"pattern": "v*", "match": "glob", "file": str(sample),
                    "line": 20}],
+        "projects": [],
     }
 
 

@@ -187,6 +187,14 @@ def test_monorepo_rollback_names_its_project(tmp_path, env, emu):
             env=env)
     assert r.returncode == 1
     assert "nothing to roll back to" in r.stderr
+    r = run("-C", bare, "config", "explain", "release/1", env=env)
+    assert "  projects:    web (proj_8f2a9c): deploys when a change is " \
+        "under web/\n               api (proj_000002): not for this " \
+        "rule\n" in r.stdout
+    r = run("-C", bare, "config", "explain", "--json", "main", env=env)
+    assert [(p["name"], p["deployed"]) for p in
+            json.loads(r.stdout)["projects"]] == [("web", True),
+                                                  ("api", True)]
     r = run("-C", bare, "history", "--project", "nope", env=env)
     assert r.returncode == 2
     assert "no project 'nope' in the configuration" in r.stderr
