@@ -175,6 +175,8 @@ static int	with_queue(struct ctx *ctx, const struct cmd_args *args,
 		    int (*fn)(const char *, const struct cmd_args *,
 		    struct error *), struct error *err);
 
+static char	*branch_cell(const struct job *job);
+
 /*
  * Run fn on the queue directory: --queue-dir (reading no configuration:
  * for tests, and operators looking at a spool), or the daemon's
@@ -268,13 +270,28 @@ print_row(char *const cells[NCOLS], const int width[NCOLS])
 	printf("%s\n", cells[NCOLS - 1]);
 }
 
+/* The branch, and in a monorepo the project: "main [web]". */
+static char *
+branch_cell(const struct job *job)
+{
+	char *b = log_escape(job->branch, 60), *p, *both;
+
+	if (job->project_key == NULL)
+		return b;
+	p = log_escape(job->project_key, 60);
+	both = xasprintf("%s [%s]", b, p);
+	free(p);
+	free(b);
+	return both;
+}
+
 /* The cells of one job, allocated and escaped. */
 static void
 job_cells(char *cells[NCOLS], const struct job *job, long long now)
 {
 	cells[0] = log_escape(job->id, 64);
 	cells[1] = xstrdup(state_word(job));
-	cells[2] = log_escape(job->branch, 60);
+	cells[2] = branch_cell(job);
 	cells[3] = log_escape(job->environment, 32);
 	cells[4] = log_escape(job->commit, 64);
 	cells[5] = fmt_age(age_of(now, job->planned_at));
@@ -371,6 +388,7 @@ job_json(const struct job *job, long long now)
 	json_object_set_new(o, "state",
 	    json_string(queue_state_name(job->queue_state)));
 	json_object_set_new(o, "project", jstr(job->project));
+	json_object_set_new(o, "project_name", jstr(job->project_key));
 	json_object_set_new(o, "branch", jstr(job->branch));
 	json_object_set_new(o, "ref", jstr(job->ref));
 	json_object_set_new(o, "environment", jstr(job->environment));

@@ -142,8 +142,8 @@ def test_json_document(env, qdir):
     assert [j["outcome"] for j in jobs] == [
         None, None, "failed", "deployed", "skipped", "superseded",
         "refused"]
-    keys = ["id", "state", "project", "branch", "ref", "environment",
-            "commit", "age_seconds", "attempts", "last_error", "outcome",
+    keys = ["id", "state", "project", "project_name", "branch", "ref",
+            "environment", "commit", "age_seconds", "attempts", "last_error", "outcome",
             "reason", "superseded_by", "deployment_id"]
     assert all(list(j) == keys for j in jobs)
     failed = jobs[2]
