@@ -229,6 +229,9 @@ install: all
 	    $(DESTDIR)$(DOCDIR)/packaging
 	for f in $(DOCS); do \
 	  $(INSTALL) -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/dotgit-deploy
+	$(INSTALL) -m 0755 config/notify-webhook.sh \
+	    $(DESTDIR)$(DATADIR)/dotgit-deploy/notify-webhook.sh
 
 # Exactly what install put there; the configuration only when it is still
 # the example (an edited one is the admin's), directories only when empty.
@@ -240,9 +243,11 @@ uninstall: $(BUILD)/config.ini
 	    $(DESTDIR)$(MANDIR)/man1/dotgit-deploy.1 \
 	    $(DESTDIR)$(MANDIR)/man5/dotgit-deploy.ini.5 \
 	    $(DESTDIR)$(BASHCOMPDIR)/dotgit-deploy \
+	    $(DESTDIR)$(DATADIR)/dotgit-deploy/notify-webhook.sh \
 	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS))
 	-rmdir $(DESTDIR)$(DOCDIR)/config $(DESTDIR)$(DOCDIR)/hooks \
-	    $(DESTDIR)$(DOCDIR)/packaging $(DESTDIR)$(DOCDIR) 2>/dev/null
+	    $(DESTDIR)$(DOCDIR)/packaging $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(DATADIR)/dotgit-deploy 2>/dev/null
 	@if [ ! -e $(CONFIG) ]; then :; \
 	elif cmp -s $(BUILD)/config.ini $(CONFIG); then \
 	  echo "rm -f $(CONFIG)"; rm -f $(CONFIG); \

@@ -4,7 +4,7 @@
 # to a chat webhook (Slack, Mattermost and Rocket.Chat accept this JSON).
 #
 #   [notify]
-#   command = /usr/share/doc/dotgit-deploy/examples/notify-webhook.sh
+#   command = /usr/share/dotgit-deploy/notify-webhook.sh
 #   on = error canceled
 #
 # The webhook's address is read from a file only the daemon's user can

@@ -67,6 +67,7 @@ def expected_files(prefix="usr"):
         doc + "config/README.md": 0o644,
         doc + "hooks/README.md": 0o644,
         doc + "packaging/README.md": 0o644,
+        prefix + "/share/dotgit-deploy/notify-webhook.sh": 0o755,
     }
     optional = {
         "packaging/man/dotgit-deploy.1":
