@@ -337,7 +337,7 @@ deliver_refs(struct ctx *ctx, const struct intent *in,
 	size_t i;
 
 	error_clear(&err);
-	if (cmd_load_config(ctx, &cfg, &err) < 0) {
+	if (ctx_load_config(ctx, &cfg, &err) < 0) {
 		error_print(&err);
 		config_release(&cfg);
 		return -1;
@@ -612,7 +612,7 @@ record_mapped(struct ctx *ctx, struct intent_push *p,
 	const char *want;
 	int fresh = 0, rc = -1;
 
-	if (cmd_load_config(ctx, &cfg, err) < 0)
+	if (ctx_load_config(ctx, &cfg, err) < 0)
 		goto out;
 	want = cfg.hook_remote != NULL ? cfg.hook_remote : "origin";
 	rc = 0;

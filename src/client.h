@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "cmd.h"
+#include "ctx.h"
 #include "error.h"
 
 /* pre-push REMOTE URL: record what is about to be pushed. Exits with the

@@ -178,7 +178,7 @@ load(struct ctx *ctx, struct config *cfg, struct error *err)
 	memset(cfg, 0, sizeof(*cfg));
 	if (open_repo(ctx, err) < 0)
 		return -1;
-	return cmd_load_config(ctx, cfg, err);
+	return ctx_load_config(ctx, cfg, err);
 }
 
 /* Each file in the order read, and how far it is trusted. */

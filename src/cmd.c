@@ -805,22 +805,6 @@ cmd_help(FILE *f, const struct command *const *path, size_t depth)
 }
 
 int
-cmd_load_config(struct ctx *ctx, struct config *cfg, struct error *err)
-{
-	if (ctx->repo == NULL)
-		return cmd_load_config_at(ctx, cfg, NULL, NULL, err);
-	return cmd_load_config_at(ctx, cfg, repo_common_dir(ctx->repo),
-	    repo_workdir(ctx->repo), err);
-}
-
-int
-cmd_load_config_at(struct ctx *ctx, struct config *cfg, const char *git_dir,
-    const char *workdir, struct error *err)
-{
-	return config_load_at(cfg, ctx->config_file, git_dir, workdir, err);
-}
-
-int
 cmd_open_api(struct api **out, const struct config *cfg, int budget,
     struct error *err)
 {

@@ -7,18 +7,9 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "ctx.h"
 #include "error.h"
 #include "repo.h"
-
-/* What main parsed and opened for the command. */
-struct ctx {
-	const char	*argv0;		/* as run: may be a hook's path */
-	const char	*dir;		/* -C DIR, or NULL */
-	const char	*config_file;	/* -c FILE, or NULL */
-	int		 level;		/* log level from -q / -v */
-	struct repo	*repo;		/* CMD_NEED_REPO / CMD_WANT_REPO */
-	struct config	*config;	/* CMD_NEED_CONFIG */
-};
 
 /* struct command flags */
 enum {
@@ -200,12 +191,5 @@ int	cmd_status_wait(struct api *, const char *id, int timeout, int json,
  * `queue <sub>` takes, in --queue-dir or the configured queue. */
 void	cmd_queue_complete(struct ctx *, const char *queue_dir,
 	    const char *sub, const char *prefix);
-
-/* Load the configuration the way main does for CMD_NEED_CONFIG. */
-int	cmd_load_config(struct ctx *, struct config *, struct error *);
-/* The same for a repository known by its paths only (NULL: none), with
- * no repository opened: the common git dir and the work tree. */
-int	cmd_load_config_at(struct ctx *, struct config *, const char *git_dir,
-	    const char *workdir, struct error *);
 
 #endif

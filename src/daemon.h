@@ -3,7 +3,7 @@
 #ifndef DD_DAEMON_H
 #define DD_DAEMON_H
 
-#include "cmd.h"
+#include "ctx.h"
 #include "error.h"
 
 /* Backoff of a job after a temporary failure: full jitter, doubling from

@@ -490,11 +490,11 @@ hook_config(struct ctx *ctx, struct config *cfg, struct where *w,
 		if (ctx->repo == NULL &&
 		    repo_open(&ctx->repo, ctx->dir, err) < 0)
 			return -1;
-		if (cmd_load_config(ctx, cfg, err) < 0)
+		if (ctx_load_config(ctx, cfg, err) < 0)
 			return error_wrap(err, "nothing deployed");
 		return 0;
 	}
-	if (cmd_load_config_at(ctx, cfg, w->git_dir, w->workdir, err) < 0)
+	if (ctx_load_config_at(ctx, cfg, w->git_dir, w->workdir, err) < 0)
 		return error_wrap(err, "nothing deployed");
 	if (config_queue_mode(cfg))
 		return 0;

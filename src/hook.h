@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "cmd.h"
+#include "ctx.h"
 #include "error.h"
 #include "plan.h"
 

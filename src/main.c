@@ -60,7 +60,7 @@ prepare(struct ctx *ctx, const struct command *cmd, struct error *err)
 	}
 	if (cmd->flags & CMD_NEED_CONFIG) {
 		ctx->config = xcalloc(1, sizeof(*ctx->config));
-		if (cmd_load_config(ctx, ctx->config, err) < 0)
+		if (ctx_load_config(ctx, ctx->config, err) < 0)
 			return -1;
 	}
 	return 0;
