@@ -167,6 +167,10 @@ static int	parse_project_list(struct api_project **out, size_t *n,
 static void	set_client_error(struct error *err, long status,
 		    const char *msg, const char *details);
 
+static char	**header_lines(const struct req *rq);
+static void	deploy_req(struct req *rq, const char *base,
+		    const char *project, const struct job *job, int pretty);
+
 /* Time. */
 
 static void
@@ -434,21 +438,34 @@ slist_add(struct curl_slist *l, const char *s)
 	return n;
 }
 
+/* The header lines of a request, NULL-terminated (allocated; the ones
+ * ending in ':' take a header curl would add away). What is sent and
+ * what deploy --dry-run shows are these. */
+static char **
+header_lines(const struct req *rq)
+{
+	char **v = xcalloc(5, sizeof(*v));
+	size_t n = 0;
+
+	v[n++] = xstrdup("Accept: application/json");
+	v[n++] = xstrdup("Expect:");
+	if (strcmp(rq->method, "POST") == 0)
+		v[n++] = xstrdup("Content-Type: application/json");
+	if (rq->idem != NULL)
+		v[n++] = xasprintf("Idempotency-Key: %s", rq->idem);
+	return v;
+}
+
 static struct curl_slist *
 request_headers(const struct req *rq)
 {
 	struct curl_slist *h = NULL;
-	char *idem;
+	char **v = header_lines(rq);
+	size_t i;
 
-	h = slist_add(h, "Accept: application/json");
-	h = slist_add(h, "Expect:");
-	if (strcmp(rq->method, "POST") == 0)
-		h = slist_add(h, "Content-Type: application/json");
-	if (rq->idem != NULL) {
-		idem = xasprintf("Idempotency-Key: %s", rq->idem);
-		h = slist_add(h, idem);
-		free(idem);
-	}
+	for (i = 0; v[i] != NULL; i++)
+		h = slist_add(h, v[i]);
+	strv_free(v, i);
 	return h;
 }
 
@@ -759,12 +776,6 @@ deploy_url(const char *base, const char *project)
 	return url;
 }
 
-char *
-api_deploy_url(const struct config *cfg, const char *project)
-{
-	return deploy_url(cfg->api_url, project);
-}
-
 static int
 parse_deployment_reply(const struct req *rq, long status, const char *body,
     size_t len, struct error *err)
@@ -775,6 +786,64 @@ parse_deployment_reply(const struct req *rq, long status, const char *body,
 		error_temp(err, "the API answered %ld but the body is not a "
 		    "deployment", status);
 	return -1;
+}
+
+/* The request that deploys a job to project `project` (its id): method,
+ * URL, body (pretty or compact) and idempotency key; url and body are
+ * allocated. */
+static void
+deploy_req(struct req *rq, const char *base, const char *project,
+    const struct job *job, int pretty)
+{
+	rq->method = "POST";
+	rq->url = deploy_url(base, project);
+	rq->body = api_deploy_body(job, pretty);
+	rq->idem = job->idem_key;
+}
+
+void
+api_show_deploy(FILE *f, const struct config *cfg, const struct job *job,
+    int json)
+{
+	struct req rq = { 0 };
+	json_t *root, *headers = json_object();
+	char **v, *colon;
+	size_t i;
+
+	deploy_req(&rq, cfg->api_url, job->project, job, !json);
+	v = header_lines(&rq);
+	if (!json) {
+		fprintf(f, "%s %s\n", rq.method, rq.url);
+		if (job->project_is_name)
+			fprintf(f, "(project '%s' is looked up by name when "
+			    "sending)\n", job->project);
+	}
+	for (i = 0; v[i] != NULL; i++) {
+		colon = strchr(v[i], ':');
+		if (colon[1] == '\0')
+			continue;	/* a header curl would add, taken away */
+		if (!json)
+			fprintf(f, "%s\n", v[i]);
+		*colon = '\0';
+		json_object_set_new(headers, v[i], json_string(colon + 2));
+	}
+	if (json) {
+		root = json_pack("{s:s, s:s, s:o, s:o}", "method", rq.method,
+		    "url", rq.url, "headers", headers, "body",
+		    json_loads(rq.body, 0, NULL));
+		if (job->project_is_name)
+			json_object_set_new(root, "project_name",
+			    jstr(job->project));
+		json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', f);
+		json_decref(root);
+	} else {
+		fprintf(f, "\n%s\n", rq.body);
+		json_decref(headers);
+	}
+	strv_free(v, i);
+	free((char *)rq.body);
+	free((char *)rq.url);
 }
 
 int
@@ -796,10 +865,7 @@ api_deploy(struct api *api, struct api_deployment *out,
 			return -1;
 	}
 	shown = log_escape(job->project, SHOW_MAX);
-	rq.method = "POST";
-	rq.url = deploy_url(api->base, id != NULL ? id : job->project);
-	rq.body = api_deploy_body(job, 0);
-	rq.idem = job->idem_key;
+	deploy_req(&rq, api->base, id != NULL ? id : job->project, job, 0);
 	rq.subject = xasprintf("project '%s'", shown);
 	rq.parse = parse_deployment_reply;
 	rq.out = out;

@@ -120,7 +120,6 @@ int	api_status_final(const char *status);
 /* The request body for a job (what --dry-run prints); allocated. */
 char	*api_deploy_body(const struct job *, int pretty);
 /* Full URL of the deployments endpoint for a project; allocated. */
-char	*api_deploy_url(const struct config *, const char *project);
 
 /* Stable JSON output for projects --json, {"projects": [...], "meta":
  * {...}}; allocated. page <= 0 leaves meta.page out, total < 0 leaves
@@ -140,6 +139,12 @@ void	api_parse_error(struct error *, long status, const char *body,
 
 /* The deployment as one JSON document (for --json), with a newline. */
 void	api_print_deployment(FILE *, const struct api_deployment *);
+/* What api_deploy would send for the job, from the same description
+ * (deploy --dry-run): method, URL, headers and body as text, or one JSON
+ * object {method, url, headers, body[, project_name]}. A project named in
+ * the configuration is looked up when sending: the URL holds its name. */
+void	api_show_deploy(FILE *, const struct config *, const struct job *,
+	    int json);
 void	api_deployment_release(struct api_deployment *);
 void	api_projects_free(struct api_project *, size_t);
 

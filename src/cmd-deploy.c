@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "api.h"
 #include "cmd.h"
 #include "deliver.h"
@@ -34,7 +32,6 @@ static int	 parse_args(struct deploy_args *, const struct cmd_args *,
 		    struct error *);
 static int	 make_update(struct ref_update *, struct repo *,
 		    struct deploy_args *, struct error *);
-static json_t	*request_json(const struct config *, const struct job *);
 static void	 print_outcome(const struct job *, const char *);
 
 static const struct cmd_option options[] = {
@@ -135,52 +132,6 @@ make_update(struct ref_update *up, struct repo *repo, struct deploy_args *a,
 	return rc;
 }
 
-static json_t *
-request_json(const struct config *cfg, const struct job *job)
-{
-	char *url = api_deploy_url(cfg, job->project), *body;
-	json_t *root, *jbody;
-
-	body = api_deploy_body(job, 0);
-	jbody = json_loads(body, 0, NULL);
-	root = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}",
-	    "method", "POST", "url", url, "headers",
-	    "Content-Type", "application/json",
-	    "Idempotency-Key", job->idem_key,
-	    "body", jbody ? jbody : json_null());
-	if (job->project_is_name)
-		json_object_set_new(root, "project_name",
-		    json_string(job->project));
-	free(body);
-	free(url);
-	return root;
-}
-
-void
-cmd_deploy_show(const struct config *cfg, const struct job *job, int json)
-{
-	char *url, *body;
-	json_t *root;
-
-	if (json) {
-		root = request_json(cfg, job);
-		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(root);
-		return;
-	}
-	url = api_deploy_url(cfg, job->project);
-	body = api_deploy_body(job, 1);
-	printf("POST %s\n", url);
-	if (job->project_is_name)
-		printf("(project '%s' is looked up by name when sending)\n",
-		    job->project);
-	printf("Content-Type: application/json\nIdempotency-Key: %s\n\n%s\n",
-	    job->idem_key, body);
-	free(body);
-	free(url);
-}
-
 /* The human line. The outcome's parts from the API are safe (api.c
  * makes every reply field so); the branch is escaped here. */
 static void
@@ -245,7 +196,7 @@ deploy_project(struct ctx *ctx, struct deploy_args *a,
 			    "--environment");
 		free(ref);
 	} else if (a->dry_run) {
-		cmd_deploy_show(ctx->config, &p.job, a->json);
+		api_show_deploy(stdout, ctx->config, &p.job, a->json);
 		rc = 0;
 	} else
 		rc = cmd_deploy_send(ctx, &p.job, a->wait, a->timeout,

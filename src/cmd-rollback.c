@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "cmd.h"
 #include "history.h"
 #include "log.h"
@@ -229,7 +230,7 @@ cmd_rollback_exec(struct ctx *ctx, const struct cmd_args *args,
 	ledger_free(l);		/* the sender opens it to record */
 	l = NULL;
 	if (a.dry_run) {
-		cmd_deploy_show(ctx->config, &job, a.json);
+		api_show_deploy(stdout, ctx->config, &job, a.json);
 		rc = 0;
 	} else
 		rc = cmd_deploy_send(ctx, &job, a.wait, a.timeout, a.json,

@@ -160,9 +160,7 @@ struct api;
 int	cmd_open_api(struct api **, const struct config *, int budget,
 	    struct error *);
 
-/* What deploy --dry-run prints for a planned job: the request. */
 struct job;
-void	cmd_deploy_show(const struct config *, const struct job *, int json);
 /* Send a planned job now, recording it in the repository's history, as
  * `deploy` does (its output; with `wait`, followed up to `timeout`
  * seconds and its final status recorded). */
