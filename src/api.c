@@ -819,9 +819,9 @@ api_show_deploy(FILE *f, const struct config *cfg, const struct job *job,
 			    "sending)\n", job->project);
 	}
 	for (i = 0; v[i] != NULL; i++) {
-		colon = strchr(v[i], ':');
-		if (colon[1] == '\0')
-			continue;	/* a header curl would add, taken away */
+		/* "Name:" takes away a header curl would add: not shown */
+		if ((colon = strchr(v[i], ':'))[1] == '\0')
+			continue;
 		if (!json)
 			fprintf(f, "%s\n", v[i]);
 		*colon = '\0';
