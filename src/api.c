@@ -51,6 +51,7 @@ struct api {
 	unsigned long		 requests;	/* attempted so far */
 	volatile sig_atomic_t	*cancel;	/* abandon when set */
 	struct api_ratelimit	 rl;
+	struct api_reply	 reply;		/* the last call's */
 	struct buf		 resp;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -293,6 +294,7 @@ api_open(struct api **out, const struct config *cfg, const char *key,
 	api->deadline = budget > 0 ? clock_ms() + budget * 1000LL : 0;
 	api->attempts = API_ATTEMPTS;
 	api->rl.limit = api->rl.remaining = api->rl.retry_after = -1;
+	api->reply.wait = -1;
 	api->rl.reset = -1;
 	if ((api->curl = sym_curl_easy_init()) == NULL) {
 		api_free(api);
@@ -322,6 +324,12 @@ api_free(struct api *api)
 	free(api->resp.p);
 	free(api);
 	sym_curl_global_cleanup();
+}
+
+const struct api_reply *
+api_last_reply(const struct api *api)
+{
+	return &api->reply;
 }
 
 const struct api_ratelimit *
@@ -513,8 +521,8 @@ out:
 }
 
 /*
- * Send one request. 0: the server answered (*status set), -1: it did not
- * (err filled, *retry set when another attempt may help).
+ * Send one request. 0: the server answered (*status set); it did not:
+ * DD_ERETRY when another attempt may help, else DD_ERROR (err filled).
  */
 static int
 transfer(struct api *api, const struct req *rq, long *status,
@@ -535,7 +543,7 @@ transfer(struct api *api, const struct req *rq, long *status,
 		transport_error(api, rc, &retry, err);
 		log_debug("%s %s: failed after %ld ms: %s", rq->method,
 		    rq->url, (long)clock_ms() - t0, err->msg);
-		return retry ? -2 : -1;
+		return retry ? DD_ERETRY : DD_ERROR;
 	}
 	dl_curl_getinfo(api->curl, CURLINFO_RESPONSE_CODE, status);
 	read_ratelimit(api);
@@ -555,8 +563,6 @@ transport_error(struct api *api, CURLcode rc, int *retry,
 	dl_curl_getinfo(api->curl, CURLINFO_OS_ERRNO, &oserr);
 	if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
 		why = strerror((int)oserr);
-	err->http_status = 0;
-	err->retry_after = -1;
 	*retry = 0;
 	switch (rc) {
 	case CURLE_UNSUPPORTED_PROTOCOL:
@@ -600,18 +606,19 @@ once(struct api *api, const struct req *rq, long *wait, struct error *err)
 	int rc;
 
 	*wait = -1;
+	api->reply.status = 0;
+	api->reply.wait = -1;
 	if ((rc = transfer(api, rq, &status, err)) < 0) {
-		if (rc == -2)
+		if (rc == DD_ERETRY)
 			*wait = 0;
 		return -1;
 	}
+	api->reply.status = (int)status;
 	if (status >= 200 && status < 300) {
-		err->http_status = (int)status;
 		if (rq->parse(rq, status, api->resp.p, api->resp.len, err) == 0)
 			return 0;
 		if (err->temporary)
 			*wait = 0;
-		err->http_status = (int)status;
 		return -1;
 	}
 	api_parse_error(err, status, api->resp.p, api->resp.len);
@@ -627,7 +634,7 @@ once(struct api *api, const struct req *rq, long *wait, struct error *err)
 
 /*
  * What a temporary failure's headers ask: *wait in ms (0: back off),
- * err->retry_after in s; a long or clamped wait is said in the message.
+ * api->reply.wait in s; a long or clamped wait is said in the message.
  */
 static void
 reply_wait(struct api *api, int rate_limited, long *wait, struct error *err)
@@ -641,7 +648,7 @@ reply_wait(struct api *api, int rate_limited, long *wait, struct error *err)
 	*wait = w.secs > 0 ? w.secs * 1000L : 0;
 	if (w.secs < 0)
 		return;
-	err->retry_after = w.secs;
+	api->reply.wait = w.secs;
 	if (w.source != NULL && (w.secs > API_WAIT_NOTICE ||
 	    w.asked > w.secs)) {
 		old = xstrdup(err->msg);
@@ -893,7 +900,7 @@ api_get_deployment(struct api *api, struct api_deployment *out,
 	rq.parse = parse_deployment_reply;
 	rq.out = out;
 	rc = call(api, &rq, err);
-	if (rc < 0 && err->http_status == 404)
+	if (rc < 0 && api->reply.status == 404)
 		error_hint(err, "check the deployment id");
 	free((char *)rq.subject);
 	free((char *)rq.url);
@@ -936,13 +943,13 @@ api_list_projects(struct api *api, struct api_project **out, size_t *n,
 	rq.n = n;
 	rq.total = total;
 	rc = call(api, &rq, err);
-	if (rc < 0 && err->http_status == 403) {
+	if (rc < 0 && api->reply.status == 403) {
 		error_set(err, EXIT_FAIL, "the key lacks permission to list "
 		    "projects (403)");
 		error_hint(err, "use a key that may read projects "
 		    "(Settings > API Keys)");
 	}
-	if (rc < 0 && err->http_status == 404)
+	if (rc < 0 && api->reply.status == 404)
 		error_hint(err, "check [api] url '%s'", api->base);
 	free((char *)rq.url);
 	return rc;
@@ -1486,8 +1493,6 @@ api_parse_error(struct error *err, long status, const char *body,
 	char *details, *msg = error_text(body, len, &details);
 	const char *sep = msg ? ": " : "", *m = msg ? msg : "";
 
-	err->http_status = (int)status;
-	err->retry_after = -1;
 	if (status == 401) {
 		error_set(err, EXIT_FAIL, "the API refused the key (401)");
 		error_hint(err, "check DOTGIT_API_KEY or [api] key_file");

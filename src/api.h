@@ -75,6 +75,14 @@ int	api_open(struct api **out, const struct config *, const char *key,
 void	api_free(struct api *);
 /* Rate-limit headers of the last reply. */
 const struct api_ratelimit *api_last_ratelimit(const struct api *);
+/* The HTTP facts of the last call, kept here and not in the error: the
+ * status of its last reply (0: none came) and the wait that reply asked
+ * for, clamped to API_WAIT_MAX (-1: none). */
+struct api_reply {
+	int		 status;
+	long		 wait;
+};
+const struct api_reply *api_last_reply(const struct api *);
 /* The wait rl asks for at Unix time now: Retry-After, else (use_reset)
  * the time until X-RateLimit-Reset, at least 1 s; clamped to
  * API_WAIT_MAX. Pure, and without overflow for any values. */

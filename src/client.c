@@ -856,8 +856,11 @@ confirm_pushed(struct ctx *ctx, const struct ref_update *ups, size_t n,
 	}
 	dir = intent_dir(repo_common_dir(ctx->repo));
 	if (intent_lock(&fd, dir, err) < 0 ||
-	    (rc = intent_load(&in, path, err)) != 0)
+	    (rc = intent_load(&in, path, err)) != 0) {
+		if (rc == DD_ENOTFOUND)
+			rc = 0;		/* no push of ours recorded */
 		goto out;
+	}
 	if (in.pid == pid && in.start == proc_start(pid, NULL) &&
 	    confirm(&in, ctx->repo, ups, n, &claims, &nclaims))
 		rc = intent_save(&in, path, err);
@@ -1026,8 +1029,11 @@ client_settle(struct ctx *ctx, long pid, int max_wait, struct error *err)
 	size_t i, pending;
 	int fd, rc;
 
-	if ((rc = intent_load(&in, path, err)) != 0)
+	if ((rc = intent_load(&in, path, err)) != 0) {
+		if (rc == DD_ENOTFOUND)
+			rc = 0;		/* nothing recorded */
 		goto out;
+	}
 	if (push_still_runs(pid, in.start, max_wait)) {
 		if (max_wait > 0)
 			say_left(pid, max_wait);
@@ -1038,7 +1044,9 @@ client_settle(struct ctx *ctx, long pid, int max_wait, struct error *err)
 	/* take the file (nobody else will see it), then settle it */
 	if ((rc = intent_lock(&fd, dir, err)) < 0)
 		goto out;
-	if ((rc = intent_load(&in, path, err)) == 0 && unlink(path) < 0)
+	if ((rc = intent_load(&in, path, err)) == DD_ENOTFOUND)
+		rc = 0;			/* settled meanwhile */
+	else if (rc == 0 && unlink(path) < 0)
 		rc = error_set(err, EXIT_FAIL, "cannot remove '%s': %s",
 		    path, strerror(errno));
 	intent_unlock(fd);

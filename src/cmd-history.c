@@ -201,7 +201,7 @@ cmd_history_load(struct ctx *ctx, struct history *h, struct ledger **l,
 	*l = NULL;
 	r = ledger_open_for(l, dir, ctx->config, repo_common_dir(ctx->repo),
 	    0, err);
-	if (r == LEDGER_NOTFOUND)
+	if (r == DD_ENOTFOUND)
 		return 0;
 	if (r < 0 || history_read(h, *l, ctx->config,
 	    repo_git_dir(ctx->repo), env, project, max, err) < 0)

@@ -110,7 +110,7 @@ static double	check_status(struct daemon *);
 static void	conclude(struct daemon *, struct job *,
 		    struct worker_result *);
 static void	retry_later(struct daemon *, struct job *, const char *,
-		    const struct error *);
+		    const struct error *, long);
 static void	reload(struct daemon *);
 static void	watch_repos(struct daemon *);
 
@@ -501,7 +501,7 @@ check_status(struct daemon *dm)
 	struct error err;
 	double t0, wait = -1;
 	char *dep_id;
-	int ok;
+	int ok, status;
 
 	error_clear(&err);
 	while (!stop_flag && !reload_flag &&
@@ -514,13 +514,12 @@ check_status(struct daemon *dm)
 		t0 = ratelimit_now();
 		memset(&dep, 0, sizeof(dep));
 		ok = api_get_deployment(api, &dep, dep_id, &err) == 0;
-		account(dm, 1, ok || err.http_status != 0, err.http_status,
-		    t0);
+		status = api_last_reply(api)->status;
+		account(dm, 1, ok || status != 0, status, t0);
 		if (ok)
 			follow_seen(dm->follow, dm->ctx->config, dep_id, &dep);
 		else
-			follow_failed(dm->follow, dep_id, &err,
-			    err.http_status);
+			follow_failed(dm->follow, dep_id, &err, status);
 		api_deployment_release(&dep);
 		free(dep_id);
 		error_clear(&err);
@@ -702,7 +701,7 @@ refuse(struct daemon *dm, struct job *claim, const char *reason)
 
 	error_clear(&err);
 	log_warnx("%s: refused: %s", label, why);
-	if (queue_refuse(dm->queue, claim, reason, &err) < 0)
+	if (queue_refuse(dm->queue, claim, reason, &err) == DD_ERROR)
 		log_error("%s: %s", label, err.msg);
 	free(why);
 	free(label);
@@ -720,7 +719,7 @@ close_claim(struct daemon *dm, struct job *claim, const char *reason)
 	log_info("%s: %.7s not deployed: %s", label, claim->commit, reason);
 	if ((r = queue_take(dm->queue, claim, &err)) == 0)
 		finish(dm, claim, NULL, reason);
-	else if (r < 0)
+	else if (r == DD_ERROR)
 		log_error("%s: %s", label, err.msg);
 	free(label);
 }
@@ -886,7 +885,7 @@ coalesce(struct daemon *dm, struct pending *pend, size_t n)
 		error_clear(&err);
 		label = daemon_label(job);
 		if ((r = queue_supersede(dm->queue, job, by->plan.job.id,
-		    &err)) < 0)
+		    &err)) == DD_ERROR)
 			log_error("%s: %s", label, err.msg);
 		else if (r == 0)
 			log_info("%s: %.7s superseded by job %s (%.7s)", label,
@@ -925,10 +924,10 @@ process(struct daemon *dm, struct pending *p)
 
 	error_clear(&err);
 	if ((r = queue_take(dm->queue, job, &err)) != 0) {
-		if (r < 0)
+		if (r == DD_ERROR)
 			log_error("taking job %s: %s", job->id, err.msg);
 		job->queue_state = QUEUE_NONE;	/* gone: dropped, taken */
-		return r < 0 ? -1 : 0;
+		return r == DD_ERROR ? -1 : 0;
 	}
 	t0 = ratelimit_now();
 	worker_set_config(dm->worker, p->cfg);
@@ -936,7 +935,7 @@ process(struct daemon *dm, struct pending *p)
 	worker_send(dm->worker, job, 0, &res);
 	sigprocmask(SIG_BLOCK, &dm->sigs, NULL);
 	account(dm, res.requests, res.status == WORKER_DEPLOYED ||
-	    res.err.http_status != 0, res.err.http_status, t0);
+	    res.reply.status != 0, res.reply.status, t0);
 	conclude(dm, job, &res);
 	worker_result_release(&res);
 	return 0;
@@ -1060,7 +1059,8 @@ conclude(struct daemon *dm, struct job *job, struct worker_result *res)
 		if (stop_flag)
 			abandon(dm, job, label);
 		else
-			retry_later(dm, job, label, &res->err);
+			retry_later(dm, job, label, &res->err,
+			    res->reply.wait);
 		break;
 	case WORKER_FAILED:
 		fail(dm, job, label, res->err.msg);
@@ -1096,7 +1096,7 @@ give_up_at(const struct job *job, const struct config *cfg)
 /* Back off (or give up): next_attempt written to the job, into new/. */
 static void
 retry_later(struct daemon *dm, struct job *job, const char *label,
-    const struct error *why)
+    const struct error *why, long asked)
 {
 	double now = ratelimit_now(), delay;
 	struct error err;
@@ -1108,8 +1108,7 @@ retry_later(struct daemon *dm, struct job *job, const char *label,
 	delay = ratelimit_backoff(job->attempts, DAEMON_BACKOFF_BASE,
 	    DAEMON_BACKOFF_CAP, ratelimit_jitter());
 	/* what the API asked, already clamped by api.c: clamp anyway */
-	wait = why->retry_after > API_WAIT_MAX ? API_WAIT_MAX :
-	    why->retry_after;
+	wait = asked > API_WAIT_MAX ? API_WAIT_MAX : asked;
 	if (wait > 0 && (double)wait > delay)
 		delay = (double)wait;
 	if (now + delay > give_up_at(job, dm->ctx->config)) {

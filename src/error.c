@@ -16,7 +16,6 @@ void
 error_clear(struct error *err)
 {
 	memset(err, 0, sizeof(*err));
-	err->retry_after = -1;
 }
 
 /*
@@ -37,14 +36,10 @@ put_text(char *dst, size_t size, char *text)
 static void
 error_vset(struct error *err, int exit, const char *fmt, va_list ap)
 {
-	int status = err->http_status;
-	long retry = err->retry_after;
 	char *text = xvasprintf(fmt, ap);
 
 	error_clear(err);
 	err->exit = exit;
-	err->http_status = status;
-	err->retry_after = retry;
 	put_text(err->msg, sizeof(err->msg), text);
 }
 

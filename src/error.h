@@ -15,11 +15,24 @@ enum {
 	EXIT_USAGE = 2,
 };
 
+/*
+ * What a function returns (the model is libgit2's errors.h): 0, DD_ERROR
+ * with its struct error filled, or a condition the caller may act on.
+ * Nothing else is returned but counts and booleans a function documents.
+ */
+enum {
+	DD_OK = 0,
+	DD_ERROR = -1,		/* the struct error says what */
+	DD_ENOTFOUND = -2,	/* no such thing: a ref, object, job, record,
+				   file */
+	DD_EINVALID = -3,	/* there, but not what it should be: a file
+				   not regular, too big, corrupt */
+	DD_ERETRY = -4,		/* failed, but worth trying again */
+};
+
 struct error {
 	int	exit;		/* EXIT_FAIL or EXIT_USAGE */
 	int	temporary;	/* worth retrying later (network, 5xx, 429) */
-	int	http_status;	/* HTTP status when the API answered, or 0 */
-	long	retry_after;	/* seconds the server asked us to wait, or -1 */
 	char	msg[1024];
 	char	hint[256];
 };

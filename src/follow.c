@@ -185,7 +185,7 @@ follow_seen(struct follow *f, const struct config *cfg, const char *dep_id,
 		return;
 	error_clear(&err);
 	if ((r = history_note(f->ledger, f->v[i].record, dep, &h, &err)) < 0) {
-		if (r == LEDGER_NOTFOUND)
+		if (r == DD_ENOTFOUND)
 			log_warnx("%s: its history record is gone", dep_id);
 		else
 			log_warnx("%s", err.msg);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "fsio.h"
 
 static void	*reallocf_(void *p, size_t size);
@@ -151,7 +152,8 @@ fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 1 : errno == ELOOP ? 2 : -1;
+		return errno == ENOENT ? DD_ENOTFOUND : errno == ELOOP ?
+		    DD_EINVALID : DD_ERROR;
 	if (fstat(fd, &st) < 0) {
 		saved = errno;
 		close(fd);
@@ -163,7 +165,7 @@ fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
 		if (why != NULL)
 			*why = !S_ISREG(st.st_mode) ? "not a regular file" :
 			    "too big";
-		return 2;
+		return DD_EINVALID;
 	}
 	r = fsio_read_fd(fd, cap, 0, &buf, &n);
 	saved = errno;
@@ -176,7 +178,7 @@ fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
 		free(buf);
 		if (why != NULL)
 			*why = r > 0 ? "too big" : "contains a NUL byte";
-		return 2;
+		return DD_EINVALID;
 	}
 	*out = buf;
 	if (len != NULL)

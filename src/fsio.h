@@ -32,10 +32,10 @@ int	fsio_open_dir(const char *path, const char *parent, const char *like,
 int	fsio_read_fd(int fd, size_t cap, int drain, char **out, size_t *len);
 /*
  * Read dirfd/name whole, not following a link: 0 with *out allocated
- * (NUL-terminated; *len without the NUL, may be NULL); 1 if it does not
- * exist; 2 if it is not a regular file, is larger than `cap` bytes or
- * holds a NUL byte (*why, may be NULL, says which); -1 (errno). What is
- * read is sized by the file, not by the cap.
+ * (NUL-terminated; *len without the NUL, may be NULL); DD_ENOTFOUND if it
+ * does not exist; DD_EINVALID if it is a link, not a regular file, larger
+ * than `cap` bytes or holds a NUL byte (*why, may be NULL, says which);
+ * DD_ERROR (errno). What is read is sized by the file, not by the cap.
  */
 int	fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
 	    size_t *len, const char **why);

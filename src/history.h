@@ -39,7 +39,7 @@ void	history_release(struct history *);
 
 /*
  * A deployment's status as last seen, into its history record (ledger.h
- * names it): 1 if it changed, 0 if not, LEDGER_NOTFOUND, -1. The record
+ * names it): 1 if it changed, 0 if not, DD_ENOTFOUND, -1. The record
  * as it now is goes into *out unless out is NULL (job_release it).
  */
 int	history_note(struct ledger *, const char *record,

@@ -265,7 +265,7 @@ intent_load(struct intent *out, const char *path, struct error *err)
 	memset(out, 0, sizeof(*out));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
-			return 1;
+			return DD_ENOTFOUND;
 		return error_set(err, EXIT_FAIL, "cannot read '%s': %s", path,
 		    strerror(errno));
 	}

@@ -62,7 +62,7 @@ char	*intent_hook_common_dir(void);
 /* Text form, one item per line (see intent.c); allocated. */
 char	*intent_format(const struct intent *);
 int	 intent_parse(struct intent *out, const char *text, struct error *);
-/* Read a file; 1 when it does not exist (*out empty). */
+/* Read a file; DD_ENOTFOUND when it does not exist (*out empty). */
 int	 intent_load(struct intent *out, const char *path, struct error *);
 /* Write atomically (temporary file, rename). */
 int	 intent_save(const struct intent *, const char *path, struct error *);

@@ -177,8 +177,8 @@ put(struct ledger *l, int sub, const char *name, const char *text,
 	return rc;
 }
 
-/* Read sub/name into buf, without its final newline: 0 read, 1 no such
- * record, 2 corrupt, -1 error. */
+/* Read sub/name into buf, without its final newline: 0 read,
+ * DD_ENOTFOUND no such record, DD_EINVALID corrupt, DD_ERROR. */
 static int
 get(struct ledger *l, int sub, const char *name, char *buf, size_t size,
     struct error *err)
@@ -188,12 +188,12 @@ get(struct ledger *l, int sub, const char *name, char *buf, size_t size,
 	int r;
 
 	r = fsio_read_at(l->fd[sub], name, size - 1, &text, &len, NULL);
-	if (r < 0)
+	if (r == DD_ERROR)
 		return error_set(err, EXIT_FAIL, "cannot read ledger record "
 		    "'%s/%s': %s", l->paths[sub], name, strerror(errno));
-	if (r > 0)
+	if (r != 0)
 		return r;
-	r = len == 0 || text[len - 1] != '\n' ? 2 : 0;
+	r = len == 0 || text[len - 1] != '\n' ? DD_EINVALID : 0;
 	if (r == 0) {
 		memcpy(buf, text, len - 1);
 		buf[len - 1] = '\0';
@@ -251,11 +251,11 @@ ledger_get(struct ledger *l, const char *key, enum ledger_state *state,
 	if (when != NULL)
 		*when = 0;
 	key_name(name, key);
-	if ((r = get(l, SUB_IDEM, name, rec, sizeof(rec), err)) < 0)
+	if ((r = get(l, SUB_IDEM, name, rec, sizeof(rec), err)) == DD_ERROR)
 		return -1;
-	if (r == 1)
+	if (r == DD_ENOTFOUND)
 		return 0;
-	if (r == 2 || parse_idem(rec, state, &id, &t) < 0) {
+	if (r == DD_EINVALID || parse_idem(rec, state, &id, &t) < 0) {
 		corrupt(l, SUB_IDEM, name, "intent");
 		*state = LEDGER_INTENT;
 		t = 0;
@@ -338,7 +338,8 @@ ledger_prune(struct ledger *l, long long max_age, size_t *removed,
 	return rc;
 }
 
-/* "<commit>" or "<commit> <generation>"; 0 read, 1 none or corrupt. */
+/* "<commit>" or "<commit> <generation>"; 0 read, DD_ENOTFOUND none or
+ * corrupt, DD_ERROR. */
 static int
 get_commit(struct ledger *l, int sub, const char *name,
     char out[OID_HEXSZ + 1], unsigned long long *gen, struct error *err)
@@ -348,21 +349,20 @@ get_commit(struct ledger *l, int sub, const char *name,
 
 	out[0] = '\0';
 	*gen = 0;
-	if ((r = get(l, sub, name, rec, sizeof(rec), err)) < 0)
-		return -1;
-	if (r == 1)
-		return 1;
+	if ((r = get(l, sub, name, rec, sizeof(rec), err)) == DD_ERROR ||
+	    r == DD_ENOTFOUND)
+		return r;
 	if (r == 0 && rec[OID_HEXSZ] == ' ') {
 		rec[OID_HEXSZ] = '\0';
 		errno = 0;
 		*gen = strtoull(rec + OID_HEXSZ + 1, &end, 10);
 		if (errno != 0 || *end != '\0' || end == rec + OID_HEXSZ + 1)
-			r = 2;
+			r = DD_EINVALID;
 	}
-	if (r == 2 || !repo_oid_valid(rec)) {
+	if (r == DD_EINVALID || !repo_oid_valid(rec)) {
 		corrupt(l, sub, name, "none");
 		*gen = 0;
-		return 1;
+		return DD_ENOTFOUND;
 	}
 	memcpy(out, rec, OID_HEXSZ + 1);
 	return 0;
@@ -436,7 +436,7 @@ ledger_forget_seen(struct ledger *l, const char *repo, const char *ref)
 
 	pair_name(name, repo, ref);
 	if (unlinkat(l->fd[SUB_SEEN], name, 0) < 0)
-		return errno == ENOENT ? 1 : -1;
+		return errno == ENOENT ? DD_ENOTFOUND : DD_ERROR;
 	return 0;
 }
 
@@ -515,7 +515,8 @@ ledger_history_update(struct ledger *l, const struct job *job,
 	return rc;
 }
 
-/* Read one record; 0, or 1 when it is not one (warned). */
+/* Read one record; 0, or DD_ENOTFOUND when there is none, or it is not
+ * one (warned). */
 static int
 history_read(struct ledger *l, const char *name, struct job *out)
 {
@@ -527,8 +528,8 @@ history_read(struct ledger *l, const char *name, struct job *out)
 	memset(out, 0, sizeof(*out));
 	r = fsio_read_at(l->fd[SUB_HISTORY], name, LEDGER_RECORD_MAX, &text,
 	    NULL, &why);
-	if (r == 1)
-		return 1;
+	if (r == DD_ENOTFOUND)
+		return DD_ENOTFOUND;
 	error_clear(&jerr);
 	if (r == 0 && job_from_json(out, text, &jerr) == 0 &&
 	    out->deployment_id != NULL && out->status != NULL) {
@@ -538,13 +539,13 @@ history_read(struct ledger *l, const char *name, struct job *out)
 	}
 	e = log_escape(name, 100);
 	log_warnx("ledger: history record '%s/%s' is not one: %s",
-	    l->paths[SUB_HISTORY], e, r < 0 ? strerror(errno) : why ? why :
-	    jerr.msg[0] ? jerr.msg : "no deployment");
+	    l->paths[SUB_HISTORY], e, r == DD_ERROR ? strerror(errno) :
+	    why ? why : jerr.msg[0] ? jerr.msg : "no deployment");
 	free(e);
 	if (r == 0)
 		free(text);
 	job_release(out);
-	return 1;
+	return DD_ENOTFOUND;
 }
 
 int
@@ -557,7 +558,7 @@ ledger_history_get(struct ledger *l, const char *name, struct job *out,
 		e = log_escape(name, 100);
 		error_set(err, EXIT_FAIL, "no history record '%s'", e);
 		free(e);
-		return LEDGER_NOTFOUND;
+		return DD_ENOTFOUND;
 	}
 	return 0;
 }
@@ -668,7 +669,7 @@ ledger_open_for(struct ledger **out, char **dir, const struct config *cfg,
 		missing = stat(root, &st) < 0 && errno == ENOENT;
 		free(root);
 		if (missing)
-			return LEDGER_NOTFOUND;
+			return DD_ENOTFOUND;
 	}
 	return ledger_open(out, *dir, common_dir, err);
 }

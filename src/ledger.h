@@ -12,8 +12,6 @@
 
 /* The most a history record may hold (a job with its env vars). */
 #define LEDGER_RECORD_MAX	(1024 * 1024)
-/* Returned when a record does not exist. */
-#define LEDGER_NOTFOUND		(-2)
 /* History records kept (ledger_history_prune). */
 #define LEDGER_HISTORY_KEEP	1000
 
@@ -63,7 +61,7 @@ void	ledger_free(struct ledger *);
  * The ledger a repository's deployments are recorded in: the daemon's
  * (ledger_daemon_dir) in queue mode -- read or written there, never
  * made -- else <common_dir>LEDGER_REPO_DIR, made with the repository's
- * permissions when `make`, else LEDGER_NOTFOUND if it is not there.
+ * permissions when `make`, else DD_ENOTFOUND if it is not there.
  * *dir (allocated) names it for messages.
  */
 int	ledger_open_for(struct ledger **out, char **dir, const struct config *,
@@ -103,7 +101,8 @@ int	ledger_sent(struct ledger *, const char *key, const char *dep_id,
 int	ledger_prune(struct ledger *, long long max_age, size_t *removed,
 	    struct error *);
 
-/* Last commit deployed to (project, environment): 0 found, 1 none. */
+/* Last commit deployed to (project, environment): 0 found, DD_ENOTFOUND
+ * none. */
 int	ledger_last_deployed(struct ledger *, const char *project,
 	    const char *environment, char out[OID_HEXSZ + 1], struct error *);
 int	ledger_set_last_deployed(struct ledger *, const char *project,
@@ -111,15 +110,16 @@ int	ledger_set_last_deployed(struct ledger *, const char *project,
 /*
  * Last head seen by the repository watcher for (repo, ref), and how many
  * changes of it were seen (the generation: a change seen again after a
- * crash has the same one, so the same request id): 0 found, 1 none
- * (*gen 0).
+ * crash has the same one, so the same request id): 0 found,
+ * DD_ENOTFOUND none (*gen 0).
  */
 int	ledger_last_seen(struct ledger *, const char *repo, const char *ref,
 	    char out[OID_HEXSZ + 1], unsigned long long *gen, struct error *);
 int	ledger_set_last_seen(struct ledger *, const char *repo,
 	    const char *ref, const char *commit, unsigned long long gen,
 	    struct error *);
-/* Remove the record: 0, 1 if there was none, -1 (errno). */
+/* Remove the record: 0, DD_ENOTFOUND if there was none, DD_ERROR
+ * (errno). */
 int	ledger_forget_seen(struct ledger *, const char *repo,
 	    const char *ref);
 
@@ -135,7 +135,7 @@ int	ledger_forget_seen(struct ledger *, const char *repo,
 int	ledger_history_add(struct ledger *, struct job *, struct error *);
 int	ledger_history_update(struct ledger *, const struct job *,
 	    struct error *);
-/* Record `name`; LEDGER_NOTFOUND when there is none (or it is bad). */
+/* Record `name`; DD_ENOTFOUND when there is none (or it is bad). */
 int	ledger_history_get(struct ledger *, const char *name, struct job *out,
 	    struct error *);
 int	ledger_history_list(struct ledger *, struct job **out, size_t *n,

@@ -444,7 +444,7 @@ plan_map(struct plan *p, const struct config *cfg, const char *git_dir,
 }
 
 /*
- * The pushed id peeled to its commit (REPO_NOTFOUND when the object is
+ * The pushed id peeled to its commit (DD_ENOTFOUND when the object is
  * not there), and the key made from it; *skip (allocated) when the
  * commit message says [skip deploy].
  */
@@ -456,7 +456,7 @@ peel(struct job *job, struct repo *repo, char **skip, struct error *err)
 
 	*skip = NULL;
 	if ((r = repo_peel_commit(commit, repo, job->new, err)) < 0) {
-		if (r == REPO_NOTFOUND)
+		if (r == DD_ENOTFOUND)
 			error_set(err, EXIT_FAIL, "the pushed object %s is "
 			    "not in '%s'", job->new, repo_git_dir(repo));
 		return r;
@@ -525,7 +525,7 @@ check_held(struct plan *p, struct repo *repo, const struct job *claim)
 
 	error_clear(&err);
 	r = repo_ref_holds(&held, repo, claim->ref, claim->new, &err);
-	if (r == REPO_NOTFOUND)	/* the object was found: the ref */
+	if (r == DD_ENOTFOUND)	/* the object was found: the ref */
 		verdict(p, PLAN_SKIP, "not deployed: %s no longer exists",
 		    ref);
 	else if (r < 0)

@@ -1214,7 +1214,7 @@ queue_find(struct queue *q, const char *id, struct job *out,
 	}
 	if (m.count == 0 || load(q, m.dir, m.name, out) != 0) {
 		error_set(err, EXIT_FAIL, "no job '%s' in the queue", eid);
-		rc = QUEUE_NOTFOUND;
+		rc = DD_ENOTFOUND;
 		goto out;
 	}
 	rc = 0;
@@ -1313,7 +1313,7 @@ queue_take(struct queue *q, struct job *job, struct error *err)
 	if (renameat(q->fd[QUEUE_NEW], job->id, q->fd[QUEUE_CUR],
 	    job->id) < 0) {
 		if (errno == ENOENT)
-			return 1;
+			return DD_ENOTFOUND;
 		return sys_error(err, "cannot take job", q, QUEUE_NEW,
 		    job->id);
 	}
@@ -1359,7 +1359,7 @@ queue_fail(struct queue *q, struct job *job, const char *reason,
 }
 
 /* new/ or cur/ -> `to`, with last_error = reason (taken: allocated); a
- * pending job is taken first: 1 if it is gone. */
+ * pending job is taken first: DD_ENOTFOUND if it is gone. */
 static int
 close_job(struct queue *q, struct job *job, const char *verb, char *reason,
     int to, struct error *err)

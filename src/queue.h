@@ -66,8 +66,6 @@ enum queue_state {
 #define QUEUE_TMP_MAX_AGE	3600
 /* A job file is a few hundred bytes; anything this big is not one. */
 #define QUEUE_FILE_MAX		(1024 * 1024)
-/* Returned by queue_find when no job matches. */
-#define QUEUE_NOTFOUND		(-2)
 
 struct queue;
 
@@ -182,15 +180,16 @@ int	queue_names(struct queue *, enum queue_state, char ***out, size_t *n,
 
 /*
  * The job whose id is `id` or, failing that, starts with `id` (a unique
- * prefix), in any state, bad/ included. QUEUE_NOTFOUND with "no job
+ * prefix), in any state, bad/ included. DD_ENOTFOUND with "no job
  * '<id>' in the queue"; -1 (EXIT_USAGE) if the prefix is ambiguous.
  */
 int	queue_find(struct queue *, const char *id, struct job *out,
 	    struct error *);
 
 /*
- * Worker transitions. queue_take moves a pending job to cur/: 0 taken, 1
- * if it is gone (another worker took it, or it was dropped), -1 error. The
+ * Worker transitions. queue_take moves a pending job to cur/: 0 taken,
+ * DD_ENOTFOUND if it is gone (another worker took it, or it was dropped),
+ * -1 error. The
  * others write the job as it is now (attempts, next_attempt, last_error,
  * deployment_id...) and then rename it, fsyncing the target directory.
  */
@@ -206,13 +205,13 @@ int	queue_finish(struct queue *, struct job *, struct error *);
 int	queue_fail(struct queue *, struct job *, const char *reason,
 	    struct error *);
 /* new/ or cur/ -> done/ with last_error "superseded by <by_id>"; a
- * pending job is taken first: 1 if it is gone. */
+ * pending job is taken first: DD_ENOTFOUND if it is gone. */
 int	queue_supersede(struct queue *, struct job *, const char *by_id,
 	    struct error *);
 
 /* new/ or cur/ -> bad/ with last_error = reason: a claim the daemon
- * refused; it is never sent. A pending job is taken first: 1 if it is
- * gone. */
+ * refused; it is never sent. A pending job is taken first: DD_ENOTFOUND
+ * if it is gone. */
 int	queue_refuse(struct queue *, struct job *, const char *reason,
 	    struct error *);
 

@@ -625,7 +625,7 @@ ref_commit(char *out, struct repo *r, const char *full, const char *kind,
 		rc = sym_git_reference_resolve(&res, ref);
 	if (rc == GIT_ENOTFOUND) {
 		error_set(err, EXIT_FAIL, "no %s '%s'", kind, buf);
-		rc = REPO_NOTFOUND;
+		rc = DD_ENOTFOUND;
 	} else if (rc == GIT_EINVALIDSPEC) {
 		rc = error_set(err, EXIT_FAIL, "invalid %s name '%s'", kind,
 		    buf);
@@ -687,7 +687,7 @@ repo_resolve(char out[OID_HEXSZ + 1], struct repo *r, const char *rev,
 	rc = sym_git_revparse_single(&obj, r->git, rev);
 	if (rc == GIT_ENOTFOUND) {
 		error_set(err, EXIT_FAIL, "unknown revision '%s'", buf);
-		return REPO_NOTFOUND;
+		return DD_ENOTFOUND;
 	}
 	if (rc == GIT_EAMBIGUOUS)
 		return git_fail(err, "ambiguous revision '%s'", buf);
@@ -722,7 +722,7 @@ lookup_commit(git_commit **out, struct repo *r, const char *hex,
 	if (rc == GIT_ENOTFOUND) {
 		error_set(err, EXIT_FAIL, "object %s is not in the repository",
 		    buf);
-		return REPO_NOTFOUND;
+		return DD_ENOTFOUND;
 	}
 	if (rc < 0)
 		return git_fail(err, "reading object %s", buf);
@@ -761,7 +761,7 @@ ref_target(git_oid *out, struct repo *r, const char *full,
 		rc = sym_git_reference_resolve(&res, ref);
 	if (rc == GIT_ENOTFOUND) {
 		error_set(err, EXIT_FAIL, "no ref '%s'", buf);
-		rc = REPO_NOTFOUND;
+		rc = DD_ENOTFOUND;
 	} else if (rc < 0)
 		rc = git_fail(err, "reading ref '%s'", buf);
 	else

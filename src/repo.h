@@ -9,9 +9,6 @@
 
 #define OID_HEXSZ 40
 
-/* Returned (and err filled) when the named ref or object does not exist. */
-#define REPO_NOTFOUND (-2)
-
 struct repo;
 
 /*
@@ -77,25 +74,25 @@ int	repo_config_set(struct repo *, const char *key, const char *value,
  */
 int	repo_current_branch(char **out, struct repo *, struct error *);
 /* The commit that refs/heads/<branch> points at ("no branch 'x'",
- * REPO_NOTFOUND, when missing). */
+ * DD_ENOTFOUND, when missing). */
 int	repo_branch_commit(char out[OID_HEXSZ + 1], struct repo *,
 	    const char *branch, struct error *);
 /* The commit that refs/tags/<tag> points at (annotated tags peeled;
- * "no tag 'x'", REPO_NOTFOUND, when missing). */
+ * "no tag 'x'", DD_ENOTFOUND, when missing). */
 int	repo_tag_commit(char out[OID_HEXSZ + 1], struct repo *,
 	    const char *tag, struct error *);
 /* The commit that a full ref name (`refs/heads/x`, `refs/tags/v1`,
  * `refs/remotes/origin/main`, `HEAD`) points at, tags peeled;
- * REPO_NOTFOUND when the ref does not exist. */
+ * DD_ENOTFOUND when the ref does not exist. */
 int	repo_ref_commit(char out[OID_HEXSZ + 1], struct repo *,
 	    const char *fullref, struct error *);
 /* Any revision (sha, abbreviated sha, ref, HEAD~2, v1.0) peeled to its
- * commit. Unknown: "unknown revision 'x'" (REPO_NOTFOUND); ambiguous, or
+ * commit. Unknown: "unknown revision 'x'" (DD_ENOTFOUND); ambiguous, or
  * naming a tree or blob: an error naming the revision. */
 int	repo_resolve(char out[OID_HEXSZ + 1], struct repo *, const char *rev,
 	    struct error *);
 /* The commit an object id (40 hex: a commit, or a tag of one such as an
- * annotated tag's pushed id) stands for; REPO_NOTFOUND when the object is
+ * annotated tag's pushed id) stands for; DD_ENOTFOUND when the object is
  * not in the repository, an error for a tree or blob. */
 int	repo_peel_commit(char out[OID_HEXSZ + 1], struct repo *,
 	    const char *hex, struct error *);
@@ -103,7 +100,7 @@ int	repo_peel_commit(char out[OID_HEXSZ + 1], struct repo *,
  * Whether the ref `fullref` (refs/heads/x, refs/tags/x) holds the pushed
  * object `hex`: a tag must point at exactly that object; a branch at the
  * commit it stands for or at a descendant of it. *out = 1 or 0.
- * REPO_NOTFOUND (err filled) when the ref or the object does not exist.
+ * DD_ENOTFOUND (err filled) when the ref or the object does not exist.
  */
 int	repo_ref_holds(int *out, struct repo *, const char *fullref,
 	    const char *hex, struct error *);

@@ -114,8 +114,9 @@ watch_refs(struct scan *sc, const struct served_repo *sr,
 		error_clear(&err);
 		r = ledger_last_seen(sc->ledger, gd, refs[i].name, last, &gen,
 		    &err);
-		if (r < 0 || (r == 0 && strcmp(last, refs[i].oid) == 0)) {
-			if (r < 0)
+		if (r == DD_ERROR || (r == 0 &&
+		    strcmp(last, refs[i].oid) == 0)) {
+			if (r == DD_ERROR)
 				log_error("%s: %s", gd, err.msg);
 			continue;
 		}
@@ -160,7 +161,7 @@ scan_repo(struct scan *sc, const struct served_repo *sr)
 	if (worker_repo(sc->worker, sr->git_dir, &repo, &err) < 0 ||
 	    repo_list_refs(&refs, &n, repo, &err) < 0 ||
 	    (known = ledger_last_seen(sc->ledger, sr->git_dir, SEEN_MARK,
-	    mark, &gen, &err)) < 0) {
+	    mark, &gen, &err)) == DD_ERROR) {
 		log_error("%s", err.msg);
 		goto out;
 	}

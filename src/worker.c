@@ -252,19 +252,19 @@ filter(struct worker *w, const struct job *job, char **reason,
 	}
 	r = ledger_last_deployed(w->ledger, job->project, job->environment,
 	    last, err);
-	if (r < 0)
+	if (r == DD_ERROR)
 		return -1;
 	/* never deployed here: judged against what the ref held before
 	 * (a new ref, or none known: deployed) */
-	if (r == 1 && (repo_oid_is_zero(job->old) || !job->old[0]))
+	if (r == DD_ENOTFOUND && (repo_oid_is_zero(job->old) || !job->old[0]))
 		return 0;
-	if (r == 1)
+	if (r == DD_ENOTFOUND)
 		memcpy(last, job->old, sizeof(last));
 	if (worker_repo(w, job->repo, &repo, err) < 0)
 		return -1;
 	r = repo_paths_changed(&changed, repo, last, job->commit,
 	    job->paths, job->npaths, err);
-	if (r == REPO_NOTFOUND) {
+	if (r == DD_ENOTFOUND) {
 		log_verbose("last deployed commit %.*s is not in '%s': "
 		    "deploying", SHORT_SHA, last, job->repo);
 		return 0;
@@ -343,10 +343,13 @@ worker_send(struct worker *w, struct job *job, int flags,
 
 	memset(res, 0, sizeof(*res));
 	error_clear(&res->err);
+	res->reply.wait = -1;
 	before = w->api != NULL ? api_requests(w->api) : 0;
 	decide(w, job, flags, res);
 	if (w->api != NULL)
 		res->requests = (int)(api_requests(w->api) - before);
+	if (res->requests > 0)
+		res->reply = *api_last_reply(w->api);
 }
 
 static void

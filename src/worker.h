@@ -50,6 +50,8 @@ struct worker_result {
 	char			*reason;	/* ALREADY, FILTERED, SKIPPED */
 	struct error		 err;		/* RETRY, FAILED */
 	int			 requests;	/* HTTP requests made */
+	struct api_reply	 reply;		/* the last one's status and
+						   asked wait (api.h) */
 	char			*record;	/* DEPLOYED: its history record
 						   (ledger.h), NULL if none */
 };

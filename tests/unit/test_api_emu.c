@@ -369,7 +369,7 @@ test_client_errors(void **state)
 	assert_string_equal(err.msg, "the API refused the key (401)");
 	assert_string_equal(err.hint,
 	    "check DOTGIT_API_KEY or [api] key_file");
-	assert_int_equal(err.http_status, 401);
+	assert_int_equal(api_last_reply(api)->status, 401);
 	assert_false(err.temporary);
 	api_free(api);
 	assert_int_equal(emu_count(&e), 1);	/* never retried */
@@ -379,7 +379,7 @@ test_client_errors(void **state)
 	assert_int_equal(api_deploy(api, &d, &job, &err), -1);
 	assert_string_equal(err.msg,
 	    "the key lacks permission for this project (403)");
-	assert_int_equal(err.http_status, 403);
+	assert_int_equal(api_last_reply(api)->status, 403);
 	api_free(api);
 	job_release(&job);
 
@@ -396,7 +396,7 @@ test_client_errors(void **state)
 	assert_string_equal(err.msg, "validation failed: environment: Must "
 	    "be one of: production, staging, preview; env_vars.1BAD: Invalid "
 	    "variable name: must match ^[A-Za-z_][A-Za-z0-9_]*$");
-	assert_int_equal(err.http_status, 422);
+	assert_int_equal(api_last_reply(api)->status, 422);
 	assert_no_key(&err);
 	job_release(&job);
 	assert_int_equal(api_get_deployment(api, &d, "dep_nope", &err), -1);
@@ -437,7 +437,7 @@ test_retries_5xx(void **state)
 	assert_string_equal(err.msg,
 	    "the API failed (HTTP 500): Internal server error");
 	assert_true(err.temporary);
-	assert_int_equal(err.http_status, 500);
+	assert_int_equal(api_last_reply(api)->status, 500);
 	assert_int_equal(emu_count(&e), 1);
 	api_set_retries(api, 2);
 	assert_int_equal(api_list_projects(api, &p, &n, &total, 1, 20, &err),
@@ -475,7 +475,7 @@ test_rate_limited(void **state)
 	    -1);
 	assert_int_equal(strncmp(err.msg, "rate limit exceeded (429)", 25), 0);
 	assert_true(err.temporary);
-	assert_int_equal(err.retry_after, 30);
+	assert_int_equal(api_last_reply(api)->wait, 30);
 	assert_string_equal(err.hint, "try again in 30 s");
 	assert_int_equal(api_last_ratelimit(api)->retry_after, 30);
 	assert_int_equal(api_last_ratelimit(api)->remaining, 0);
@@ -492,8 +492,8 @@ test_rate_limited(void **state)
 	    "exceeded, retry after 999999999s; the API asked to wait "
 	    "999999999 s (Retry-After), clamped to 900 s");
 	assert_true(err.temporary);
-	assert_int_equal(err.http_status, 429);
-	assert_int_equal(err.retry_after, API_WAIT_MAX);
+	assert_int_equal(api_last_reply(api)->status, 429);
+	assert_int_equal(api_last_reply(api)->wait, API_WAIT_MAX);
 	assert_string_equal(err.hint, "try again in 900 s");
 	assert_int_equal(api_last_ratelimit(api)->retry_after, 999999999);
 	assert_int_equal(emu_count(&e), 1);
@@ -508,7 +508,7 @@ test_rate_limited(void **state)
 	    -1);
 	assert_non_null(strstr(err.msg, "(X-RateLimit-Reset), clamped to "
 	    "900 s"));
-	assert_int_equal(err.retry_after, API_WAIT_MAX);
+	assert_int_equal(api_last_reply(api)->wait, API_WAIT_MAX);
 	assert_int_equal(api_last_ratelimit(api)->retry_after, -1);
 	assert_int_equal(api_last_ratelimit(api)->reset, LLONG_MAX);
 	api_free(api);
@@ -595,7 +595,7 @@ test_wrong_ca(void **state)
 	assert_non_null(strstr(err.msg, "certificate"));
 	assert_string_equal(err.hint, "set [api] ca_file for a private CA");
 	assert_true(err.temporary);
-	assert_int_equal(err.http_status, 0);
+	assert_int_equal(api_last_reply(api)->status, 0);
 	assert_no_key(&err);
 	api_free(api);
 	assert_int_equal(emu_count(&e), 0);

@@ -183,7 +183,7 @@ test_corrupt_record_is_intent(void **state)
 	free(p);
 	unit_stderr_begin(f->dir);
 	assert_int_equal(ledger_last_deployed(f->l, "p", "production", out,
-	    &f->err), 1);
+	    &f->err), DD_ENOTFOUND);
 	log = unit_stderr_end();
 	assert_string_equal(out, "");
 	assert_non_null(strstr(log, "is corrupt; taken as none"));
@@ -197,7 +197,7 @@ test_last_deployed_round_trip(void **state)
 	char out[OID_HEXSZ + 1];
 
 	assert_int_equal(ledger_last_deployed(f->l, "proj_8f2a9c",
-	    "production", out, &f->err), 1);
+	    "production", out, &f->err), DD_ENOTFOUND);
 	assert_int_equal(ledger_set_last_deployed(f->l, "proj_8f2a9c",
 	    "production", C1, &f->err), 0);
 	assert_int_equal(ledger_set_last_deployed(f->l, "proj_8f2a9c",
@@ -210,7 +210,7 @@ test_last_deployed_round_trip(void **state)
 	    "staging", out, &f->err), 0);
 	assert_string_equal(out, C2);
 	assert_int_equal(ledger_last_deployed(f->l, "proj_other",
-	    "production", out, &f->err), 1);
+	    "production", out, &f->err), DD_ENOTFOUND);
 	assert_int_equal(ledger_set_last_deployed(f->l, "proj_8f2a9c",
 	    "production", C2, &f->err), 0);
 	assert_int_equal(ledger_last_deployed(f->l, "proj_8f2a9c",
@@ -240,7 +240,7 @@ test_last_seen_odd_names(void **state)
 	assert_int_equal(ledger_set_last_seen(f->l, "ab", "c", C1, 7,
 	    &f->err), 0);
 	assert_int_equal(ledger_last_seen(f->l, "a", "bc", out, &gen,
-	    &f->err), 1);
+	    &f->err), DD_ENOTFOUND);
 	assert_int_equal(gen, 0);
 	reopen(f);
 	for (i = 0; i < 5; i++) {
@@ -250,7 +250,7 @@ test_last_seen_odd_names(void **state)
 		assert_int_equal(gen, i);
 	}
 	assert_int_equal(ledger_last_seen(f->l, "/srv/git/other.git",
-	    refs[0], out, &gen, &f->err), 1);
+	    refs[0], out, &gen, &f->err), DD_ENOTFOUND);
 	/* generation 0 is written as records were before generations */
 	assert_int_equal(ledger_set_last_seen(f->l, "x", "y", C2, 0,
 	    &f->err), 0);
@@ -259,12 +259,12 @@ test_last_seen_odd_names(void **state)
 	assert_string_equal(out, C2);
 	assert_int_equal(gen, 0);
 	assert_int_equal(ledger_forget_seen(f->l, "ab", "c"), 0);
-	assert_int_equal(ledger_forget_seen(f->l, "ab", "c"), 1);
+	assert_int_equal(ledger_forget_seen(f->l, "ab", "c"), DD_ENOTFOUND);
 	assert_int_equal(ledger_last_seen(f->l, "ab", "c", out, &gen,
-	    &f->err), 1);
+	    &f->err), DD_ENOTFOUND);
 	/* seen and deployed are apart */
 	assert_int_equal(ledger_last_deployed(f->l, "/srv/git/a b.git",
-	    refs[0], out, &f->err), 1);
+	    refs[0], out, &f->err), DD_ENOTFOUND);
 }
 
 static void

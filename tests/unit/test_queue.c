@@ -215,7 +215,7 @@ test_take_update_finish(void **state)
 	assert_true(exists(f, "cur", id));
 	assert_false(exists(f, "new", id));
 	/* someone else's copy of the listing: already taken */
-	assert_int_equal(queue_take(f->q, &stale, &f->err), 1);
+	assert_int_equal(queue_take(f->q, &stale, &f->err), DD_ENOTFOUND);
 	job_release(&stale);
 
 	jobs[0].attempts = 2;
@@ -283,7 +283,7 @@ test_fail_retry_drop(void **state)
 	assert_false(exists(f, "new", id));
 	job_release(&job);
 	assert_int_equal(queue_find(f->q, id, &job, &f->err),
-	    QUEUE_NOTFOUND);
+	    DD_ENOTFOUND);
 	assert_int_equal(f->err.exit, EXIT_FAIL);
 	msg = xasprintf("no job '%s' in the queue", id);
 	assert_string_equal(f->err.msg, msg);
@@ -305,7 +305,7 @@ test_drop_failed_and_find_ambiguous(void **state)
 	    "start with it");
 	assert_int_equal(queue_find(f->q, "", &job, &f->err), -1);
 	assert_int_equal(queue_find(f->q, "x/../../etc", &job, &f->err),
-	    QUEUE_NOTFOUND);
+	    DD_ENOTFOUND);
 	assert_int_equal(queue_find(f->q, b, &job, &f->err), 0);
 	assert_int_equal(queue_take(f->q, &job, &f->err), 0);
 	assert_int_equal(queue_fail(f->q, &job, "gave up", &f->err), 0);

@@ -306,10 +306,10 @@ test_unborn_branch(void **state)
 	assert_string_equal(err.msg, "branch 'trunk' has no commits yet");
 	error_clear(&err);
 	assert_int_equal(repo_branch_commit(got, r, "trunk", &err),
-	    REPO_NOTFOUND);
+	    DD_ENOTFOUND);
 	assert_string_equal(err.msg, "no branch 'trunk'");
 	error_clear(&err);
-	assert_int_equal(repo_resolve(got, r, "HEAD", &err), REPO_NOTFOUND);
+	assert_int_equal(repo_resolve(got, r, "HEAD", &err), DD_ENOTFOUND);
 	assert_string_equal(err.msg, "unknown revision 'HEAD'");
 	repo_free(r);
 	free(d);
@@ -341,7 +341,7 @@ test_branch_with_slash(void **state)
 	assert_string_equal(got, want);
 	error_clear(&err);
 	assert_int_equal(repo_branch_commit(got, r, "feature", &err),
-	    REPO_NOTFOUND);
+	    DD_ENOTFOUND);
 	assert_string_equal(err.msg, "no branch 'feature'");
 	assert_string_equal(got, "");
 	error_clear(&err);
@@ -349,7 +349,7 @@ test_branch_with_slash(void **state)
 	assert_string_equal(err.msg, "invalid branch name 'bad..name'");
 	error_clear(&err);
 	assert_int_equal(repo_ref_commit(got, r, "refs/remotes/origin/main",
-	    &err), REPO_NOTFOUND);
+	    &err), DD_ENOTFOUND);
 	assert_string_equal(err.msg, "no ref 'refs/remotes/origin/main'");
 	repo_free(r);
 	free(d);
@@ -395,7 +395,7 @@ test_tags_peeled(void **state)
 	assert_int_equal(repo_tag_commit(got, r, "blobtag", &err), -1);
 	assert_string_equal(err.msg, "tag 'blobtag' is a blob, not a commit");
 	error_clear(&err);
-	assert_int_equal(repo_tag_commit(got, r, "v9", &err), REPO_NOTFOUND);
+	assert_int_equal(repo_tag_commit(got, r, "v9", &err), DD_ENOTFOUND);
 	assert_string_equal(err.msg, "no tag 'v9'");
 	repo_free(r);
 	free(d);
@@ -434,11 +434,11 @@ test_resolve_unknown(void **state)
 	(void)state;
 	r = open_ok(d);
 	error_clear(&err);
-	assert_int_equal(repo_resolve(got, r, "nope", &err), REPO_NOTFOUND);
+	assert_int_equal(repo_resolve(got, r, "nope", &err), DD_ENOTFOUND);
 	assert_string_equal(err.msg, "unknown revision 'nope'");
 	assert_string_equal(got, "");
 	error_clear(&err);
-	assert_int_equal(repo_resolve(got, r, "HEAD~9", &err), REPO_NOTFOUND);
+	assert_int_equal(repo_resolve(got, r, "HEAD~9", &err), DD_ENOTFOUND);
 	assert_string_equal(err.msg, "unknown revision 'HEAD~9'");
 	/* user input is escaped: no raw control bytes reach a terminal */
 	error_clear(&err);
@@ -474,7 +474,7 @@ test_resolve_tree_blob_refused(void **state)
 	free(want);
 	error_clear(&err);
 	assert_int_equal(repo_peel_commit(got, r,
-	    "00000000000000000000000000000000000000aa", &err), REPO_NOTFOUND);
+	    "00000000000000000000000000000000000000aa", &err), DD_ENOTFOUND);
 	assert_string_equal(err.msg, "object 000000000000000000000000000000000"
 	    "00000aa is not in the repository");
 	error_clear(&err);
