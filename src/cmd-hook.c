@@ -3,12 +3,9 @@
 #include "client.h"
 #include "cmd.h"
 #include "hook.h"
+#include "hooks.h"
 
-static int	 post_receive(struct ctx *, const struct cmd_args *,
-		    struct error *);
-static int	 pre_push(struct ctx *, const struct cmd_args *,
-		    struct error *);
-static int	 reference_transaction(struct ctx *, const struct cmd_args *,
+static int	 run_hook(struct ctx *, const struct cmd_args *,
 		    struct error *);
 static int	 post_push(struct ctx *, const struct cmd_args *,
 		    struct error *);
@@ -21,7 +18,7 @@ static const struct command post_receive_entry = {
 	    "stdin and deploy or queue what the rules map",
 	.maxargs = -1,
 	.flags = CMD_RAW,
-	.exec = post_receive,
+	.exec = run_hook,
 };
 
 static const struct command pre_push_entry = {
@@ -31,7 +28,7 @@ static const struct command pre_push_entry = {
 	.summary = "the client hook before a push: record what is about to "
 	    "be pushed",
 	.flags = CMD_RAW,
-	.exec = pre_push,
+	.exec = run_hook,
 };
 
 static const struct command reference_transaction_entry = {
@@ -41,7 +38,7 @@ static const struct command reference_transaction_entry = {
 	.summary = "the client hook after a push: deploy what the push "
 	    "confirmed",
 	.flags = CMD_RAW,
-	.exec = reference_transaction,
+	.exec = run_hook,
 };
 
 static const struct command post_push_entry = {
@@ -69,23 +66,15 @@ const struct command cmd_hook_entry = {
 	.subs = hooks,
 };
 
+/* An installed git hook: hook_kinds runs it. */
 static int
-post_receive(struct ctx *ctx, const struct cmd_args *a, struct error *err)
+run_hook(struct ctx *ctx, const struct cmd_args *a, struct error *err)
 {
-	return hook_post_receive(ctx, a->argc, a->argv, err);
-}
+	int k = hook_kind_find(a->argv[0]);
 
-static int
-pre_push(struct ctx *ctx, const struct cmd_args *a, struct error *err)
-{
-	return client_pre_push(ctx, a->argc, a->argv, err);
-}
-
-static int
-reference_transaction(struct ctx *ctx, const struct cmd_args *a,
-    struct error *err)
-{
-	return client_reference_transaction(ctx, a->argc, a->argv, err);
+	if (k < 0)
+		return error_set(err, EXIT_USAGE, "no hook '%s'", a->argv[0]);
+	return hook_kinds[k].run(ctx, a->argc, a->argv, err);
 }
 
 static int

@@ -12,6 +12,7 @@
 
 #include "fsio.h"
 #include "hook.h"
+#include "hooks.h"
 #include "install.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -20,15 +21,7 @@
 #define STATE_FILE	"install.state"
 #define STATE_HEADER	"# dotgit-deploy install-hook: what uninstall-hook " \
 			"undoes; do not edit\n"
-#define MAX_HOOKS	3
-
-static const char *const server_hooks[] = { "post-receive", NULL };
-static const char *const client_hooks[] = {
-	"pre-push", "reference-transaction", NULL
-};
-static const char *const all_hooks[] = {
-	"post-receive", "pre-push", "reference-transaction", NULL
-};
+#define MAX_HOOKS	HOOK_COUNT
 
 /* What install-hook did, so that uninstall-hook can undo exactly that. */
 struct state {
@@ -36,7 +29,7 @@ struct state {
 	char	 *hooks_dir;		/* where the links are */
 	char	**created;		/* directories we made, parents first */
 	size_t	  ncreated;
-	char	 *hook[MAX_HOOKS];	/* link target per all_hooks[i] */
+	char	 *hook[MAX_HOOKS];	/* link target per hook_kinds[i] */
 	int	  have_config;		/* we recorded the setting */
 	char	 *config_prev;		/* its value before, NULL: unset */
 };
@@ -50,7 +43,6 @@ struct install {
 	int		 changed;	/* anything done or undone */
 };
 
-static int	hook_index(const char *name);
 static char	*escape_value(const char *s);
 static char	*unescape_value(const char *s);
 static void	state_release(struct state *st);
@@ -72,7 +64,7 @@ static int	install_one(struct install *in, const char *name,
 		    struct error *err);
 static int	git_true(const char *v);
 static int	enable_push_options(struct install *in, struct error *err);
-static const char *const *side_hooks(enum install_side side);
+static int	on_side(int i, enum install_side side);
 static enum install_side default_side(struct repo *repo,
 		    enum install_side side);
 static int	check_install(struct install *in, enum install_side side,
@@ -83,17 +75,6 @@ static int	unchain(struct install *in, const char *name, const char *path,
 static int	uninstall_one(struct install *in, const char *name,
 		    struct error *err);
 static void	remove_created(struct state *st);
-
-static int
-hook_index(const char *name)
-{
-	int i;
-
-	for (i = 0; all_hooks[i] != NULL; i++)
-		if (strcmp(all_hooks[i], name) == 0)
-			return i;
-	return -1;
-}
 
 /* Escape '\' and newline so that a value fits on one line. */
 static char *
@@ -163,7 +144,7 @@ state_line(struct state *st, char *line)
 	} else if (strcmp(line, "hook") == 0 &&
 	    (line = strchr(sp, ' ')) != NULL) {
 		*line++ = '\0';
-		if ((i = hook_index(sp)) >= 0) {
+		if ((i = hook_kind_find(sp)) >= 0) {
 			free(st->hook[i]);
 			st->hook[i] = xstrdup(line);
 		}
@@ -230,7 +211,8 @@ state_text(const struct state *st)
 		fprintf(f, "created-dir %s\n", st->created[i]);
 	for (i = 0; i < MAX_HOOKS; i++)
 		if (st->hook[i] != NULL)
-			fprintf(f, "hook %s %s\n", all_hooks[i], st->hook[i]);
+			fprintf(f, "hook %s %s\n", hook_kinds[i].name,
+			    st->hook[i]);
 	if (st->have_config && st->config_prev == NULL)
 		fprintf(f, "config-unset %s\n", INSTALL_PUSH_OPTIONS_KEY);
 	else if (st->have_config) {
@@ -423,7 +405,7 @@ install_one(struct install *in, const char *name, struct error *err)
 	char *path = xasprintf("%s/%s", in->dir, name), *target;
 	char *chained = xasprintf("%s%s", path, HOOK_CHAINED_SUFFIX);
 	char *want = xstrdup(in->binary);
-	int i = hook_index(name), moved = 0, rc = 0;
+	int i = hook_kind_find(name), moved = 0, rc = 0;
 
 	target = link_target(path);
 	if (is_ours(in, i, target) && strcmp(target, want) == 0)
@@ -496,14 +478,15 @@ out:
 	return rc;
 }
 
-static const char *const *
-side_hooks(enum install_side side)
+/* Hook i is one the side installs (INSTALL_ALL: every one). */
+static int
+on_side(int i, enum install_side side)
 {
 	if (side == INSTALL_SERVER)
-		return server_hooks;
+		return hook_kinds[i].side == HOOK_SERVER;
 	if (side == INSTALL_CLIENT)
-		return client_hooks;
-	return all_hooks;
+		return hook_kinds[i].side == HOOK_CLIENT;
+	return 1;
 }
 
 static enum install_side
@@ -548,7 +531,7 @@ install_hooks(struct repo *repo, enum install_side side, const char *binary,
 {
 	struct install in = { .repo = repo, .out = out };
 	char *dir = NULL, *bin = NULL;
-	const char *const *names;
+	int i;
 	int rc = -1;
 
 	side = default_side(repo, side);
@@ -564,8 +547,9 @@ install_hooks(struct repo *repo, enum install_side side, const char *binary,
 		in.st.hooks_dir = xstrdup(dir);
 	if (make_dirs(&in.st, dir, err) < 0)
 		goto save;
-	for (names = side_hooks(side); *names != NULL; names++)
-		if (install_one(&in, *names, err) < 0)
+	for (i = 0; i < HOOK_COUNT; i++)
+		if (on_side(i, side) &&
+		    install_one(&in, hook_kinds[i].name, err) < 0)
 			goto save;
 	if (side == INSTALL_SERVER && enable_push_options(&in, err) < 0)
 		goto save;
@@ -644,7 +628,7 @@ static int
 uninstall_one(struct install *in, const char *name, struct error *err)
 {
 	char *path = xasprintf("%s/%s", in->dir, name), *target;
-	int i = hook_index(name), rc = 0;
+	int i = hook_kind_find(name), rc = 0;
 	struct stat sb;
 
 	target = link_target(path);
@@ -695,7 +679,7 @@ uninstall_hooks(struct repo *repo, enum install_side side, FILE *out,
     struct error *err)
 {
 	struct install in = { .repo = repo, .out = out };
-	const char *const *names;
+	int i;
 	char *dir = NULL;
 	int rc = -1;
 
@@ -711,11 +695,12 @@ uninstall_hooks(struct repo *repo, enum install_side side, FILE *out,
 	else if (repo_hooks_dir(&dir, repo, err) < 0)
 		goto out;
 	in.dir = dir;
-	for (names = side_hooks(side); *names != NULL; names++)
-		if (uninstall_one(&in, *names, err) < 0)
+	for (i = 0; i < HOOK_COUNT; i++)
+		if (on_side(i, side) &&
+		    uninstall_one(&in, hook_kinds[i].name, err) < 0)
 			goto save;
 	if (side != INSTALL_CLIENT && in.st.have_config &&
-	    in.st.hook[hook_index("post-receive")] == NULL &&
+	    in.st.hook[hook_kind_find("post-receive")] == NULL &&
 	    restore_push_options(&in, err) < 0)
 		goto save;
 	if (state_empty(&in.st))

@@ -7,15 +7,11 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "hooks.h"
 #include "log.h"
 #include "repo.h"
 #include "version.h"
 #include "xmalloc.h"
-
-/* Installed hooks may be links to this binary: dispatch on the name. */
-static const char *const hook_names[] = {
-	"post-receive", "pre-push", "reference-transaction", NULL
-};
 
 /* The global options, in the order given (-v -q is quiet, -q -v is
  * not). */
@@ -23,6 +19,8 @@ static void	 apply_globals(struct ctx *, const struct cmd_args *);
 static int	 prepare(struct ctx *, const struct command *, struct error *);
 static int	 run(struct ctx *, struct cmd_args *, int, char **,
 		    struct error *);
+/* Installed hooks are links to this binary: "hook NAME" for their name
+ * (hook_kinds). */
 static char	**hook_argv(int *, char **);
 
 static void
@@ -102,18 +100,15 @@ hook_argv(int *argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
 	char **nargv;
-	size_t i;
+	int k;
 
 	base = base ? base + 1 : argv[0];
-	for (i = 0; hook_names[i] != NULL; i++)
-		if (strcmp(base, hook_names[i]) == 0)
-			break;
-	if (hook_names[i] == NULL)
+	if ((k = hook_kind_find(base)) < 0)
 		return NULL;
 	nargv = xcalloc((size_t)*argc + 3, sizeof(*nargv));
 	nargv[0] = argv[0];
 	nargv[1] = (char *)"hook";
-	nargv[2] = (char *)hook_names[i];
+	nargv[2] = (char *)hook_kinds[k].name;
 	memcpy(nargv + 3, argv + 1, sizeof(*argv) * (size_t)(*argc - 1));
 	*argc += 2;
 	return nargv;
