@@ -461,6 +461,9 @@ prune(struct daemon *dm)
 	else if (n > 0)
 		log_verbose("ledger: %zu request record%s older than %d days "
 		    "removed", n, n == 1 ? "" : "s", DAEMON_KEEP_KEYS / 86400);
+	error_clear(&err);
+	if (ledger_history_prune(dm->ledger, LEDGER_HISTORY_KEEP, &err) < 0)
+		log_warnx("%s", err.msg);
 }
 
 /* Seconds on the monotonic clock, for the daemon's timers. */

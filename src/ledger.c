@@ -34,6 +34,9 @@ static const char *const sub_names[NSUBS] = {
 #define RECORD_MAX	512
 
 #define LEDGER_SUBDIR	"ledger"	/* DIR/ledger/ holds it all */
+/* One record added in about this many prunes the history (by chance:
+ * its microsecond; the daemon prunes daily too). */
+#define LEDGER_HISTORY_PRUNE_EVERY	32
 
 struct ledger {
 	char	*root;			/* DIR/ledger */
@@ -66,6 +69,8 @@ static int	history_cmp(const void *a, const void *b);
 static int	history_name_valid(const char *s);
 static int	history_read(struct ledger *l, const char *name,
 		    struct job *out);
+
+static int	name_cmp(const void *a, const void *b);
 
 /* Make dir if missing: private, or with the permissions of `like`. */
 static int
@@ -477,6 +482,7 @@ history_name_valid(const char *s)
 int
 ledger_history_add(struct ledger *l, struct job *job, struct error *err)
 {
+	struct error perr;
 	struct timespec ts;
 	char *name;
 	int rc;
@@ -494,6 +500,10 @@ ledger_history_add(struct ledger *l, struct job *job, struct error *err)
 	if ((rc = ledger_history_update(l, job, err)) < 0) {
 		free(job->id);
 		job->id = NULL;
+	} else if (ts.tv_nsec / 1000 % LEDGER_HISTORY_PRUNE_EVERY == 0) {
+		error_clear(&perr);
+		if (ledger_history_prune(l, LEDGER_HISTORY_KEEP, &perr) < 0)
+			log_warnx("%s", perr.msg);
 	}
 	return rc;
 }
@@ -598,22 +608,47 @@ ledger_history_list(struct ledger *l, struct job **out, size_t *n,
 	return 0;
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int
 ledger_history_prune(struct ledger *l, size_t keep, struct error *err)
 {
-	struct job *v;
-	size_t n, i;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	DIR *d;
+	int fd;
 
-	if (ledger_history_list(l, &v, &n, err) < 0)
-		return -1;
+	/* by name alone: they sort by time, and nothing need be read */
+	if ((fd = dup(l->fd[SUB_HISTORY])) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return error_set(err, EXIT_FAIL, "cannot list '%s': %s",
+		    l->paths[SUB_HISTORY], strerror(errno));
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (!history_name_valid(de->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			names = xreallocarray(names, cap, sizeof(*names));
+		}
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i + keep < n; i++)
-		if (unlinkat(l->fd[SUB_HISTORY], v[i].id, 0) < 0 &&
+		if (unlinkat(l->fd[SUB_HISTORY], names[i], 0) < 0 &&
 		    errno != ENOENT)
 			log_warn("ledger: cannot remove '%s/%s'",
-			    l->paths[SUB_HISTORY], v[i].id);
-	for (i = 0; i < n; i++)
-		job_release(&v[i]);
-	free(v);
+			    l->paths[SUB_HISTORY], names[i]);
+	strv_free(names, n);
 	return 0;
 }
 

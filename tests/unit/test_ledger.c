@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ledger.h"
 #include "unit_util.h"
@@ -53,6 +54,79 @@ reopen(struct fixture *f)
 {
 	ledger_free(f->l);
 	assert_int_equal(ledger_open(&f->l, f->dir, NULL, &f->err), 0);
+}
+
+/* A deployment as the worker records it. */
+static void
+history_job(struct job *j, int i)
+{
+	memset(j, 0, sizeof(*j));
+	j->deployment_id = xasprintf("dep_%d", i);
+	j->status = xstrdup("queued");
+	j->environment = xstrdup("production");
+	j->branch = xstrdup("main");
+	j->project = xstrdup("proj_1");
+	memcpy(j->commit, i % 2 ? C1 : C2, sizeof(j->commit));
+	memcpy(j->new, j->commit, sizeof(j->new));
+	memcpy(j->old, i % 2 ? C2 : C1, sizeof(j->old));
+	memcpy(j->request, "0123456789abcdef0123456789abcdef",
+	    sizeof(j->request));
+	j->repo = xstrdup("/srv/git/app.git/");
+	j->ref = xstrdup("refs/heads/main");
+}
+
+static void
+test_history_add_update_list_prune(void **state)
+{
+	struct fixture *f = *state;
+	struct job j, *v;
+	size_t n, i;
+	char *junk;
+
+	for (i = 0; i < 5; i++) {
+		history_job(&j, (int)i);
+		assert_int_equal(ledger_history_add(f->l, &j, &f->err), 0);
+		assert_non_null(j.id);
+		assert_true(j.deployed_at > 0);
+		if (i == 3) {		/* followed to its end */
+			free(j.status);
+			j.status = xstrdup("ready");
+			assert_int_equal(ledger_history_update(f->l, &j,
+			    &f->err), 0);
+		}
+		job_release(&j);
+	}
+	/* not a record: skipped by the listing, left by the prune */
+	junk = xasprintf("%s/ledger/history/notes.txt", f->dir);
+	unit_spit(junk, "x\n");
+	reopen(f);
+	assert_int_equal(ledger_history_list(f->l, &v, &n, &f->err), 0);
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++) {	/* oldest first */
+		char want[32];
+
+		snprintf(want, sizeof(want), "dep_%zu", i);
+		assert_string_equal(v[i].deployment_id, want);
+	}
+	assert_string_equal(v[3].status, "ready");
+	assert_int_equal(ledger_history_get(f->l, v[3].id, &j, &f->err), 0);
+	assert_string_equal(j.deployment_id, "dep_3");
+	job_release(&j);
+	assert_int_equal(ledger_history_get(f->l, "0000000000000000.nope", &j,
+	    &f->err), DD_ENOTFOUND);
+	for (i = 0; i < n; i++)
+		job_release(&v[i]);
+	free(v);
+	assert_int_equal(ledger_history_prune(f->l, 2, &f->err), 0);
+	assert_int_equal(ledger_history_list(f->l, &v, &n, &f->err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].deployment_id, "dep_3");
+	assert_string_equal(v[1].deployment_id, "dep_4");
+	for (i = 0; i < n; i++)
+		job_release(&v[i]);
+	free(v);
+	assert_int_equal(access(junk, F_OK), 0);
+	free(junk);
 }
 
 static void
@@ -357,6 +431,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_state_permissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_add_update_list_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_failure,
 		    setup, teardown),
 	};
