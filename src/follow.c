@@ -62,12 +62,6 @@ follow_free(struct follow *f)
 	free(f);
 }
 
-size_t
-follow_count(const struct follow *f)
-{
-	return f->n;
-}
-
 /* Follow record's deployment from `age` seconds after its creation. */
 static void
 add(struct follow *f, const char *record, const char *dep_id, long long age)

@@ -41,7 +41,5 @@ void	follow_seen(struct follow *, const struct config *, const char *dep_id,
  * any more; anything else is tried again later. */
 void	follow_failed(struct follow *, const char *dep_id,
 	    const struct error *, int http_status);
-/* How many are followed. */
-size_t	follow_count(const struct follow *);
 
 #endif

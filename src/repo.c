@@ -589,13 +589,6 @@ repo_tag_commit(char out[OID_HEXSZ + 1], struct repo *r, const char *tag,
 	return named_ref_commit(out, r, "refs/tags/", tag, "tag", err);
 }
 
-int
-repo_ref_commit(char out[OID_HEXSZ + 1], struct repo *r, const char *fullref,
-    struct error *err)
-{
-	return ref_commit(out, r, fullref, "ref", fullref, err);
-}
-
 static int
 named_ref_commit(char *out, struct repo *r, const char *prefix,
     const char *name, const char *kind, struct error *err)

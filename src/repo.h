@@ -81,11 +81,6 @@ int	repo_branch_commit(char out[OID_HEXSZ + 1], struct repo *,
  * "no tag 'x'", DD_ENOTFOUND, when missing). */
 int	repo_tag_commit(char out[OID_HEXSZ + 1], struct repo *,
 	    const char *tag, struct error *);
-/* The commit that a full ref name (`refs/heads/x`, `refs/tags/v1`,
- * `refs/remotes/origin/main`, `HEAD`) points at, tags peeled;
- * DD_ENOTFOUND when the ref does not exist. */
-int	repo_ref_commit(char out[OID_HEXSZ + 1], struct repo *,
-	    const char *fullref, struct error *);
 /* Any revision (sha, abbreviated sha, ref, HEAD~2, v1.0) peeled to its
  * commit. Unknown: "unknown revision 'x'" (DD_ENOTFOUND); ambiguous, or
  * naming a tree or blob: an error naming the revision. */

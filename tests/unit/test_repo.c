@@ -333,11 +333,11 @@ test_branch_with_slash(void **state)
 	assert_int_equal(repo_branch_commit(got, r, "feature/x/y", &err), 0);
 	assert_string_equal(got, want);
 	error_clear(&err);
-	assert_int_equal(repo_ref_commit(got, r, "refs/heads/feature/x/y",
+	assert_int_equal(repo_resolve(got, r, "refs/heads/feature/x/y",
 	    &err), 0);
 	assert_string_equal(got, want);
 	error_clear(&err);
-	assert_int_equal(repo_ref_commit(got, r, "HEAD", &err), 0);
+	assert_int_equal(repo_resolve(got, r, "HEAD", &err), 0);
 	assert_string_equal(got, want);
 	error_clear(&err);
 	assert_int_equal(repo_branch_commit(got, r, "feature", &err),
