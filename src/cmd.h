@@ -69,7 +69,8 @@ struct command {
 	const struct command *const *subs;	/* NULL-terminated, or NULL */
 	int			  flags;
 	enum cmd_complete	  complete;	/* what `args` completes to */
-	/* return 0, or -1 with err filled */
+	/* return 0, -1 with err filled, or an exit status above 0 to
+	 * exit with, said already (a hook passes on its chained one's) */
 	int			(*exec)(struct ctx *, const struct cmd_args *,
 				    struct error *);
 };

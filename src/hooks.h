@@ -18,6 +18,7 @@ enum hook_side {
 struct hook_kind {
 	const char	*name;
 	enum hook_side	 side;
+	/* 0, -1 with the error, or the chained hook's exit status */
 	int		(*run)(struct ctx *, int, char **, struct error *);
 };
 #define HOOK_COUNT	3
