@@ -65,12 +65,12 @@ static int	parse_idem(char *rec, enum ledger_state *state, char **dep_id,
 		    long long *when);
 static int	prune_dir(struct ledger *l, int sub, long long max_age,
 		    size_t *count, struct error *err);
-static int	history_cmp(const void *a, const void *b);
 static int	history_name_valid(const char *s);
 static int	history_read(struct ledger *l, const char *name,
 		    struct job *out);
-
 static int	name_cmp(const void *a, const void *b);
+static int	history_names(struct ledger *l, char ***out, size_t *n,
+		    struct error *err);
 
 /* Make dir if missing: private, or with the permissions of `like`. */
 static int
@@ -460,15 +460,6 @@ ledger_sync(struct ledger *l, struct error *err)
 	return 0;
 }
 
-/* History. */
-
-static int
-history_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct job *)a)->id,
-	    ((const struct job *)b)->id);
-}
-
 /* A record's name: 16 digits of microseconds, '.', the deployment id. */
 static int
 history_name_valid(const char *s)
@@ -573,13 +564,18 @@ ledger_history_get(struct ledger *l, const char *name, struct job *out,
 	return 0;
 }
 
-int
-ledger_history_list(struct ledger *l, struct job **out, size_t *n,
-    struct error *err)
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of the history records, oldest first (they sort by time). */
+static int
+history_names(struct ledger *l, char ***out, size_t *n, struct error *err)
 {
 	struct dirent *de;
-	struct job *v = NULL;
-	size_t len = 0;
+	size_t cap = 0;
 	DIR *d;
 	int fd;
 
@@ -596,53 +592,46 @@ ledger_history_list(struct ledger *l, struct job **out, size_t *n,
 	while ((de = readdir(d)) != NULL) {
 		if (!history_name_valid(de->d_name))
 			continue;
-		v = xreallocarray(v, len + 1, sizeof(*v));
-		if (history_read(l, de->d_name, &v[len]) == 0)
-			len++;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		(*out)[(*n)++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	if (len > 1)
-		qsort(v, len, sizeof(*v), history_cmp);
-	*out = v;
-	*n = len;
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), name_cmp);
 	return 0;
 }
 
-static int
-name_cmp(const void *a, const void *b)
+int
+ledger_history_list(struct ledger *l, struct job **out, size_t *n,
+    struct error *err)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	char **names;
+	size_t nn, i;
+
+	*out = NULL;
+	*n = 0;
+	if (history_names(l, &names, &nn, err) < 0)
+		return -1;
+	*out = xcalloc(nn + 1, sizeof(**out));
+	for (i = 0; i < nn; i++)
+		if (history_read(l, names[i], &(*out)[*n]) == 0)
+			(*n)++;
+	strv_free(names, nn);
+	return 0;
 }
 
 int
 ledger_history_prune(struct ledger *l, size_t keep, struct error *err)
 {
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0, i;
-	DIR *d;
-	int fd;
+	char **names;
+	size_t n, i;
 
-	/* by name alone: they sort by time, and nothing need be read */
-	if ((fd = dup(l->fd[SUB_HISTORY])) < 0 ||
-	    (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return error_set(err, EXIT_FAIL, "cannot list '%s': %s",
-		    l->paths[SUB_HISTORY], strerror(errno));
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		if (!history_name_valid(de->d_name))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	/* by name alone: nothing need be read */
+	if (history_names(l, &names, &n, err) < 0)
+		return -1;
 	for (i = 0; i + keep < n; i++)
 		if (unlinkat(l->fd[SUB_HISTORY], names[i], 0) < 0 &&
 		    errno != ENOENT)
