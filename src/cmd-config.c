@@ -332,9 +332,8 @@ parse_explain(struct explain *ex, const struct cmd_args *args,
 			return -1;
 	if (args->argv[1][0] == '\0')
 		return cmd_usage(args, err);
-	if (ex->env != NULL && config_env_index(ex->env) < 0)
-		return error_set(err, EXIT_USAGE, "unknown environment '%.64s':"
-		    " use production, staging or preview", ex->env);
+	if (ex->env != NULL && cmd_check_env(ex->env, err) < 0)
+		return -1;
 	ex->name = args->argv[1];
 	ex->kind = tag ? RULE_TAG : RULE_BRANCH;
 	if (strncmp(ex->name, "refs/tags/", 10) == 0) {

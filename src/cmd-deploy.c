@@ -11,9 +11,6 @@
 #include "plan.h"
 #include "xmalloc.h"
 
-#define WAIT_TIMEOUT 600	/* seconds --wait follows a deployment */
-
-#define WAIT_MAX	86400
 
 struct deploy_args {
 	const char		*name;		/* branch or tag */
@@ -45,10 +42,7 @@ static const struct cmd_option options[] = {
 	    "set an environment variable for this deploy" },
 	{ "dry-run", 'n', NULL, 0,
 	    "show the request that would be sent; send nothing" },
-	{ "wait", 0, NULL, 0,
-	    "follow the deployment until it is ready; fail unless it is" },
-	{ "timeout", 0, "SECONDS", 0,
-	    "with --wait: give up after SECONDS (default 600)" },
+	CMD_WAIT_OPTIONS,
 	{ "json", 0, NULL, 0, "print the deployment as JSON" },
 	{ NULL, 0, NULL, 0, NULL }
 };
@@ -80,17 +74,12 @@ parse_args(struct deploy_args *a, const struct cmd_args *args,
 	a->rev = cmd_args_get(args, "commit");
 	a->tag = cmd_args_has(args, "tag");
 	a->dry_run = cmd_args_has(args, "dry-run");
-	a->wait = cmd_args_has(args, "wait");
 	a->json = cmd_args_has(args, "json");
-	a->timeout = WAIT_TIMEOUT;
-	if (cmd_args_number(args, "timeout", 1, WAIT_MAX, &a->timeout,
-	    err) < 0)
+	if (cmd_wait_args(args, &a->wait, &a->timeout, err) < 0)
 		return -1;
 	if (env != NULL) {
-		if (config_env_index(env) < 0)
-			return error_set(err, EXIT_USAGE, "unknown "
-			    "environment '%.64s': use production, "
-			    "staging or preview", env);
+		if (cmd_check_env(env, err) < 0)
+			return -1;
 		a->opts.environment = xstrdup(env);
 	}
 	while ((set = cmd_args_next(args, "set", &i)) != NULL)

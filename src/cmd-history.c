@@ -35,6 +35,8 @@ static int	parse_args(struct history_args *, const struct ctx *,
 static void	row(char **cells, const struct job *, int live);
 static void	print_table(const struct history *, const int *, int);
 static void	say_empty(const struct history_args *, const char *);
+static int	unsettled(const struct history *h);
+static void	refresh(struct ctx *ctx, struct history *h, struct ledger *l);
 
 static const char *const headings[NCOLS] = {
 	"WHEN", "PROJECT", "ENV", "BRANCH", "COMMIT", "DEPLOYMENT",
@@ -65,9 +67,6 @@ const struct command cmd_history_entry = {
 	.exec = cmd_history_exec,
 };
 
-static int	unsettled(const struct history *h);
-static void	refresh(struct ctx *ctx, struct history *h, struct ledger *l);
-
 static int
 parse_args(struct history_args *a, const struct ctx *ctx,
     const struct cmd_args *args, struct error *err)
@@ -78,9 +77,8 @@ parse_args(struct history_args *a, const struct ctx *ctx,
 	a->offline = cmd_args_has(args, "offline");
 	a->project = cmd_args_get(args, "project");
 	a->env = args->argc > 1 ? args->argv[1] : NULL;
-	if (a->env != NULL && config_env_index(a->env) < 0)
-		return error_set(err, EXIT_USAGE, "unknown environment "
-		    "'%.64s': use production, staging or preview", a->env);
+	if (a->env != NULL && cmd_check_env(a->env, err) < 0)
+		return -1;
 	if (a->project != NULL && !config_project_known(ctx->config,
 	    a->project))
 		return error_set(err, EXIT_USAGE, "no project '%.64s' in "

@@ -85,6 +85,7 @@ static int	 act_in(const char *, const struct cmd_args *, struct error *);
 static int	 find_group(const char *, gid_t *, struct error *);
 static int	 init_in(const char *, const struct cmd_args *, struct error *);
 static void	 print_ids(struct queue *, enum queue_state, const char *);
+static char	*branch_cell(const struct job *job);
 
 static const struct cmd_option queue_options[] = {
 	{ "queue-dir", 0, "DIR", 0,
@@ -174,8 +175,6 @@ const struct command cmd_queue_entry = {
 static int	with_queue(struct ctx *ctx, const struct cmd_args *args,
 		    int (*fn)(const char *, const struct cmd_args *,
 		    struct error *), struct error *err);
-
-static char	*branch_cell(const struct job *job);
 
 /*
  * Run fn on the queue directory: --queue-dir (reading no configuration:

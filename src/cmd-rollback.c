@@ -16,8 +16,6 @@
 #include "xmalloc.h"
 
 #define STEPS_MAX	1000
-#define WAIT_DEFAULT	600	/* s, --timeout */
-#define WAIT_MAX	86400
 
 struct rollback_args {
 	const char	*env;
@@ -52,10 +50,7 @@ static const struct cmd_option options[] = {
 	    "the project to roll back, when several deploy to ENV" },
 	{ "dry-run", 'n', NULL, 0,
 	    "show the request that would be sent; send nothing" },
-	{ "wait", 0, NULL, 0,
-	    "follow the deployment until it is ready; fail unless it is" },
-	{ "timeout", 0, "SECONDS", 0,
-	    "with --wait: give up after SECONDS (default 600)" },
+	CMD_WAIT_OPTIONS,
 	{ "json", 0, NULL, 0, "print the deployment as JSON" },
 	{ NULL, 0, NULL, 0, NULL }
 };
@@ -82,13 +77,10 @@ parse_args(struct rollback_args *a, const struct ctx *ctx,
 	a->to = cmd_args_get(args, "to");
 	a->project = cmd_args_get(args, "project");
 	a->dry_run = cmd_args_has(args, "dry-run");
-	a->wait = cmd_args_has(args, "wait");
 	a->json = cmd_args_has(args, "json");
 	a->steps = 1;
-	a->timeout = WAIT_DEFAULT;
-	if (config_env_index(a->env) < 0)
-		return error_set(err, EXIT_USAGE, "unknown environment "
-		    "'%.64s': use production, staging or preview", a->env);
+	if (cmd_check_env(a->env, err) < 0)
+		return -1;
 	if (a->to != NULL && cmd_args_has(args, "steps"))
 		return error_set(err, EXIT_USAGE, "--to and --steps cannot "
 		    "be used together");
@@ -99,8 +91,7 @@ parse_args(struct rollback_args *a, const struct ctx *ctx,
 	if (cmd_args_number(args, "steps", 1, STEPS_MAX, &a->steps,
 	    err) < 0)
 		return -1;
-	return cmd_args_number(args, "timeout", 1, WAIT_MAX, &a->timeout,
-	    err);
+	return cmd_wait_args(args, &a->wait, &a->timeout, err);
 }
 
 /* The records are of one project, or --project names one. */

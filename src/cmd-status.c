@@ -9,8 +9,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define WAIT_DEFAULT	600	/* s, --timeout */
-#define WAIT_MAX	86400
 #define ID_SHOWN	200
 
 struct status_args {
@@ -29,10 +27,7 @@ static void	 print_status(const struct api_deployment *, int);
 static int	 judge(const struct api_deployment *, struct error *);
 
 static const struct cmd_option options[] = {
-	{ "wait", 0, NULL, 0,
-	    "follow the deployment until it is ready; fail unless it is" },
-	{ "timeout", 0, "SECONDS", 0,
-	    "with --wait: give up after SECONDS (default 600)" },
+	CMD_WAIT_OPTIONS,
 	{ "json", 0, NULL, 0, "print the deployment as JSON" },
 	{ NULL, 0, NULL, 0, NULL }
 };
@@ -53,14 +48,11 @@ parse_args(struct status_args *a, const struct cmd_args *args,
     struct error *err)
 {
 	memset(a, 0, sizeof(*a));
-	a->timeout = WAIT_DEFAULT;
-	a->wait = cmd_args_has(args, "wait");
 	a->json = cmd_args_has(args, "json");
 	a->id = args->argv[1];
 	if (*a->id == '\0')
 		return cmd_usage(args, err);
-	return cmd_args_number(args, "timeout", 1, WAIT_MAX, &a->timeout,
-	    err);
+	return cmd_wait_args(args, &a->wait, &a->timeout, err);
 }
 
 static void

@@ -819,3 +819,22 @@ cmd_open_api(struct api **out, const struct config *cfg, int budget,
 	free(key);
 	return rc;
 }
+
+int
+cmd_wait_args(const struct cmd_args *args, int *wait, int *timeout,
+    struct error *err)
+{
+	*wait = cmd_args_has(args, "wait");
+	*timeout = CMD_WAIT_DEFAULT;
+	return cmd_args_number(args, "timeout", 1, CMD_WAIT_MAX, timeout,
+	    err);
+}
+
+int
+cmd_check_env(const char *env, struct error *err)
+{
+	if (config_env_index(env) >= 0)
+		return 0;
+	return error_set(err, EXIT_USAGE, "unknown environment '%.64s': use "
+	    "production, staging or preview", env);
+}

@@ -179,6 +179,20 @@ int	cmd_history_load(struct ctx *, struct history *, struct ledger **l,
 	    char **dir, const char *env, const char *project, size_t max,
 	    int online, struct error *);
 
+/* --wait and --timeout, as deploy, rollback and status take them, in
+ * their option tables; cmd_wait_args reads them. */
+#define CMD_WAIT_DEFAULT	600	/* seconds */
+#define CMD_WAIT_MAX		86400
+#define CMD_WAIT_OPTIONS \
+	{ "wait", 0, NULL, 0, \
+	    "follow the deployment until it is ready; fail unless it is" }, \
+	{ "timeout", 0, "SECONDS", 0, \
+	    "with --wait: give up after SECONDS (default 600)" }
+int	cmd_wait_args(const struct cmd_args *, int *wait, int *timeout,
+	    struct error *);
+/* A usage error unless env is production, staging or preview. */
+int	cmd_check_env(const char *env, struct error *);
+
 /* Poll a deployment until it is final, print it (as `status` does), and
  * fail unless it is ready. The last state seen goes into *last (release
  * it) unless last is NULL; its status is NULL when none was seen. */
