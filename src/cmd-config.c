@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "job.h"
 #include "config.h"
 #include "ledger.h"
 #include "log.h"
@@ -64,7 +65,6 @@ static void	 print_setting(const char *, const char *, const char *,
 static void	 print_settings(const struct config *);
 static void	 explain_text(const struct config *, const struct explain *,
 		    const struct verdict *);
-static json_t	*jstr(const char *);
 static json_t	*json_rule(const struct rule *);
 static json_t	*json_setting(const char *, const char *);
 static json_t	*json_settings(const struct config *);
@@ -558,26 +558,11 @@ explain_text(const struct config *cfg, const struct explain *ex,
 	free(name);
 }
 
-/* A JSON string even for bytes that are not UTF-8 (escaped then). */
-static json_t *
-jstr(const char *s)
-{
-	json_t *j = json_string(s);
-	char *e;
-
-	if (j == NULL) {
-		e = log_escape(s, 0);
-		j = json_string(e);
-		free(e);
-	}
-	return j;
-}
-
 static json_t *
 json_rule(const struct rule *r)
 {
-	return json_pack("{s:o, s:s, s:o, s:i}", "pattern", jstr(r->pattern),
-	    "match", r->exact ? "exact" : "glob", "file", jstr(r->file),
+	return json_pack("{s:o, s:s, s:o, s:i}", "pattern", job_json_shown(r->pattern),
+	    "match", r->exact ? "exact" : "glob", "file", job_json_shown(r->file),
 	    "line", r->line);
 }
 
@@ -585,8 +570,8 @@ json_rule(const struct rule *r)
 static json_t *
 json_setting(const char *value, const char *from)
 {
-	return json_pack("{s:o, s:o}", "value", value != NULL ? jstr(value) :
-	    json_null(), "from", from != NULL ? jstr(from) : json_null());
+	return json_pack("{s:o, s:o}", "value", value != NULL ? job_json_shown(value) :
+	    json_null(), "from", from != NULL ? job_json_shown(from) : json_null());
 }
 
 static json_t *
@@ -622,9 +607,9 @@ json_projects(const struct config *cfg, const struct rule *r)
 		m = &cfg->projects[k];
 		paths = json_array();
 		for (i = 0; i < m->npaths; i++)
-			json_array_append_new(paths, jstr(m->paths[i]));
+			json_array_append_new(paths, job_json_shown(m->paths[i]));
 		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b}",
-		    "name", jstr(m->key), "project", jstr(m->id != NULL ?
+		    "name", job_json_shown(m->key), "project", job_json_shown(m->id != NULL ?
 		    m->id : m->name), "paths", paths, "deployed",
 		    r != NULL && rule_for(r, m->key)));
 	}
@@ -642,13 +627,13 @@ json_details(const struct config *cfg, const struct explain *ex,
 
 	if (v->rule != NULL)
 		for (i = 0; i < v->rule->npaths; i++)
-			json_array_append_new(paths, jstr(v->rule->paths[i]));
+			json_array_append_new(paths, job_json_shown(v->rule->paths[i]));
 	for (i = 0; i < v->vars.n; i++) {
 		json_object_set_new(vars, v->vars.v[i].name,
-		    jstr(v->vars.v[i].value));
+		    job_json_shown(v->vars.v[i].value));
 		o = var_origin(cfg, v, ex, v->vars.v[i].name);
 		json_object_set_new(from, v->vars.v[i].name, o != NULL ?
-		    jstr(o) : json_null());
+		    job_json_shown(o) : json_null());
 	}
 	tried = json_array();
 	for (i = 0; v->rule == NULL && i < cfg->nrules; i++)
@@ -671,8 +656,8 @@ explain_json(const struct config *cfg, const struct explain *ex,
 	json_t *root, *details;
 
 	root = json_pack("{s:o, s:s, s:o, s:b, s:o, s:o, s:o, s:o}",
-	    "ref", jstr(ref), "kind", kind_word(ex->kind),
-	    "name", jstr(ex->name), "deployed", r != NULL,
+	    "ref", job_json_shown(ref), "kind", kind_word(ex->kind),
+	    "name", job_json_shown(ex->name), "deployed", r != NULL,
 	    "reason", r == NULL ? json_string(reason) : json_null(),
 	    "rule", r != NULL ? json_rule(r) : json_null(),
 	    "environment", r != NULL ? json_string(v->env) : json_null(),

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "job.h"
 #include "config.h"
 #include "log.h"
 #include "queue.h"
@@ -55,7 +56,6 @@ static void	 print_row(char *const [NCOLS], const int [NCOLS]);
 static void	 job_cells(char *[NCOLS], const struct job *, long long);
 static void	 junk_cells(char *[NCOLS], const struct queue_junk *);
 static void	 print_table(const struct listing *, size_t);
-static json_t	*jstr(const char *);
 static void	 outcome_json(json_t *, const struct job *);
 static json_t	*job_json(const struct job *, long long);
 static json_t	*meta_json(const char *, const struct listing *);
@@ -342,24 +342,6 @@ print_table(const struct listing *l, size_t total)
 	free(rows);
 }
 
-/* A JSON string even for bytes that are not UTF-8 (escaped then); null
- * for NULL. */
-static json_t *
-jstr(const char *s)
-{
-	json_t *j;
-	char *e;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) == NULL) {
-		e = log_escape(s, 0);
-		j = json_string(e);
-		free(e);
-	}
-	return j;
-}
-
 /* The outcome's fields, shared by the listing and `show`. */
 static void
 outcome_json(json_t *o, const struct job *job)
@@ -368,13 +350,13 @@ outcome_json(json_t *o, const struct job *job)
 	enum queue_outcome oc = queue_outcome(job, &d);
 	const char *name = queue_outcome_name(oc);
 
-	json_object_set_new(o, "outcome", jstr(name));
-	json_object_set_new(o, "reason", jstr(oc == QUEUE_OUTCOME_SKIPPED ||
+	json_object_set_new(o, "outcome", job_json_shown(name));
+	json_object_set_new(o, "reason", job_json_shown(oc == QUEUE_OUTCOME_SKIPPED ||
 	    oc == QUEUE_OUTCOME_FAILED || oc == QUEUE_OUTCOME_REFUSED ?
 	    d : NULL));
 	json_object_set_new(o, "superseded_by",
-	    jstr(oc == QUEUE_OUTCOME_SUPERSEDED ? d : NULL));
-	json_object_set_new(o, "deployment_id", jstr(job->deployment_id));
+	    job_json_shown(oc == QUEUE_OUTCOME_SUPERSEDED ? d : NULL));
+	json_object_set_new(o, "deployment_id", job_json_shown(job->deployment_id));
 }
 
 static json_t *
@@ -383,18 +365,18 @@ job_json(const struct job *job, long long now)
 	json_t *o = json_object();
 	long long age = age_of(now, job->planned_at);
 
-	json_object_set_new(o, "id", jstr(job->id));
+	json_object_set_new(o, "id", job_json_shown(job->id));
 	json_object_set_new(o, "state",
 	    json_string(queue_state_name(job->queue_state)));
-	json_object_set_new(o, "project", jstr(job->project));
-	json_object_set_new(o, "project_name", jstr(job->project_key));
-	json_object_set_new(o, "branch", jstr(job->branch));
-	json_object_set_new(o, "ref", jstr(job->ref));
-	json_object_set_new(o, "environment", jstr(job->environment));
-	json_object_set_new(o, "commit", jstr(job->commit));
+	json_object_set_new(o, "project", job_json_shown(job->project));
+	json_object_set_new(o, "project_name", job_json_shown(job->project_key));
+	json_object_set_new(o, "branch", job_json_shown(job->branch));
+	json_object_set_new(o, "ref", job_json_shown(job->ref));
+	json_object_set_new(o, "environment", job_json_shown(job->environment));
+	json_object_set_new(o, "commit", job_json_shown(job->commit));
 	json_object_set_new(o, "age_seconds", json_integer(age));
 	json_object_set_new(o, "attempts", json_integer(job->attempts));
-	json_object_set_new(o, "last_error", jstr(job->last_error));
+	json_object_set_new(o, "last_error", job_json_shown(job->last_error));
 	outcome_json(o, job);
 	return o;
 }
@@ -408,7 +390,7 @@ meta_json(const char *dir, const struct listing *l)
 	for (s = 0; s < NSTATES; s++)
 		json_object_set_new(counts, queue_state_name(shown[s]),
 		    json_integer((json_int_t)l->total[s]));
-	return json_pack("{s:o, s:o, s:i}", "queue", jstr(dir), "counts",
+	return json_pack("{s:o, s:o, s:i}", "queue", job_json_shown(dir), "counts",
 	    counts, "done_shown_max", DONE_SHOWN);
 }
 
@@ -441,7 +423,7 @@ listing_json(const char *dir, const struct listing *l, struct error *err)
 			    job_json(&l->jobs[s][i], now));
 	for (i = 0; i < l->njunk; i++)
 		json_array_append_new(files, json_pack("{s:o, s:o}", "name",
-		    jstr(l->junk[i].name), "reason", jstr(l->junk[i].why)));
+		    job_json_shown(l->junk[i].name), "reason", job_json_shown(l->junk[i].why)));
 	return print_json(json_pack("{s:o, s:o, s:o}", "jobs", jobs,
 	    "bad_files", files, "meta", meta_json(dir, l)), err);
 }
@@ -698,7 +680,7 @@ strv_json(char *const *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, jstr(v[i]));
+		json_array_append_new(a, job_json_shown(v[i]));
 	return a;
 }
 
@@ -706,7 +688,8 @@ static json_t *
 claim_json(const struct job *job)
 {
 	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:s, s:s, s:I}",
-	    "repository", jstr(job->repo), "ref", jstr(job->ref),
+	    "repository", job_json_shown(job->repo),
+	    "ref", job_json_shown(job->ref),
 	    "old", job->old, "new", job->new,
 	    "push_options", strv_json(job->options, job->noptions),
 	    "request", job->request,
@@ -722,12 +705,12 @@ plan_json(const struct job *job)
 
 	for (i = 0; i < job->env_vars.n; i++)
 		json_object_set_new(vars, job->env_vars.v[i].name,
-		    jstr(job->env_vars.v[i].value));
+		    job_json_shown(job->env_vars.v[i].value));
 	return json_pack("{s:o, s:b, s:o, s:o, s:s, s:o, s:o, s:o}",
-	    "project", jstr(job->project),
+	    "project", job_json_shown(job->project),
 	    "project_is_name", job->project_is_name,
-	    "branch", jstr(job->branch),
-	    "environment", jstr(job->environment),
+	    "branch", job_json_shown(job->branch),
+	    "environment", job_json_shown(job->environment),
 	    "commit", job->commit, "env_vars", vars,
 	    "paths", strv_json(job->paths, job->npaths),
 	    "idempotency_key", job->idem_key[0] != '\0' ?
@@ -739,7 +722,7 @@ show_json(const struct job *job)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "id", jstr(job->id));
+	json_object_set_new(o, "id", job_json_shown(job->id));
 	json_object_set_new(o, "state",
 	    json_string(queue_state_name(job->queue_state)));
 	outcome_json(o, job);
@@ -748,7 +731,7 @@ show_json(const struct job *job)
 	json_object_set_new(o, "attempts", json_integer(job->attempts));
 	json_object_set_new(o, "next_attempt",
 	    json_integer((json_int_t)job->next_attempt));
-	json_object_set_new(o, "last_error", jstr(job->last_error));
+	json_object_set_new(o, "last_error", job_json_shown(job->last_error));
 	return o;
 }
 

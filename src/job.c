@@ -38,7 +38,6 @@ static int	fill_common(struct job *out, const struct fields *f);
 static int	parse_v2(struct job *out, json_t *root, json_error_t *jerr);
 static int	parse_v1(struct job *out, json_t *root, json_error_t *jerr);
 
-static json_t	*jshow(const char *s);
 static json_t	*jtime(long long t);
 static json_t	*deployment_json(const struct job *r, int live);
 
@@ -309,10 +308,8 @@ job_to_json(const struct job *job)
 	return out;
 }
 
-/* A string for a person's JSON: as it is, or escaped (log_escape) when
- * it is not UTF-8 (a ref name may hold any byte but NUL); null for NULL. */
-static json_t *
-jshow(const char *s)
+json_t *
+job_json_shown(const char *s)
 {
 	json_t *j;
 	char *e;
@@ -346,17 +343,18 @@ deployment_json(const struct job *r, int live)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "project", jshow(r->project_key != NULL ?
-	    r->project_key : r->project));
-	json_object_set_new(o, "project_id", jshow(r->project));
-	json_object_set_new(o, "environment", jshow(r->environment));
-	json_object_set_new(o, "ref", jshow(r->ref));
-	json_object_set_new(o, "branch", jshow(r->branch));
+	json_object_set_new(o, "project", job_json_shown(
+	    r->project_key != NULL ? r->project_key : r->project));
+	json_object_set_new(o, "project_id", job_json_shown(r->project));
+	json_object_set_new(o, "environment", job_json_shown(r->environment));
+	json_object_set_new(o, "ref", job_json_shown(r->ref));
+	json_object_set_new(o, "branch", job_json_shown(r->branch));
 	json_object_set_new(o, "commit", json_string(r->commit));
-	json_object_set_new(o, "deployment_id", jshow(r->deployment_id));
-	json_object_set_new(o, "status", jshow(r->status));
+	json_object_set_new(o, "deployment_id",
+	    job_json_shown(r->deployment_id));
+	json_object_set_new(o, "status", job_json_shown(r->status));
 	json_object_set_new(o, "live", json_boolean(live));
-	json_object_set_new(o, "url", jshow(r->url));
+	json_object_set_new(o, "url", job_json_shown(r->url));
 	json_object_set_new(o, "deployed_at", jtime(r->deployed_at));
 	json_object_set_new(o, "source",
 	    json_string(job_source_name(r->source)));

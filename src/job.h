@@ -115,6 +115,14 @@ char	*job_label(const struct job *);
  * allocated. NULL if a string is not valid UTF-8 (JSON cannot hold it). */
 char	*job_to_json(const struct job *);
 /*
+ * A string for the JSON a person reads (--json): as it is, escaped
+ * (log_escape) when it is not UTF-8, null for NULL. What is sent or
+ * stored is never escaped: job_to_json and api.c refuse such a string.
+ */
+struct json_t;
+struct json_t *job_json_shown(const char *);
+
+/*
  * `dotgit-deploy history --json`: {"deployments": [...], "meta": {"count",
  * "ledger"}}, each a history record (ledger.h) as a person reads it --
  * deployed_at in ISO 8601, strings that are not UTF-8 escaped, live[i]
