@@ -423,7 +423,8 @@ listing_json(const char *dir, const struct listing *l, struct error *err)
 			    job_json(&l->jobs[s][i], now));
 	for (i = 0; i < l->njunk; i++)
 		json_array_append_new(files, json_pack("{s:o, s:o}", "name",
-		    job_json_shown(l->junk[i].name), "reason", job_json_shown(l->junk[i].why)));
+		    job_json_shown(l->junk[i].name), "reason",
+		    job_json_shown(l->junk[i].why)));
 	return print_json(json_pack("{s:o, s:o, s:o}", "jobs", jobs,
 	    "bad_files", files, "meta", meta_json(dir, l)), err);
 }
