@@ -561,17 +561,17 @@ explain_text(const struct config *cfg, const struct explain *ex,
 static json_t *
 json_rule(const struct rule *r)
 {
-	return json_pack("{s:o, s:s, s:o, s:i}", "pattern", job_json_shown(r->pattern),
-	    "match", r->exact ? "exact" : "glob", "file", job_json_shown(r->file),
-	    "line", r->line);
+	return json_pack("{s:o, s:s, s:o, s:i}", "pattern",
+	    job_jstr(r->pattern), "match", r->exact ? "exact" : "glob",
+	    "file", job_jstr(r->file), "line", r->line);
 }
 
 /* {"value": ..., "from": "file:line" or null}; value null when unset. */
 static json_t *
 json_setting(const char *value, const char *from)
 {
-	return json_pack("{s:o, s:o}", "value", value != NULL ? job_json_shown(value) :
-	    json_null(), "from", from != NULL ? job_json_shown(from) : json_null());
+	return json_pack("{s:o, s:o}", "value", job_jstr(value), "from",
+	    job_jstr(from));
 }
 
 static json_t *
@@ -607,10 +607,11 @@ json_projects(const struct config *cfg, const struct rule *r)
 		m = &cfg->projects[k];
 		paths = json_array();
 		for (i = 0; i < m->npaths; i++)
-			json_array_append_new(paths, job_json_shown(m->paths[i]));
+			json_array_append_new(paths, job_jstr(m->paths[i]));
 		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b}",
-		    "name", job_json_shown(m->key), "project", job_json_shown(m->id != NULL ?
-		    m->id : m->name), "paths", paths, "deployed",
+		    "name", job_jstr(m->key), "project",
+		    job_jstr(m->id != NULL ? m->id : m->name), "paths", paths,
+		    "deployed",
 		    r != NULL && rule_for(r, m->key)));
 	}
 	return a;
@@ -627,13 +628,14 @@ json_details(const struct config *cfg, const struct explain *ex,
 
 	if (v->rule != NULL)
 		for (i = 0; i < v->rule->npaths; i++)
-			json_array_append_new(paths, job_json_shown(v->rule->paths[i]));
+			json_array_append_new(paths,
+			    job_jstr(v->rule->paths[i]));
 	for (i = 0; i < v->vars.n; i++) {
 		json_object_set_new(vars, v->vars.v[i].name,
-		    job_json_shown(v->vars.v[i].value));
+		    job_jstr(v->vars.v[i].value));
 		o = var_origin(cfg, v, ex, v->vars.v[i].name);
 		json_object_set_new(from, v->vars.v[i].name, o != NULL ?
-		    job_json_shown(o) : json_null());
+		    job_jstr(o) : json_null());
 	}
 	tried = json_array();
 	for (i = 0; v->rule == NULL && i < cfg->nrules; i++)
@@ -656,8 +658,8 @@ explain_json(const struct config *cfg, const struct explain *ex,
 	json_t *root, *details;
 
 	root = json_pack("{s:o, s:s, s:o, s:b, s:o, s:o, s:o, s:o}",
-	    "ref", job_json_shown(ref), "kind", kind_word(ex->kind),
-	    "name", job_json_shown(ex->name), "deployed", r != NULL,
+	    "ref", job_jstr(ref), "kind", kind_word(ex->kind),
+	    "name", job_jstr(ex->name), "deployed", r != NULL,
 	    "reason", r == NULL ? json_string(reason) : json_null(),
 	    "rule", r != NULL ? json_rule(r) : json_null(),
 	    "environment", r != NULL ? json_string(v->env) : json_null(),

@@ -350,13 +350,13 @@ outcome_json(json_t *o, const struct job *job)
 	enum queue_outcome oc = queue_outcome(job, &d);
 	const char *name = queue_outcome_name(oc);
 
-	json_object_set_new(o, "outcome", job_json_shown(name));
-	json_object_set_new(o, "reason", job_json_shown(oc == QUEUE_OUTCOME_SKIPPED ||
+	json_object_set_new(o, "outcome", job_jstr(name));
+	json_object_set_new(o, "reason", job_jstr(oc == QUEUE_OUTCOME_SKIPPED ||
 	    oc == QUEUE_OUTCOME_FAILED || oc == QUEUE_OUTCOME_REFUSED ?
 	    d : NULL));
 	json_object_set_new(o, "superseded_by",
-	    job_json_shown(oc == QUEUE_OUTCOME_SUPERSEDED ? d : NULL));
-	json_object_set_new(o, "deployment_id", job_json_shown(job->deployment_id));
+	    job_jstr(oc == QUEUE_OUTCOME_SUPERSEDED ? d : NULL));
+	json_object_set_new(o, "deployment_id", job_jstr(job->deployment_id));
 }
 
 static json_t *
@@ -365,18 +365,18 @@ job_json(const struct job *job, long long now)
 	json_t *o = json_object();
 	long long age = age_of(now, job->planned_at);
 
-	json_object_set_new(o, "id", job_json_shown(job->id));
+	json_object_set_new(o, "id", job_jstr(job->id));
 	json_object_set_new(o, "state",
 	    json_string(queue_state_name(job->queue_state)));
-	json_object_set_new(o, "project", job_json_shown(job->project));
-	json_object_set_new(o, "project_name", job_json_shown(job->project_key));
-	json_object_set_new(o, "branch", job_json_shown(job->branch));
-	json_object_set_new(o, "ref", job_json_shown(job->ref));
-	json_object_set_new(o, "environment", job_json_shown(job->environment));
-	json_object_set_new(o, "commit", job_json_shown(job->commit));
+	json_object_set_new(o, "project", job_jstr(job->project));
+	json_object_set_new(o, "project_name", job_jstr(job->project_key));
+	json_object_set_new(o, "branch", job_jstr(job->branch));
+	json_object_set_new(o, "ref", job_jstr(job->ref));
+	json_object_set_new(o, "environment", job_jstr(job->environment));
+	json_object_set_new(o, "commit", job_jstr(job->commit));
 	json_object_set_new(o, "age_seconds", json_integer(age));
 	json_object_set_new(o, "attempts", json_integer(job->attempts));
-	json_object_set_new(o, "last_error", job_json_shown(job->last_error));
+	json_object_set_new(o, "last_error", job_jstr(job->last_error));
 	outcome_json(o, job);
 	return o;
 }
@@ -390,7 +390,7 @@ meta_json(const char *dir, const struct listing *l)
 	for (s = 0; s < NSTATES; s++)
 		json_object_set_new(counts, queue_state_name(shown[s]),
 		    json_integer((json_int_t)l->total[s]));
-	return json_pack("{s:o, s:o, s:i}", "queue", job_json_shown(dir), "counts",
+	return json_pack("{s:o, s:o, s:i}", "queue", job_jstr(dir), "counts",
 	    counts, "done_shown_max", DONE_SHOWN);
 }
 
@@ -423,8 +423,8 @@ listing_json(const char *dir, const struct listing *l, struct error *err)
 			    job_json(&l->jobs[s][i], now));
 	for (i = 0; i < l->njunk; i++)
 		json_array_append_new(files, json_pack("{s:o, s:o}", "name",
-		    job_json_shown(l->junk[i].name), "reason",
-		    job_json_shown(l->junk[i].why)));
+		    job_jstr(l->junk[i].name), "reason",
+		    job_jstr(l->junk[i].why)));
 	return print_json(json_pack("{s:o, s:o, s:o}", "jobs", jobs,
 	    "bad_files", files, "meta", meta_json(dir, l)), err);
 }
@@ -681,7 +681,7 @@ strv_json(char *const *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, job_json_shown(v[i]));
+		json_array_append_new(a, job_jstr(v[i]));
 	return a;
 }
 
@@ -689,8 +689,8 @@ static json_t *
 claim_json(const struct job *job)
 {
 	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:s, s:s, s:I}",
-	    "repository", job_json_shown(job->repo),
-	    "ref", job_json_shown(job->ref),
+	    "repository", job_jstr(job->repo),
+	    "ref", job_jstr(job->ref),
 	    "old", job->old, "new", job->new,
 	    "push_options", strv_json(job->options, job->noptions),
 	    "request", job->request,
@@ -706,12 +706,12 @@ plan_json(const struct job *job)
 
 	for (i = 0; i < job->env_vars.n; i++)
 		json_object_set_new(vars, job->env_vars.v[i].name,
-		    job_json_shown(job->env_vars.v[i].value));
+		    job_jstr(job->env_vars.v[i].value));
 	return json_pack("{s:o, s:b, s:o, s:o, s:s, s:o, s:o, s:o}",
-	    "project", job_json_shown(job->project),
+	    "project", job_jstr(job->project),
 	    "project_is_name", job->project_is_name,
-	    "branch", job_json_shown(job->branch),
-	    "environment", job_json_shown(job->environment),
+	    "branch", job_jstr(job->branch),
+	    "environment", job_jstr(job->environment),
 	    "commit", job->commit, "env_vars", vars,
 	    "paths", strv_json(job->paths, job->npaths),
 	    "idempotency_key", job->idem_key[0] != '\0' ?
@@ -723,7 +723,7 @@ show_json(const struct job *job)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "id", job_json_shown(job->id));
+	json_object_set_new(o, "id", job_jstr(job->id));
 	json_object_set_new(o, "state",
 	    json_string(queue_state_name(job->queue_state)));
 	outcome_json(o, job);
@@ -732,7 +732,7 @@ show_json(const struct job *job)
 	json_object_set_new(o, "attempts", json_integer(job->attempts));
 	json_object_set_new(o, "next_attempt",
 	    json_integer((json_int_t)job->next_attempt));
-	json_object_set_new(o, "last_error", job_json_shown(job->last_error));
+	json_object_set_new(o, "last_error", job_jstr(job->last_error));
 	return o;
 }
 

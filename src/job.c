@@ -309,7 +309,7 @@ job_to_json(const struct job *job)
 }
 
 json_t *
-job_json_shown(const char *s)
+job_jstr(const char *s)
 {
 	json_t *j;
 	char *e;
@@ -343,18 +343,18 @@ deployment_json(const struct job *r, int live)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "project", job_json_shown(
+	json_object_set_new(o, "project", job_jstr(
 	    r->project_key != NULL ? r->project_key : r->project));
-	json_object_set_new(o, "project_id", job_json_shown(r->project));
-	json_object_set_new(o, "environment", job_json_shown(r->environment));
-	json_object_set_new(o, "ref", job_json_shown(r->ref));
-	json_object_set_new(o, "branch", job_json_shown(r->branch));
+	json_object_set_new(o, "project_id", job_jstr(r->project));
+	json_object_set_new(o, "environment", job_jstr(r->environment));
+	json_object_set_new(o, "ref", job_jstr(r->ref));
+	json_object_set_new(o, "branch", job_jstr(r->branch));
 	json_object_set_new(o, "commit", json_string(r->commit));
 	json_object_set_new(o, "deployment_id",
-	    job_json_shown(r->deployment_id));
-	json_object_set_new(o, "status", job_json_shown(r->status));
+	    job_jstr(r->deployment_id));
+	json_object_set_new(o, "status", job_jstr(r->status));
 	json_object_set_new(o, "live", json_boolean(live));
-	json_object_set_new(o, "url", job_json_shown(r->url));
+	json_object_set_new(o, "url", job_jstr(r->url));
 	json_object_set_new(o, "deployed_at", jtime(r->deployed_at));
 	json_object_set_new(o, "source",
 	    json_string(job_source_name(r->source)));

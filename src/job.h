@@ -120,7 +120,7 @@ char	*job_to_json(const struct job *);
  * stored is never escaped: job_to_json and api.c refuse such a string.
  */
 struct json_t;
-struct json_t *job_json_shown(const char *);
+struct json_t *job_jstr(const char *);
 
 /*
  * `dotgit-deploy history --json`: {"deployments": [...], "meta": {"count",
