@@ -73,11 +73,18 @@ static json_t	*json_details(const struct config *, const struct explain *,
 static void	 explain_json(const struct config *, const struct explain *,
 		    const struct verdict *);
 
+static const struct cmd_option check_options[] = {
+	{ "daemon", 0, NULL, 0,
+	    "as the daemon reads it: its own files, no [project] needed" },
+	{ NULL, 0, NULL, 0, NULL }
+};
+
 static const struct command check_entry = {
 	.name = "check",
 	.summary = "read the configuration as a push would: list the files "
 	    "read and how far each is trusted, then every problem; exit 2 "
 	    "on an error",
+	.options = check_options,
 	.exec = config_check,
 };
 
@@ -116,14 +123,15 @@ static const struct command keys_entry = {
 static const struct command *const config_commands[] = {
 	&check_entry,
 	&explain_entry,
+	&cmd_config_init_entry,
 	&keys_entry,
 	NULL
 };
 
 const struct command cmd_config_entry = {
 	.name = "config",
-	.summary = "check the configuration, or explain which rule maps a "
-	    "branch or tag",
+	.summary = "check the configuration, explain which rule maps a "
+	    "branch or tag, or write a starter",
 	.subs = config_commands,
 };
 
@@ -284,8 +292,11 @@ config_check(struct ctx *ctx, const struct cmd_args *args,
 	size_t i, nerr = 0, nwarn = 0;
 	int rc;
 
-	(void)args;
-	rc = load(ctx, &cfg, err);
+	if (cmd_args_has(args, "daemon")) {
+		memset(&cfg, 0, sizeof(cfg));
+		rc = config_load_daemon(&cfg, ctx->config_file, err);
+	} else
+		rc = load(ctx, &cfg, err);
 	if (rc < 0 && cfg.nproblems == 0) {
 		config_release(&cfg);
 		return -1;
@@ -301,7 +312,8 @@ config_check(struct ctx *ctx, const struct cmd_args *args,
 		if (!cfg.problems[i].warning || log_level() >= LOG_LEVEL_NORMAL)
 			print_problem(&cfg.problems[i]);
 	}
-	if (rc == 0 && log_level() >= LOG_LEVEL_NORMAL)
+	if (rc == 0 && log_level() >= LOG_LEVEL_NORMAL &&
+	    !cmd_args_has(args, "daemon"))
 		nwarn += mode_notes(ctx, &cfg);
 	if (rc == 0)
 		printf("ok\n");

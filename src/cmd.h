@@ -106,6 +106,7 @@ extern const struct command cmd_history_entry;
 extern const struct command cmd_rollback_entry;
 extern const struct command cmd_projects_entry;
 extern const struct command cmd_config_entry;
+extern const struct command cmd_config_init_entry;
 extern const struct command cmd_help_entry;
 extern const struct command cmd_complete_entry;
 

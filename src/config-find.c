@@ -40,6 +40,12 @@ path_join(const char *dir, const char *name)
 	    "/", name);
 }
 
+const char *
+config_system_file(void)
+{
+	return DD_SYSCONFDIR "/dotgit-deploy/config.ini";
+}
+
 /* The system and user files (never tracked); returns how many. */
 static size_t
 base_sources(struct config_source *src, char **paths)
@@ -47,7 +53,7 @@ base_sources(struct config_source *src, char **paths)
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	size_t n = 0;
 
-	paths[n] = xstrdup(DD_SYSCONFDIR "/dotgit-deploy/config.ini");
+	paths[n] = xstrdup(config_system_file());
 	src[n].layer = CONFIG_SYSTEM;
 	n++;
 	if (xdg != NULL && xdg[0] == '/')

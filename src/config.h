@@ -238,6 +238,9 @@ int	config_load_layers(struct config *out, const struct config_source *,
  */
 int	config_load_at(struct config *out, const char *explicit,
 	    const char *git_dir, const char *workdir, struct error *);
+/* The system file: /etc/dotgit-deploy/config.ini (the build's
+ * SYSCONFDIR). */
+const char *config_system_file(void);
 /*
  * The daemon's own configuration: `explicit` (-c FILE) alone, else the
  * system and user files, as CONFIG_SOURCE_BASE (no [project] needed).

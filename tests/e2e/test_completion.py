@@ -56,7 +56,8 @@ def test_commands_and_subcommands(env):
     assert complete(["un"], env) == ["uninstall-hook"]
     assert complete(["queue", ""], env) == [
         "drop", "init", "list", "retry", "show"]
-    assert complete(["-q", "config", ""], env) == ["check", "explain"]
+    assert complete(["-q", "config", ""], env) == ["check", "explain",
+                                                  "init"]
     assert complete(["help", "q"], env) == ["queue"]
     assert complete(["help", "queue", "s"], env) == ["show"]
     assert complete(["hook", "pre-push", ""], env) == []

@@ -400,3 +400,61 @@ def test_client_replaces_an_old_reftx_link(tmp_path, env):
     assert "removed reference-transaction from '%s'" % hooks in \
         r.stdout.splitlines()
     assert snapshot(hooks) == before
+
+
+def test_install_says_when_pushes_would_deploy_nothing(tmp_path, env):
+    """No configuration: installed, but the admin is told, with the
+    command that writes a starter; the starter then loads."""
+    bare = make_bare(tmp_path / "srv.git", env)
+    r = run("-C", bare, "install-hook", "--server", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "warning: pushes deploy nothing until the configuration " \
+        "loads: no configuration found" in r.stderr
+    assert "config init --server' writes a starter" in r.stderr
+    r = run("-C", bare, "config", "init", "--project", "proj_8f2a9c",
+            env=env)
+    assert r.returncode == 0, r.stderr
+    ini = os.path.join(bare, "dotgit-deploy.ini")
+    assert r.stdout == "wrote %s\n" % ini
+    assert oct(os.stat(ini).st_mode & 0o777) == "0o644"
+    with open(ini) as f:
+        text = f.read()
+    assert "id = proj_8f2a9c\n" in text and "key_file = " in text
+    r = run("-C", bare, "config", "check", env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.endswith("ok\n")
+    # never over an existing file, unless asked
+    r = run("-C", bare, "config", "init", env=env)
+    assert r.returncode == 1
+    assert "exists: left as it is" in r.stderr
+    with open(ini) as f:
+        assert f.read() == text
+    r = run("-C", bare, "config", "init", "--force", env=env)
+    assert r.returncode == 0, r.stderr
+    with open(ini) as f:
+        assert "id = proj_CHANGE_ME" in f.read()
+
+
+def test_config_init_for_the_daemon_and_queue_mode_warnings(tmp_path,
+                                                            env):
+    daemon_ini = str(tmp_path / "etc" / "config.ini")
+    os.mkdir(tmp_path / "etc")
+    r = run("-c", daemon_ini, "config", "init", "--daemon", env=env)
+    assert r.returncode == 0, r.stderr
+    assert oct(os.stat(daemon_ini).st_mode & 0o777) == "0o640"
+    r = run("-c", daemon_ini, "config", "check", "--daemon", env=env)
+    assert r.returncode == 0, r.stderr
+    r = run("-c", daemon_ini, "config", "check", env=env)
+    assert r.returncode == 2                  # a hook needs a [project]
+    assert "missing [project]" in r.stderr
+    # a repository in queue mode the daemon does not serve
+    bare = make_bare(tmp_path / "srv.git", env)
+    with open(daemon_ini) as f:
+        text = f.read()
+    write(os.path.join(bare, "dotgit-deploy.ini"),
+          text + "\n[project]\nid = proj_8f2a9c\n")
+    r = run("-C", bare, "install-hook", "--server", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "is not in [daemon] repos: the daemon will refuse its jobs" \
+        in r.stderr
+    assert "queue mode: the daemon deploys what pushes queue" in r.stderr
