@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,20 +138,24 @@ starter(enum use use, const char *project)
 	return text;
 }
 
-/* Write path anew (O_EXCL), or over it with --force. */
+/* Write path anew (O_EXCL), or over it with --force: then with the
+ * owner, group and mode it had (a packaged file's group is the one its
+ * readers are in). */
 static int
 write_new(const char *path, const char *text, mode_t mode, int force,
     struct error *err)
 {
+	struct stat st;
 	char *tmp;
 	int fd;
 
-	if (force) {
+	if (force && stat(path, &st) == 0) {
 		tmp = xasprintf("%s.init", path);
 		fd = fsio_replace_at(AT_FDCWD, tmp, AT_FDCWD, path, text,
-		    strlen(text), mode, 1);
+		    strlen(text), st.st_mode & 07777, 1);
 		free(tmp);
-		if (fd < 0)
+		if (fd < 0 || chown(path, st.st_uid, st.st_gid) < 0 ||
+		    chmod(path, st.st_mode & 07777) < 0)
 			return error_set(err, EXIT_FAIL, "cannot write '%s': "
 			    "%s", path, strerror(errno));
 		return 0;

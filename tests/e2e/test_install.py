@@ -429,10 +429,12 @@ def test_install_says_when_pushes_would_deploy_nothing(tmp_path, env):
     assert "exists: left as it is" in r.stderr
     with open(ini) as f:
         assert f.read() == text
+    os.chmod(ini, 0o640)
     r = run("-C", bare, "config", "init", "--force", env=env)
     assert r.returncode == 0, r.stderr
     with open(ini) as f:
         assert "id = proj_CHANGE_ME" in f.read()
+    assert oct(os.stat(ini).st_mode & 0o777) == "0o640"   # as it was
 
 
 def test_config_init_for_the_daemon_and_queue_mode_warnings(tmp_path,
