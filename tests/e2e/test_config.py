@@ -265,12 +265,13 @@ def test_check_finds_xdg_config(env, tmp_path, home, sample):
 
 def test_config_usage(env, sample, tmp_path):
     r = dd("-c", str(sample), "config", env=env, cwd=tmp_path, status=2)
-    assert r.stderr == ("dotgit-deploy: 'config' needs a command: check or "
-                        "explain\nhint: see 'dotgit-deploy help config'\n")
+    assert r.stderr == ("dotgit-deploy: 'config' needs a command: check, "
+                        "explain or init\nhint: see 'dotgit-deploy help "
+                        "config'\n")
     r = dd("-c", str(sample), "config", "frob", env=env, cwd=tmp_path,
            status=2)
     assert r.stderr == ("dotgit-deploy: unknown config command 'frob'; use "
-                        "check or explain\n")
+                        "check, explain or init\n")
     r = dd("-c", str(sample), "config", "check", "x", env=env, cwd=tmp_path,
            status=2)
     assert r.stderr == "dotgit-deploy: usage: dotgit-deploy config check\n"

@@ -186,13 +186,13 @@ test_errors_name_the_option(void **state)
 	expect_error("frob", EXIT_USAGE,
 	    "unknown command 'frob'; see 'dotgit-deploy help'");
 	expect_error("config frob", EXIT_USAGE,
-	    "unknown config command 'frob'; use check or explain");
+	    "unknown config command 'frob'; use check, explain or init");
 	expect_error("status", EXIT_USAGE, "usage: dotgit-deploy status "
 	    "[--wait] [--timeout SECONDS] [--json] DEPLOYMENT_ID");
 	expect_error("status a b", EXIT_USAGE, "usage: dotgit-deploy status "
 	    "[--wait] [--timeout SECONDS] [--json] DEPLOYMENT_ID");
 	expect_error("config", EXIT_USAGE,
-	    "'config' needs a command: check or explain");
+	    "'config' needs a command: check, explain or init");
 }
 
 static void

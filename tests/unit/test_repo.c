@@ -348,9 +348,10 @@ test_branch_with_slash(void **state)
 	assert_int_equal(repo_branch_commit(got, r, "bad..name", &err), -1);
 	assert_string_equal(err.msg, "invalid branch name 'bad..name'");
 	error_clear(&err);
-	assert_int_equal(repo_ref_commit(got, r, "refs/remotes/origin/main",
+	assert_int_equal(repo_resolve(got, r, "refs/remotes/origin/main",
 	    &err), DD_ENOTFOUND);
-	assert_string_equal(err.msg, "no ref 'refs/remotes/origin/main'");
+	assert_string_equal(err.msg,
+	    "unknown revision 'refs/remotes/origin/main'");
 	repo_free(r);
 	free(d);
 }
@@ -382,7 +383,7 @@ test_tags_peeled(void **state)
 	assert_string_equal(got, head);
 	assert_int_equal(repo_tag_commit(got, r, "light", &err), 0);
 	assert_string_equal(got, prev);
-	assert_int_equal(repo_ref_commit(got, r, "refs/tags/v1.0", &err), 0);
+	assert_int_equal(repo_resolve(got, r, "refs/tags/v1.0", &err), 0);
 	assert_string_equal(got, head);
 	assert_int_equal(repo_peel_commit(got, r, tagobj, &err), 0);
 	assert_string_equal(got, head);
