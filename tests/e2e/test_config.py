@@ -274,7 +274,8 @@ def test_config_usage(env, sample, tmp_path):
                         "check, explain or init\n")
     r = dd("-c", str(sample), "config", "check", "x", env=env, cwd=tmp_path,
            status=2)
-    assert r.stderr == "dotgit-deploy: usage: dotgit-deploy config check\n"
+    assert r.stderr == ("dotgit-deploy: usage: dotgit-deploy config check "
+                        "[--daemon]\n")
 
 
 # config explain
