@@ -36,15 +36,10 @@ static int
 cmd_install_hook_exec(struct ctx *ctx, const struct cmd_args *args,
     struct error *err)
 {
-	enum install_side side = INSTALL_DEFAULT;
+	enum install_side side;
 
-	if (cmd_args_has(args, "server") + cmd_args_has(args, "client") > 1)
-		return error_set(err, EXIT_USAGE, "choose one of --server and "
-		    "--client");
-	if (cmd_args_has(args, "server"))
-		side = INSTALL_SERVER;
-	else if (cmd_args_has(args, "client"))
-		side = INSTALL_CLIENT;
+	if (cmd_side_args(args, INSTALL_DEFAULT, &side, err) < 0)
+		return -1;
 	if (install_hooks(ctx->repo, side, cmd_args_get(args, "binary"),
 	    stdout, err) < 0)
 		return -1;

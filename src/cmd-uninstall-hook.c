@@ -27,14 +27,9 @@ static int
 cmd_uninstall_hook_exec(struct ctx *ctx, const struct cmd_args *args,
     struct error *err)
 {
-	enum install_side side = INSTALL_ALL;
+	enum install_side side;
 
-	if (cmd_args_has(args, "server") + cmd_args_has(args, "client") > 1)
-		return error_set(err, EXIT_USAGE, "choose one of --server and "
-		    "--client");
-	if (cmd_args_has(args, "server"))
-		side = INSTALL_SERVER;
-	else if (cmd_args_has(args, "client"))
-		side = INSTALL_CLIENT;
+	if (cmd_side_args(args, INSTALL_ALL, &side, err) < 0)
+		return -1;
 	return uninstall_hooks(ctx->repo, side, stdout, err);
 }

@@ -838,3 +838,18 @@ cmd_check_env(const char *env, struct error *err)
 	return error_set(err, EXIT_USAGE, "unknown environment '%.64s': use "
 	    "production, staging or preview", env);
 }
+
+int
+cmd_side_args(const struct cmd_args *args, enum install_side dflt,
+    enum install_side *side, struct error *err)
+{
+	*side = dflt;
+	if (cmd_args_has(args, "server") + cmd_args_has(args, "client") > 1)
+		return error_set(err, EXIT_USAGE, "choose one of --server and "
+		    "--client");
+	if (cmd_args_has(args, "server"))
+		*side = INSTALL_SERVER;
+	else if (cmd_args_has(args, "client"))
+		*side = INSTALL_CLIENT;
+	return 0;
+}

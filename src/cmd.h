@@ -9,6 +9,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "error.h"
+#include "install.h"
 #include "repo.h"
 
 /* struct command flags */
@@ -191,6 +192,9 @@ int	cmd_history_load(struct ctx *, struct history *, struct ledger **l,
 	    "with --wait: give up after SECONDS (default 600)" }
 int	cmd_wait_args(const struct cmd_args *, int *wait, int *timeout,
 	    struct error *);
+/* --server or --client (not both) into *side, else `dflt`. */
+int	cmd_side_args(const struct cmd_args *, enum install_side dflt,
+	    enum install_side *side, struct error *);
 /* A usage error unless env is production, staging or preview. */
 int	cmd_check_env(const char *env, struct error *);
 
