@@ -1,9 +1,15 @@
 /* utf8.c -- UTF-8 validity */
 #include "utf8.h"
 
+/*
+ * The second byte's range depends on the first (RFC 3629): E0 and F0
+ * start overlong forms below A0 and 90, ED the surrogates from A0, F4
+ * code points past U+10FFFF from 90.
+ */
 size_t
 utf8_len(const unsigned char *s)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
 	size_t n, i;
 
 	if (s[0] < 0x80)
@@ -16,7 +22,17 @@ utf8_len(const unsigned char *s)
 		n = 4;
 	else
 		return 0;
-	for (i = 1; i < n; i++)
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;

@@ -5,7 +5,8 @@
 #include <stddef.h>
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if there is
- * none (overlong forms and bytes past U+10FFFF are not valid). */
+ * none (overlong forms, surrogates and code points past U+10FFFF are
+ * not valid). */
 size_t	utf8_len(const unsigned char *s);
 /* 1 if s is valid UTF-8 without control characters; a tab is allowed
  * when `tab` is set. */
