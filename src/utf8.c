@@ -39,6 +39,18 @@ utf8_len(const unsigned char *s)
 }
 
 int
+utf8_valid(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+
+	for (; *u != '\0'; u += n)
+		if ((n = utf8_len(u)) == 0)
+			return 0;
+	return 1;
+}
+
+int
 utf8_printable(const char *s, int tab)
 {
 	const unsigned char *u = (const unsigned char *)s;

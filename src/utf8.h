@@ -8,6 +8,8 @@
  * none (overlong forms, surrogates and code points past U+10FFFF are
  * not valid). */
 size_t	utf8_len(const unsigned char *s);
+/* 1 if s is valid UTF-8, control characters or not. */
+int	utf8_valid(const char *s);
 /* 1 if s is valid UTF-8 without control characters; a tab is allowed
  * when `tab` is set. */
 int	utf8_printable(const char *s, int tab);
