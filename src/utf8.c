@@ -62,6 +62,8 @@ utf8_printable(const char *s, int tab)
 		if (n == 1 && (*u == 0x7f || (*u < 0x20 && !(tab &&
 		    *u == '\t'))))
 			return 0;
+		if (n == 2 && u[0] == 0xc2 && u[1] < 0xa0)	/* C1 */
+			return 0;
 		u += n;
 	}
 	return 1;

@@ -10,8 +10,8 @@
 size_t	utf8_len(const unsigned char *s);
 /* 1 if s is valid UTF-8, control characters or not. */
 int	utf8_valid(const char *s);
-/* 1 if s is valid UTF-8 without control characters; a tab is allowed
- * when `tab` is set. */
+/* 1 if s is valid UTF-8 without control characters (C0, DEL and C1,
+ * U+0080..U+009F); a tab is allowed when `tab` is set. */
 int	utf8_printable(const char *s, int tab);
 
 #endif

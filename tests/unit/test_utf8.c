@@ -82,6 +82,10 @@ test_printable(void **state)
 	assert_false(utf8_printable("a\x7f", 1));
 	assert_false(utf8_printable("\xed\xa0\x80", 1));	/* surrogate */
 	assert_false(utf8_printable("\xe0\x80\x80", 1));	/* overlong */
+	assert_false(utf8_printable("a\xc2\x9b[31m", 1));	/* C1: CSI */
+	assert_false(utf8_printable("\xc2\x80", 1));
+	assert_false(utf8_printable("\xc2\x9f", 1));
+	assert_true(utf8_printable("\xc2\xa0", 0));	/* no-break space */
 }
 
 int
