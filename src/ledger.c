@@ -375,7 +375,7 @@ get_commit(struct ledger *l, int sub, const char *name,
 		return -1;
 	if (r == 1)
 		return 1;
-	if (r == 0 && rec[OID_HEXSZ] == ' ') {
+	if (r == 0 && strlen(rec) > OID_HEXSZ && rec[OID_HEXSZ] == ' ') {
 		rec[OID_HEXSZ] = '\0';
 		errno = 0;
 		*gen = strtoull(rec + OID_HEXSZ + 1, &end, 10);
