@@ -1128,7 +1128,7 @@ id_valid(const char *v)
 	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
 
-	return v[n] == '\0' && n <= 128;
+	return n <= 128 && v[n] == '\0';
 }
 
 static int

@@ -1,4 +1,5 @@
 /* error.c -- struct error helpers */
+#define DD_ERROR_C	/* error.h: the definitions, not the analyzer's view */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

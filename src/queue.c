@@ -328,6 +328,7 @@ open_sub_fd(const struct queue *q, int i)
 static int
 find_sub(struct queue *q, int i, struct stat *st, struct error *err)
 {
+	memset(st, 0, sizeof(*st));
 	if ((q->fd[i] = open_sub_fd(q, i)) < 0) {
 		if (errno == ENOENT && (q->flags & QUEUE_OPEN_CREATE))
 			return 0;

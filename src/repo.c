@@ -431,16 +431,20 @@ expand_home(char **out, const char *p, struct error *err)
 	if (rest == NULL)
 		rest = p + strlen(p);
 	if (rest == p + 1) {
-		if ((home = getenv("HOME")) == NULL || *home == '\0')
-			return error_set(err, EXIT_FAIL, "cannot expand '%s': "
-			    "HOME is not set", esc(buf, p));
+		if ((home = getenv("HOME")) == NULL || *home == '\0') {
+			error_set(err, EXIT_FAIL, "cannot expand '%s': HOME is "
+			    "not set", esc(buf, p));
+			return -1;
+		}
 	} else {
 		user = xstrndup(p + 1, (size_t)(rest - p - 1));
 		pw = getpwnam(user);
 		free(user);
-		if (pw == NULL)
-			return error_set(err, EXIT_FAIL, "cannot expand '%s': "
-			    "no such user", esc(buf, p));
+		if (pw == NULL) {
+			error_set(err, EXIT_FAIL, "cannot expand '%s': no such "
+			    "user", esc(buf, p));
+			return -1;
+		}
 		home = pw->pw_dir;
 	}
 	*out = xasprintf("%s%s", home, rest);
@@ -618,8 +622,8 @@ ref_commit(char *out, struct repo *r, const char *full, const char *kind,
 		    buf);
 	} else if (rc < 0) {
 		rc = git_fail(err, "reading ref '%s'", esc(buf, full));
-	} else if ((rc = git_object_lookup(&obj, r->git,
-	    git_reference_target(res), GIT_OBJECT_ANY)) < 0) {
+	} else if (git_object_lookup(&obj, r->git,
+	    git_reference_target(res), GIT_OBJECT_ANY) < 0) {
 		rc = git_fail(err, "reading ref '%s'", esc(buf, full));
 	} else {
 		snprintf(what, sizeof(what), "%s '%s'", kind, buf);
@@ -642,7 +646,6 @@ peel_commit(git_commit **out, git_object *obj, const char *what,
 {
 	git_object *target = NULL;
 	git_object_t type = git_object_type(obj);
-	int rc;
 
 	*out = NULL;
 	if (git_object_peel(&target, obj, GIT_OBJECT_COMMIT) == 0) {
@@ -652,7 +655,7 @@ peel_commit(git_commit **out, git_object *obj, const char *what,
 	if (type != GIT_OBJECT_TAG)
 		return error_set(err, EXIT_FAIL, "%s is a %s, not a commit",
 		    what, git_object_type2string(type));
-	if ((rc = git_tag_peel(&target, (git_tag *)obj)) < 0)
+	if (git_tag_peel(&target, (git_tag *)obj) < 0)
 		return git_fail(err, "reading %s", what);
 	error_set(err, EXIT_FAIL, "%s points at a %s, not a commit", what,
 	    git_object_type2string(git_object_type(target)));
@@ -930,7 +933,7 @@ repo_list_refs(struct repo_ref **out, size_t *n, struct repo *r,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = git_reference_iterator_new(&it, r->git)) < 0)
+	if (git_reference_iterator_new(&it, r->git) < 0)
 		return git_fail(err, "listing the refs of '%s'", r->git_dir);
 	while ((rc = git_reference_next(&ref, it)) == 0) {
 		rc = add_ref(out, n, ref);
