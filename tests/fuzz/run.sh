@@ -5,11 +5,12 @@
 # SECONDS (0: replay only), new inputs kept in build-fuzz/corpus/<name>.
 # A crash leaves build-fuzz/artifacts/<name>-crash-*; the log of each run
 # is build-fuzz/logs/<name>.log. Prints execs and coverage per target.
+# $FUZZ_OUT: another directory than build-fuzz for all that.
 set -u
 secs=${1:?usage: run.sh SECONDS FUZZER...}
 shift
 here=$(dirname "$0")
-out=build-fuzz
+out=${FUZZ_OUT:-build-fuzz}
 rc=0
 mkdir -p "$out/logs" "$out/artifacts"
 printf '%-10s %10s %6s %7s  %s\n' target execs cov ft result
