@@ -136,7 +136,7 @@ hook_parse_updates(struct ref_update **out, size_t *n, const char *input,
     size_t len)
 {
 	const char *p = input, *end = input + len, *nl;
-	size_t lineno = 0, bad = 0;
+	size_t lineno = 0, bad = 0, cap = 0;
 	struct ref_update up;
 	struct error err;
 
@@ -148,7 +148,11 @@ hook_parse_updates(struct ref_update **out, size_t *n, const char *input,
 		lineno++;
 		error_clear(&err);
 		if (plan_parse_line(&up, p, (size_t)(nl - p), &err) == 0) {
-			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			if (*n == cap) {	/* doubling: linear in lines */
+				cap = cap ? cap * 2 : 16;
+				*out = xreallocarray(*out, cap,
+				    sizeof(**out));
+			}
 			(*out)[(*n)++] = up;
 		} else if (bad++ < MAX_BAD_LINES_SHOWN)
 			log_error("hook input line %zu ignored: %s", lineno,
