@@ -1,6 +1,7 @@
 /* hook.c -- the server-side post-receive hook, and what all hooks share */
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -203,17 +204,67 @@ deliver_one(struct deliver *d, struct plan *p, const char *label)
 	return rc;
 }
 
-/* The label of an earlier ref of this push with the same key, or NULL:
- * one (project, environment, commit) is deployed once. */
+/*
+ * The refs of this push delivered so far, by key: one (project,
+ * environment, commit) is deployed once. A hash table (hsearch_r), so
+ * that a push of many refs costs time linear in them.
+ */
+struct sent {
+	struct hsearch_data	 tab;
+	char			**keys;
+	char			**labels;
+	size_t			 n;
+};
+
+static void
+sent_init(struct sent *s, size_t max)
+{
+	memset(s, 0, sizeof(*s));
+	if (hcreate_r(max * 2 + 1, &s->tab) == 0) {
+		log_error("out of memory");
+		abort();
+	}
+	s->keys = xcalloc(max + 1, sizeof(*s->keys));
+	s->labels = xcalloc(max + 1, sizeof(*s->labels));
+}
+
+/* The label of an earlier ref with the job's key, or NULL. */
 static const char *
-same_as(char **keys, char **labels, size_t n, const struct job *job)
+sent_find(struct sent *s, const struct job *job)
+{
+	ENTRY e = { (char *)job->idem_key, NULL }, *found;
+
+	if (hsearch_r(e, FIND, &found, &s->tab) == 0)
+		return NULL;
+	return found->data;
+}
+
+/* Remember the job's key; label is taken over. */
+static void
+sent_add(struct sent *s, const struct job *job, char *label)
+{
+	ENTRY e, *found;
+
+	s->keys[s->n] = xstrdup(job->idem_key);
+	s->labels[s->n] = label;
+	e.key = s->keys[s->n];
+	e.data = label;
+	(void)hsearch_r(e, ENTER, &found, &s->tab);	/* room for all */
+	s->n++;
+}
+
+static void
+sent_free(struct sent *s)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(keys[i], job->idem_key) == 0)
-			return labels[i];
-	return NULL;
+	hdestroy_r(&s->tab);
+	for (i = 0; i < s->n; i++) {
+		free(s->keys[i]);
+		free(s->labels[i]);
+	}
+	free(s->keys);
+	free(s->labels);
 }
 
 /* The full plan with a repository; without one, the objects are left
@@ -234,28 +285,27 @@ deliver_updates(const struct config *cfg, struct repo *repo,
     const char *git_dir, const struct ref_update *ups, size_t n,
     const struct push_options *opts)
 {
-	char **keys = xcalloc(n + 1, sizeof(*keys));
-	char **labels = xcalloc(n + 1, sizeof(*labels));
 	struct deliver *d;
+	struct sent sent;
 	const char *twin;
 	struct plan p;
-	size_t i, nsent = 0;
+	size_t i;
 	char *label;
 	int failed = 0;
 
+	sent_init(&sent, n);
 	deliver_init(&d, cfg, cfg->hook_timeout, 0);
 	deliver_set_repo(d, repo);
 	for (i = 0; i < n; i++) {
 		plan_one(&p, cfg, repo, git_dir, &ups[i], opts);
 		label = ref_label(ups[i].ref);
-		if (p.verdict == PLAN_DEPLOY && (twin = same_as(keys, labels,
-		    nsent, &p.job)) != NULL)
+		if (p.verdict == PLAN_DEPLOY &&
+		    (twin = sent_find(&sent, &p.job)) != NULL)
 			log_info("%s -> %s: same commit as %s, deployed once",
 			    label, p.job.environment, twin);
 		else if (p.verdict == PLAN_DEPLOY) {
 			failed += deliver_one(d, &p, label) < 0;
-			keys[nsent] = xstrdup(p.job.idem_key);
-			labels[nsent++] = label;
+			sent_add(&sent, &p.job, label);
 			label = NULL;
 		} else if (p.verdict == PLAN_ERROR) {
 			log_error("%s: not deployed: %s", label, p.reason);
@@ -267,12 +317,7 @@ deliver_updates(const struct config *cfg, struct repo *repo,
 		free(label);
 		plan_release(&p);
 	}
-	for (i = 0; i < nsent; i++) {
-		free(keys[i]);
-		free(labels[i]);
-	}
-	free(keys);
-	free(labels);
+	sent_free(&sent);
 	deliver_free(d);
 	return failed;
 }
