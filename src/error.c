@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 void
@@ -26,7 +27,7 @@ put_text(char *dst, size_t size, char *text)
 	char *safe = log_redact(text);
 
 	log_free_secret(text);
-	snprintf(dst, size, "%s", safe);
+	snprintf(dst, size, "%.*s", (int)utf8_prefix(safe, size - 1), safe);
 	log_free_secret(safe);
 }
 

@@ -1,4 +1,6 @@
 /* utf8.c -- UTF-8 validity */
+#include <string.h>
+
 #include "utf8.h"
 
 /*
@@ -36,6 +38,22 @@ utf8_len(const unsigned char *s)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
+}
+
+size_t
+utf8_prefix(const char *s, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strnlen(s, max + 1), i;
+
+	if (n <= max)
+		return n;
+	/* u[max] is the first byte left out: back to its sequence's start
+	 * when it continues one (at most 3 bytes: else it is no valid
+	 * UTF-8 anyway) */
+	for (i = max; i > 0 && max - i < 3 && (u[i] & 0xc0) == 0x80; i--)
+		;
+	return (u[i] & 0xc0) == 0x80 ? max : i;
 }
 
 int

@@ -8,6 +8,10 @@
  * none (overlong forms, surrogates and code points past U+10FFFF are
  * not valid). */
 size_t	utf8_len(const unsigned char *s);
+/* The length of the longest prefix of s of at most max bytes that does
+ * not end inside a UTF-8 sequence: where to cut s to max bytes without
+ * leaving half a character (invalid UTF-8). */
+size_t	utf8_prefix(const char *s, size_t max);
 /* 1 if s is valid UTF-8, control characters or not. */
 int	utf8_valid(const char *s);
 /* 1 if s is valid UTF-8 without control characters (C0, DEL and C1,

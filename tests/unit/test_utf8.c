@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -88,6 +89,45 @@ test_printable(void **state)
 	assert_true(utf8_printable("\xc2\xa0", 0));	/* no-break space */
 }
 
+static void
+test_prefix(void **state)
+{
+	(void)state;
+	assert_int_equal(utf8_prefix("abc", 5), 3);
+	assert_int_equal(utf8_prefix("abc", 2), 2);
+	assert_int_equal(utf8_prefix("ab\xe2\x82\xac", 5), 5);
+	assert_int_equal(utf8_prefix("ab\xe2\x82\xac", 4), 2);
+	assert_int_equal(utf8_prefix("ab\xe2\x82\xac", 3), 2);
+	assert_int_equal(utf8_prefix("ab\xe2\x82\xacz", 5), 5);
+	assert_int_equal(utf8_prefix("\xf0\x9f\x98\x80", 3), 0);
+	assert_int_equal(utf8_prefix("\xc3\xa9", 0), 0);
+	/* not UTF-8 to begin with: cut where asked */
+	assert_int_equal(utf8_prefix("a\x80\x80\x80\x80\x80", 5), 5);
+}
+
+/* A message cut to its buffer never ends in half a character. */
+static void
+test_error_cut(void **state)
+{
+	struct error err;
+	char text[2048];
+	size_t pad, i;
+
+	(void)state;
+	for (pad = 0; pad < 4; pad++) {
+		memset(text, 'x', pad);
+		for (i = pad; i + 3 < sizeof(text); i += 3)
+			memcpy(text + i, "\xe2\x82\xac", 3);
+		text[i] = '\0';
+		error_clear(&err);
+		error_set(&err, EXIT_FAIL, "%s", text);
+		error_hint(&err, "%s", text);
+		assert_true(utf8_valid(err.msg));
+		assert_true(strlen(err.msg) >= sizeof(err.msg) - 4);
+		assert_true(utf8_valid(err.hint));
+	}
+}
+
 int
 main(void)
 {
@@ -96,6 +136,8 @@ main(void)
 		cmocka_unit_test(test_len_invalid),
 		cmocka_unit_test(test_escape_invalid),
 		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_error_cut),
 	};
 
 	return cmocka_run_group_tests_name("utf8", tests, NULL, NULL);
