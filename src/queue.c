@@ -747,6 +747,38 @@ move_bad(struct queue *q, int dir, const char *name, const char *why)
 }
 
 /*
+ * Read fd to its end into *buf (len bytes, and a NUL), but no more than
+ * QUEUE_FILE_MAX + 1 bytes (one more says "too big"). The buffer starts
+ * at the file's size: a spool of many jobs does not cost a megabyte per
+ * file read; it grows should the file have.
+ */
+static ssize_t
+read_capped(int fd, char **buf, size_t *len, size_t size)
+{
+	size_t cap = size < QUEUE_FILE_MAX ? size + 1 : QUEUE_FILE_MAX + 1;
+	ssize_t r = 0;
+
+	*buf = xmalloc(cap + 1);
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			if (cap > QUEUE_FILE_MAX)
+				break;
+			cap = cap > QUEUE_FILE_MAX / 2 ? QUEUE_FILE_MAX + 1 :
+			    cap * 2;
+			*buf = xreallocarray(*buf, cap + 1, 1);
+		}
+		r = read(fd, *buf + *len, cap - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		*len += (size_t)r;
+	}
+	return r;
+}
+
+/*
  * Read dir/name whole. 0 with *out allocated; 1 if it vanished; 2 if it
  * is not a job file (*why says why); -1 if it cannot be read (errno).
  */
@@ -778,15 +810,7 @@ read_entry(int dirfd, const char *name, char **out, const char **why)
 		*why = "not a regular file with one link";
 		return 2;
 	}
-	buf = xmalloc(QUEUE_FILE_MAX + 1);
-	while (len <= QUEUE_FILE_MAX) {
-		r = read(fd, buf + len, QUEUE_FILE_MAX + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
+	r = read_capped(fd, &buf, &len, (size_t)st.st_size);
 	close(fd);
 	if (r < 0) {
 		free(buf);
