@@ -123,6 +123,8 @@ clean:
 # `make analyze`: cppcheck and scan-build (ANALYZE=cppcheck: the first
 # alone, seconds); what they report must be fixed or explained in
 # tests/analyze/*.supp. `make memcheck`: the unit tests under valgrind.
+# `make faultrun`: tests/faultrun/faultrun.py, short (FAULTRUN=--long:
+# 10 minutes of pushes, the daemon's drain under valgrind).
 FUZZ_CC	?= clang-14
 FUZZ_SECONDS ?= 20
 FUZZ_DEBS = clang-14 libclang-rt-14-dev clang-tools-14 cppcheck valgrind
@@ -135,7 +137,7 @@ FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,\
 	  $(sort $(wildcard tests/fuzz/fuzz_*.c)))
 ANALYZE	?= cppcheck scan-build
 
-.PHONY: fuzz fuzz-build fuzz-clean analyze memcheck
+.PHONY: fuzz fuzz-build fuzz-clean analyze memcheck faultrun
 .SECONDARY: $(FUZZ_OBJS)
 
 $(FUZZ_DIR)/%.o: src/%.c $(wildcard src/*.h)
@@ -165,6 +167,10 @@ memcheck: $(UNITBINS)
 	  valgrind -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite $$t >/dev/null 2>$$t.vg || \
 	    { cat $$t.vg; rc=1; }; done; exit $$rc
+
+faultrun: $(BIN)
+	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) \
+	    tests/faultrun/faultrun.py $(FAULTRUN)
 
 clean: fuzz-clean
 fuzz-clean:
