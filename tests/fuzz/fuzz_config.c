@@ -28,6 +28,12 @@
 static char	 file[] = "/tmp/dd-fuzz-config-XXXXXX";
 static int	 out_fd = -1;
 
+static void
+remove_file(void)
+{
+	unlink(file);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -40,6 +46,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if ((fd = mkstemp(file)) < 0)
 		fuzz_fail("cannot make a temporary file");
 	close(fd);
+	atexit(remove_file);
 	if ((out_fd = memfd_create("explain", 0)) < 0)
 		fuzz_fail("memfd_create");
 	return 0;
