@@ -283,3 +283,64 @@ clean:
 	rm -f dotgit-deploy_*.deb
 
 FORCE:
+
+# ---- fuzzing, static analysis, memcheck (tests/fuzz/README.md) ----
+# `make fuzz FUZZ_SECONDS=N`: every tests/fuzz/fuzz_*.c built with clang's
+# libFuzzer and ASan+UBSan; each replays its corpus (seeds, and the
+# reproducers of the bugs found) and is fuzzed N seconds, one at a time.
+# `make analyze`: cppcheck and scan-build (ANALYZE=cppcheck: the first
+# alone, seconds); what they report must be fixed or explained in
+# tests/analyze/*.supp. `make memcheck`: the unit tests under valgrind.
+# `make faultrun`: tests/faultrun/faultrun.py, short (FAULTRUN=--long:
+# 10 minutes of pushes, the daemon's drain under valgrind).
+FUZZ_CC	?= clang-14
+FUZZ_SECONDS ?= 20
+FUZZ_DEBS = clang-14 libclang-rt-14-dev clang-tools-14 cppcheck valgrind
+DEBS	+= $(FUZZ_DEBS)
+FUZZ_DIR = build-fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer
+FUZZ_OBJS = $(filter-out $(FUZZ_DIR)/main.o,$(SRCS:src/%.c=$(FUZZ_DIR)/%.o))
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,\
+	  $(sort $(wildcard tests/fuzz/fuzz_*.c)))
+ANALYZE	?= cppcheck scan-build
+
+.PHONY: fuzz fuzz-build fuzz-clean analyze memcheck faultrun
+.SECONDARY: $(FUZZ_OBJS)
+
+$(FUZZ_DIR)/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(FUZZ_DIR)
+	@echo "CC $< (fuzz)"
+	@$(FUZZ_CC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    $(DD_CPPFLAGS) $(DD_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h \
+	    $(FUZZ_OBJS)
+	@echo "LD $@"
+	@$(FUZZ_CC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer $(DD_CPPFLAGS) \
+	    $(DD_CFLAGS) -Isrc -o $@ $< tests/fuzz/fuzz.c $(FUZZ_OBJS) \
+	    $(DD_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+analyze:
+	@ANALYZE_CFLAGS="-std=gnu11 $(WARN) -D_GNU_SOURCE \
+	    $(shell $(PKG_CONFIG) --cflags $(PKGS) $(LAZY_PKGS))" \
+	    sh tests/analyze/run.sh $(ANALYZE)
+
+memcheck: $(UNITBINS)
+	@rc=0; for t in $(UNITBINS); do echo "== valgrind $$t"; \
+	  valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite $$t >/dev/null 2>$$t.vg || \
+	    { cat $$t.vg; rc=1; }; done; exit $$rc
+
+faultrun: $(BIN)
+	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) \
+	    tests/faultrun/faultrun.py $(FAULTRUN)
+
+clean: fuzz-clean
+fuzz-clean:
+	rm -rf $(FUZZ_DIR) build-analyze

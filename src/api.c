@@ -1403,13 +1403,12 @@ static void
 join_details(json_t *details, char *out, size_t size)
 {
 	json_t *d, *field, *msg;
-	size_t i, used = 0, shown = 0;
-	char *f, *m;
-	int w;
+	size_t i, used = 0, shown = 0, n, len;
+	char *f, *m, *piece;
 
 	out[0] = '\0';
 	json_array_foreach(details, i, d) {
-		if (shown == DETAILS_MAX || used >= size)
+		if (shown == DETAILS_MAX)
 			break;
 		field = json_object_get(d, "field");
 		msg = json_object_get(d, "message");
@@ -1418,12 +1417,20 @@ join_details(json_t *details, char *out, size_t size)
 		m = server_text(json_string_value(msg), SHOW_MAX);
 		f = json_is_string(field) ?
 		    server_text(json_string_value(field), 64) : NULL;
-		w = snprintf(out + used, size - used, "%s%s%s%s",
-		    shown ? "; " : "", f ? f : "", f ? ": " : "", m);
-		used += w > 0 ? (size_t)w : 0;
-		shown++;
+		piece = xasprintf("%s%s%s%s", shown ? "; " : "", f ? f : "",
+		    f ? ": " : "", m);
 		free(f);
 		free(m);
+		/* what fits, cut between characters, never inside one */
+		len = strlen(piece);
+		n = utf8_prefix(piece, size - 1 - used);
+		memcpy(out + used, piece, n);
+		used += n;
+		out[used] = '\0';
+		shown++;
+		free(piece);
+		if (n < len)
+			break;
 	}
 }
 

@@ -517,7 +517,7 @@ record(struct ctx *ctx, const struct intent_push *p, long pid, int *fresh,
 	*fresh = 0;
 	if ((rc = intent_lock(&fd, dir, err)) == 0) {
 		intent_clean_stale(dir, time(NULL));
-		if ((rc = intent_load(&in, path, err)) != 0 ||
+		if (intent_load(&in, path, err) != 0 ||
 		    in.pid != pid || in.start != start) {
 			error_clear(err);	/* unreadable: start over */
 			intent_release(&in);

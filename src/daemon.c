@@ -136,11 +136,13 @@ static const struct config *scan_config(void *arg,
 		    const struct served_repo *sr);
 static const char *not_served(struct daemon *dm, const struct job *claim,
 		    const struct served_repo **out);
-static struct pending *newer(struct pending *pend, size_t n, size_t i);
 static void	say_pause(const struct api_wait *w);
 static void	abandon(struct daemon *dm, struct job *job, const char *label);
 static long long ceil_ll(double t);
 static double	give_up_at(const struct job *job, const struct config *cfg);
+
+static int	target_cmp(const void *a, const void *b);
+static struct pending **newer_all(struct pending *pend, size_t n);
 
 static void
 on_signal(int sig)
@@ -845,22 +847,52 @@ settle(struct daemon *dm, struct pending *p)
 		refuse(dm, claim, p->plan.reason);
 }
 
-/* The newest live job for the same (project, environment, repository,
- * ref) after pend[i], or NULL. */
-static struct pending *
-newer(struct pending *pend, size_t n, size_t i)
+/* Pending jobs by target (project, environment, repository, ref), then
+ * in arrival order (their place in the listing). */
+static int
+target_cmp(const void *a, const void *b)
 {
-	const struct job *a = &pend[i].plan.job, *b;
-	size_t j;
+	const struct pending *pa = *(const struct pending *const *)a;
+	const struct pending *pb = *(const struct pending *const *)b;
+	const struct job *x = &pa->plan.job, *y = &pb->plan.job;
+	int c;
 
-	for (j = n; j-- > i + 1;) {
-		b = &pend[j].plan.job;
-		if (pend[j].live && same_key(a, b) &&
-		    strcmp(a->ref, b->ref) == 0 &&
-		    strcmp(a->repo, b->repo) == 0)
-			return &pend[j];
+	if ((c = strcmp(x->project, y->project)) != 0 ||
+	    (c = strcmp(x->environment, y->environment)) != 0 ||
+	    (c = strcmp(x->repo, y->repo)) != 0 ||
+	    (c = strcmp(x->ref, y->ref)) != 0)
+		return c;
+	return (pa > pb) - (pa < pb);
+}
+
+/*
+ * For each live pend[i], the newest live job for the same target after
+ * it (NULL: none); allocated. Sorted by target, so that a long queue
+ * costs n log n, not a scan of the queue for every job.
+ */
+static struct pending **
+newer_all(struct pending *pend, size_t n)
+{
+	struct pending **v = xcalloc(n + 1, sizeof(*v));
+	struct pending **by = xcalloc(n + 1, sizeof(*by));
+	size_t i, j, k = 0, m;
+
+	for (i = 0; i < n; i++)
+		if (pend[i].live)
+			v[k++] = &pend[i];
+	qsort(v, k, sizeof(*v), target_cmp);
+	for (i = 0; i < k; i = j) {
+		/* v[i..j): one target, oldest first */
+		for (j = i + 1; j < k && same_key(&v[i]->plan.job,
+		    &v[j]->plan.job) && strcmp(v[i]->plan.job.repo,
+		    v[j]->plan.job.repo) == 0 && strcmp(v[i]->plan.job.ref,
+		    v[j]->plan.job.ref) == 0; j++)
+			;
+		for (m = i; m + 1 < j; m++)
+			by[v[m] - pend] = v[j - 1];
 	}
-	return NULL;
+	free(v);
+	return by;
 }
 
 /*
@@ -871,7 +903,7 @@ newer(struct pending *pend, size_t n, size_t i)
 static void
 coalesce(struct daemon *dm, struct pending *pend, size_t n)
 {
-	struct pending *by;
+	struct pending **newer = newer_all(pend, n), *by;
 	struct job *job;
 	struct error err;
 	char *label;
@@ -879,7 +911,7 @@ coalesce(struct daemon *dm, struct pending *pend, size_t n)
 	int r;
 
 	for (i = 0; i < n; i++) {
-		if (!pend[i].live || (by = newer(pend, n, i)) == NULL)
+		if (!pend[i].live || (by = newer[i]) == NULL)
 			continue;
 		job = &pend[i].plan.job;
 		/* the newer one covers the older's change too: with no
@@ -896,6 +928,7 @@ coalesce(struct daemon *dm, struct pending *pend, size_t n)
 		pend[i].live = 0;
 		free(label);
 	}
+	free(newer);
 }
 
 /* Wait for the rate limit to allow a request: -1 if a signal came. */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* error.c -- struct error helpers */
+#define DD_ERROR_C	/* error.h: the definitions, not the analyzer's view */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "error.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static void	put_text(char *dst, size_t size, char *text);
@@ -29,7 +31,7 @@ put_text(char *dst, size_t size, char *text)
 	char *safe = log_redact(text);
 
 	log_free_secret(text);
-	snprintf(dst, size, "%s", safe);
+	snprintf(dst, size, "%.*s", (int)utf8_prefix(safe, size - 1), safe);
 	log_free_secret(safe);
 }
 

@@ -51,4 +51,15 @@ void	error_hint(struct error *, const char *, ...) PRINTFLIKE(2, 3);
 /* Print "dotgit-deploy: msg" and "hint: ..." to stderr. */
 void	error_print(const struct error *);
 
+/*
+ * The static analyzer (make analyze) reads one file at a time: it does
+ * not know that these always return -1, and walks on from a
+ * `return error_set(...)` as if it could be 0. Say it where it looks.
+ */
+#if defined(__clang_analyzer__) && !defined(DD_ERROR_C)
+#define error_set(...)	(error_set(__VA_ARGS__), -1)
+#define error_temp(...)	(error_temp(__VA_ARGS__), -1)
+#define error_wrap(...)	(error_wrap(__VA_ARGS__), -1)
+#endif
+
 #endif

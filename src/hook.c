@@ -2,6 +2,7 @@
 /* hook.c -- the server-side post-receive hook, and what all hooks share */
 #include <errno.h>
 #include <fcntl.h>
+#include <search.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 #define MAX_BAD_LINES_SHOWN 5
 
 struct report;
-struct twins;
+struct sent;
 struct where;
 
 static int	input_fd(const char *input, size_t len);
@@ -34,16 +35,13 @@ static void	say(struct report *r, int error, int staged, char *what,
 static void	report_print(struct report *r, const struct error *flush);
 static int	deliver_one(struct deliver *d, struct plan *p,
 		    const char *label, struct report *r);
-static const char *same_as(char **keys, char **labels, size_t n,
-		    const struct job *job);
 static void	plan_one(struct plan *p, const struct config *cfg,
 		    struct repo *repo, const char *git_dir,
 		    const struct ref_update *up,
 		    const struct push_options *opts, size_t k);
-static void	twins_free(struct twins *t);
 static int	one_plan(struct deliver *d, struct plan *p, char *label,
 		    const struct push_options *opts, struct report *r,
-		    struct twins *t);
+		    struct sent *t);
 static char	*plan_label(const char *ref, const char *project);
 static int	deliver_updates(const struct config *cfg, struct repo *repo,
 		    const char *git_dir, const struct ref_update *ups,
@@ -55,6 +53,11 @@ static int	hook_config(struct ctx *ctx, struct config *cfg,
 		    struct where *w, struct error *err);
 static int	post_receive_deploy(struct ctx *ctx, const char *input,
 		    size_t len, struct error *err);
+
+static void	sent_init(struct sent *s, size_t max);
+static const char *sent_find(struct sent *s, const struct job *job);
+static void	sent_add(struct sent *s, const struct job *job, char *label);
+static void	sent_free(struct sent *s);
 
 int
 hook_read_input(char **out, size_t *len, int fd, struct error *err)
@@ -153,7 +156,7 @@ hook_parse_updates(struct ref_update **out, size_t *n, const char *input,
     size_t len)
 {
 	const char *p = input, *end = input + len, *nl;
-	size_t lineno = 0, bad = 0;
+	size_t lineno = 0, bad = 0, cap = 0;
 	struct ref_update up;
 	struct error err;
 
@@ -165,7 +168,11 @@ hook_parse_updates(struct ref_update **out, size_t *n, const char *input,
 		lineno++;
 		error_clear(&err);
 		if (plan_parse_line(&up, p, (size_t)(nl - p), &err) == 0) {
-			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			if (*n == cap) {	/* doubling: linear in lines */
+				cap = cap ? cap * 2 : 16;
+				*out = xreallocarray(*out, cap,
+				    sizeof(**out));
+			}
 			(*out)[(*n)++] = up;
 		} else if (bad++ < MAX_BAD_LINES_SHOWN)
 			log_error("hook input line %zu ignored: %s", lineno,
@@ -264,17 +271,67 @@ deliver_one(struct deliver *d, struct plan *p, const char *label,
 	return rc < 0 ? -1 : 0;
 }
 
-/* The label of an earlier ref of this push with the same key, or NULL:
- * one (project, environment, commit) is deployed once. */
+/*
+ * The refs of this push delivered so far, by key: one (project,
+ * environment, commit) is deployed once. A hash table (hsearch_r), so
+ * that a push of many refs costs time linear in them.
+ */
+struct sent {
+	struct hsearch_data	 tab;
+	char			**keys;
+	char			**labels;
+	size_t			 n;
+};
+
+static void
+sent_init(struct sent *s, size_t max)
+{
+	memset(s, 0, sizeof(*s));
+	if (hcreate_r(max * 2 + 1, &s->tab) == 0) {
+		log_error("out of memory");
+		abort();
+	}
+	s->keys = xcalloc(max + 1, sizeof(*s->keys));
+	s->labels = xcalloc(max + 1, sizeof(*s->labels));
+}
+
+/* The label of an earlier ref with the job's key, or NULL. */
 static const char *
-same_as(char **keys, char **labels, size_t n, const struct job *job)
+sent_find(struct sent *s, const struct job *job)
+{
+	ENTRY e = { (char *)job->idem_key, NULL }, *found;
+
+	if (hsearch_r(e, FIND, &found, &s->tab) == 0)
+		return NULL;
+	return found->data;
+}
+
+/* Remember the job's key; label is taken over. */
+static void
+sent_add(struct sent *s, const struct job *job, char *label)
+{
+	ENTRY e, *found;
+
+	s->keys[s->n] = xstrdup(job->idem_key);
+	s->labels[s->n] = label;
+	e.key = s->keys[s->n];
+	e.data = label;
+	(void)hsearch_r(e, ENTER, &found, &s->tab);	/* room for all */
+	s->n++;
+}
+
+static void
+sent_free(struct sent *s)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(keys[i], job->idem_key) == 0)
-			return labels[i];
-	return NULL;
+	hdestroy_r(&s->tab);
+	for (i = 0; i < s->n; i++) {
+		free(s->keys[i]);
+		free(s->labels[i]);
+	}
+	free(s->keys);
+	free(s->labels);
 }
 
 /* The full plan with a repository; without one, the objects are left
@@ -290,28 +347,12 @@ plan_one(struct plan *p, const struct config *cfg, struct repo *repo,
 		plan_update_deferred(p, cfg, git_dir, up, opts, k);
 }
 
-/* The deploys made so far in this push: a twin (same key) is said, not
- * sent again. */
-struct twins {
-	char	**keys;
-	char	**labels;
-	size_t	  n;
-};
-
-static void
-twins_free(struct twins *t)
-{
-	strv_free(t->keys, t->n);
-	strv_free(t->labels, t->n);
-	memset(t, 0, sizeof(*t));
-}
-
 /* Deliver or report one plan; `label` is taken. 1 if it failed. */
 static int
 one_plan(struct deliver *d, struct plan *p, char *label,
-    const struct push_options *opts, struct report *r, struct twins *t)
+    const struct push_options *opts, struct report *r, struct sent *t)
 {
-	const char *twin = same_as(t->keys, t->labels, t->n, &p->job);
+	const char *twin = sent_find(t, &p->job);
 	int failed = 0;
 
 	if (p->verdict == PLAN_DEPLOY && twin != NULL)
@@ -319,11 +360,7 @@ one_plan(struct deliver *d, struct plan *p, char *label,
 		    xasprintf("same commit as %s, deployed once", twin), NULL);
 	else if (p->verdict == PLAN_DEPLOY) {
 		failed = deliver_one(d, p, label, r) < 0;
-		t->keys = xreallocarray(t->keys, t->n + 1, sizeof(*t->keys));
-		t->labels = xreallocarray(t->labels, t->n + 1,
-		    sizeof(*t->labels));
-		t->keys[t->n] = xstrdup(p->job.idem_key);
-		t->labels[t->n++] = label;
+		sent_add(t, &p->job, label);
 		return failed;
 	} else if (p->verdict == PLAN_ERROR) {
 		say(r, 1, 0, xstrdup(label), xasprintf("not deployed: %s",
@@ -358,13 +395,14 @@ deliver_updates(const struct config *cfg, struct repo *repo,
     const struct push_options *opts)
 {
 	struct report r = { NULL, 0 };
-	struct twins t = { NULL, NULL, 0 };
+	struct sent t;
 	struct deliver *d;
 	struct error err;
 	struct plan p;
 	size_t i, k;
 	int failed = 0;
 
+	sent_init(&t, n * plan_nprojects(cfg));
 	deliver_init(&d, cfg, cfg->hook_timeout, 0);
 	deliver_set_repo(d, repo);
 	for (i = 0; i < n; i++)
@@ -380,7 +418,7 @@ deliver_updates(const struct config *cfg, struct repo *repo,
 		failed = (int)t.n;
 	} else
 		report_print(&r, NULL);
-	twins_free(&t);
+	sent_free(&t);
 	deliver_free(d);
 	return failed;
 }

@@ -128,7 +128,7 @@ state_release(struct state *st)
 static void
 state_line(struct state *st, char *line)
 {
-	char *sp = strchr(line, ' ');
+	char *sp = strchr(line, ' '), *target;
 	int i;
 
 	if (line[0] == '#' || sp == NULL)
@@ -141,12 +141,13 @@ state_line(struct state *st, char *line)
 		st->created = xreallocarray(st->created, st->ncreated + 1,
 		    sizeof(*st->created));
 		st->created[st->ncreated++] = xstrdup(sp);
-	} else if (strcmp(line, "hook") == 0 &&
-	    (line = strchr(sp, ' ')) != NULL) {
-		*line++ = '\0';
+	} else if (strcmp(line, "hook") == 0) {
+		if ((target = strchr(sp, ' ')) == NULL)
+			return;
+		*target++ = '\0';
 		if ((i = hook_kind_find(sp)) >= 0) {
 			free(st->hook[i]);
-			st->hook[i] = xstrdup(line);
+			st->hook[i] = xstrdup(target);
 		}
 	} else if (strcmp(line, "config-unset") == 0) {
 		st->have_config = 1;

@@ -402,17 +402,17 @@ copy_str(char **out, json_t *v)
 static int
 copy_strv(char ***out, size_t *n, json_t *a, size_t max)
 {
-	json_t *v;
-	size_t i;
+	size_t i, len;
 
 	*out = NULL;
 	*n = 0;
-	if (!json_is_array(a) || json_array_size(a) > max)
+	if (!json_is_array(a) || (len = json_array_size(a)) > max)
 		return -1;
-	if (json_array_size(a) > 0)
-		*out = xcalloc(json_array_size(a), sizeof(**out));
-	json_array_foreach(a, i, v) {
-		if (copy_str(&(*out)[i], v) < 0 || (*out)[i] == NULL)
+	if (len > 0)
+		*out = xcalloc(len, sizeof(**out));
+	for (i = 0; i < len; i++) {
+		if (copy_str(&(*out)[i], json_array_get(a, i)) < 0 ||
+		    (*out)[i] == NULL)
 			return -1;
 		*n = i + 1;
 	}

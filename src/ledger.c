@@ -357,7 +357,7 @@ get_commit(struct ledger *l, int sub, const char *name,
 	if ((r = get(l, sub, name, rec, sizeof(rec), err)) == DD_ERROR ||
 	    r == DD_ENOTFOUND)
 		return r;
-	if (r == 0 && rec[OID_HEXSZ] == ' ') {
+	if (r == 0 && strlen(rec) > OID_HEXSZ && rec[OID_HEXSZ] == ' ') {
 		rec[OID_HEXSZ] = '\0';
 		errno = 0;
 		*gen = strtoull(rec + OID_HEXSZ + 1, &end, 10);

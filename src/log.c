@@ -96,18 +96,19 @@ static void
 emit(int prio, const char *prefix, const char *fmt, va_list ap)
 {
 	char *raw, *line;
-	int saved = errno;
+	int saved = errno, n;
 
 	raw = xvasprintf(fmt, ap);
 	line = log_redact(raw);
 	log_free_secret(raw);
+	n = (int)utf8_prefix(line, SHOWN_MAX);
 	if (to_journal)
-		fprintf(stderr, "<%d>%s%.*s\n", prio, prefix, SHOWN_MAX, line);
+		fprintf(stderr, "<%d>%s%.*s\n", prio, prefix, n, line);
 	else
-		fprintf(stderr, "%s%.*s\n", prefix, SHOWN_MAX, line);
+		fprintf(stderr, "%s%.*s\n", prefix, n, line);
 	fflush(stderr);
 	if (to_syslog)
-		syslog(prio, "%.*s", SHOWN_MAX, line);
+		syslog(prio, "%.*s", n, line);
 	log_free_secret(line);
 	errno = saved;
 }

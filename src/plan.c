@@ -123,7 +123,9 @@ plan_push_option(struct push_options *opts, const char *opt)
 {
 	if (strncmp(opt, "deploy.", 7) != 0)
 		return;
-	if (strcmp(opt, "deploy.skip") == 0) {
+	if (!utf8_valid(opt))	/* a job (JSON) could not carry it */
+		set_invalid(opts, opt, "not valid UTF-8");
+	else if (strcmp(opt, "deploy.skip") == 0) {
 		keep_raw(opts, opt, CONFIG_OPT_SKIP);
 		opts->skip_all = 1;
 	} else if (strcmp(opt, "deploy.verbose") == 0) {

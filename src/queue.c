@@ -143,6 +143,7 @@ static int	may_change(const struct queue *q, int dir, const char *verb,
 		    const struct job *job, struct error *err);
 static int	clean_tmp(struct queue *q, struct error *err);
 
+
 /* "<what> '<dir>/<name>': <strerror>" as EXIT_FAIL; returns -1. */
 static int
 sys_error(struct error *err, const char *what, const struct queue *q,
@@ -393,6 +394,7 @@ open_sub_fd(const struct queue *q, int i)
 static int
 find_sub(struct queue *q, int i, struct stat *st, struct error *err)
 {
+	memset(st, 0, sizeof(*st));
 	if ((q->fd[i] = open_sub_fd(q, i)) < 0) {
 		if (errno == ENOENT && (q->flags & QUEUE_OPEN_CREATE))
 			return 0;
@@ -946,65 +948,58 @@ move_bad(struct queue *q, int dir, const char *name, const char *why)
 }
 
 /*
- * Read dir/name whole. 0 with *out allocated; 1 if it vanished; 2 if it
- * is not a job file (*why says why); -1 if it cannot be read (errno).
+ * Read dir/name whole. 0 with *out allocated; DD_ENOTFOUND if it
+ * vanished; DD_EINVALID if it is not a job file (*why says why);
+ * DD_ERROR if it cannot be read (errno).
  */
 static int
 read_entry(int dirfd, const char *name, char **out, const char **why)
 {
 	struct stat st;
 	char *buf;
-	ssize_t r = 0;
-	size_t len = 0;
-	int fd;
+	size_t len;
+	int fd, r, saved;
 
 	*out = NULL;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 1 : -1;
+		return errno == ENOENT ? DD_ENOTFOUND : DD_ERROR;
 	if (!S_ISREG(st.st_mode)) {
 		*why = "not a regular file";
-		return 2;
+		return DD_EINVALID;
 	}
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 1 : -1;
+		return errno == ENOENT ? DD_ENOTFOUND : DD_ERROR;
 	/* what was opened, not what was there a moment ago; a job file is
 	 * made by rename and has one link: more is a link to a file that
 	 * is not a job */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		close(fd);
 		*why = "not a regular file with one link";
-		return 2;
+		return DD_EINVALID;
 	}
-	buf = xmalloc(QUEUE_FILE_MAX + 1);
-	while (len <= QUEUE_FILE_MAX) {
-		r = read(fd, buf + len, QUEUE_FILE_MAX + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
+	/* a buffer of the file's size, not of the cap */
+	r = fsio_read_fd(fd, QUEUE_FILE_MAX, 0, &buf, &len);
+	saved = errno;
 	close(fd);
 	if (r < 0) {
-		free(buf);
-		return -1;
+		errno = saved;
+		return DD_ERROR;
 	}
-	buf[len > QUEUE_FILE_MAX ? QUEUE_FILE_MAX : len] = '\0';
-	*why = len > QUEUE_FILE_MAX ? "too big" :
-	    strlen(buf) != len ? "contains a NUL byte" : NULL;
+	*why = r > 0 ? "too big" : strlen(buf) != len ?
+	    "contains a NUL byte" : NULL;
 	if (*why != NULL) {
 		free(buf);
-		return 2;
+		return DD_EINVALID;
 	}
 	*out = buf;
 	return 0;
 }
 
 /*
- * Read dir/name into job. 0 loaded; 1 vanished or unreadable (warned);
- * 2 not a job, *why (allocated) says why.
+ * Read dir/name into job. 0 loaded; DD_ENOTFOUND vanished or unreadable
+ * (warned); DD_EINVALID not a job, *why (allocated) says why.
  */
 static int
 read_job(struct queue *q, int dir, const char *name, struct job *job,
@@ -1019,25 +1014,25 @@ read_job(struct queue *q, int dir, const char *name, struct job *job,
 	*why = NULL;
 	if (!id_valid(name)) {
 		*why = xstrdup("not a job file name");
-		return 2;
+		return DD_EINVALID;
 	}
-	if ((r = read_entry(q->fd[dir], name, &text, &w)) == 2) {
+	if ((r = read_entry(q->fd[dir], name, &text, &w)) == DD_EINVALID) {
 		*why = xstrdup(w);
-		return 2;
+		return DD_EINVALID;
 	}
-	if (r < 0) {
+	if (r == DD_ERROR) {
 		ename = log_escape(name, 128);
 		log_warn("queue: cannot read '%s/%s'", q->paths[dir], ename);
 		free(ename);
 	}
 	if (r != 0)
-		return 1;
+		return DD_ENOTFOUND;
 	error_clear(&jerr);
 	r = job_from_json(job, text, &jerr);
 	free(text);
 	if (r < 0) {
 		*why = xstrdup(jerr.msg);
-		return 2;
+		return DD_EINVALID;
 	}
 	job->id = xstrdup(name);
 	job->queue_state = dir;
@@ -1054,7 +1049,7 @@ load(struct queue *q, int dir, const char *name, struct job *job)
 	char *why;
 	int r = read_job(q, dir, name, job, &why);
 
-	if (r == 2 && dir != DIR_BAD)
+	if (r == DD_EINVALID && dir != DIR_BAD)
 		move_bad(q, dir, name, why);
 	free(why);
 	return r == 0 ? 0 : 1;
@@ -1114,7 +1109,7 @@ queue_list_bad(struct queue *q, struct job **jobs, size_t *njobs,
 		r = read_job(q, DIR_BAD, names[i], &(*jobs)[*njobs], &why);
 		if (r == 0)
 			(*njobs)++;
-		else if (r == 2) {
+		else if (r == DD_EINVALID) {
 			k = &(*junk)[(*njunk)++];
 			k->name = xstrdup(names[i]);
 			k->why = why;

@@ -444,16 +444,20 @@ expand_home(char **out, const char *p, struct error *err)
 	if (rest == NULL)
 		rest = p + strlen(p);
 	if (rest == p + 1) {
-		if ((home = getenv("HOME")) == NULL || *home == '\0')
-			return error_set(err, EXIT_FAIL, "cannot expand '%s': "
-			    "HOME is not set", esc(buf, p));
+		if ((home = getenv("HOME")) == NULL || *home == '\0') {
+			error_set(err, EXIT_FAIL, "cannot expand '%s': HOME is "
+			    "not set", esc(buf, p));
+			return -1;
+		}
 	} else {
 		user = xstrndup(p + 1, (size_t)(rest - p - 1));
 		pw = getpwnam(user);
 		free(user);
-		if (pw == NULL)
-			return error_set(err, EXIT_FAIL, "cannot expand '%s': "
-			    "no such user", esc(buf, p));
+		if (pw == NULL) {
+			error_set(err, EXIT_FAIL, "cannot expand '%s': no such "
+			    "user", esc(buf, p));
+			return -1;
+		}
 		home = pw->pw_dir;
 	}
 	*out = xasprintf("%s%s", home, rest);

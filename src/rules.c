@@ -16,6 +16,7 @@ struct segs {
 };
 
 static int	check_segment(const char *, size_t, char *, size_t);
+static size_t	bracket_item(const char *, size_t, size_t);
 static int	check_brackets(const char *, size_t);
 static void	segs_split(struct segs *, const char *);
 static void	segs_free(struct segs *);
@@ -93,8 +94,30 @@ check_segment(const char *s, size_t len, char *whybuf, size_t whylen)
 	return 0;
 }
 
+/*
+ * Past the item of a bracket expression at s[j]: "[:class:]", "[.sym.]"
+ * or "[=c=]" whole (its ']' does not close the bracket, for fnmatch),
+ * else one byte. `len` when "[." or "[=" is not closed in the segment:
+ * fnmatch would look past the '/' for its end.
+ */
+static size_t
+bracket_item(const char *s, size_t len, size_t j)
+{
+	size_t k;
+	char d;
+
+	if (s[j] != '[' || j + 1 >= len || strchr(":.=", s[j + 1]) == NULL)
+		return j + 1;
+	d = s[j + 1];
+	for (k = j + 2; k + 1 < len; k++)
+		if (s[k] == d && s[k + 1] == ']')
+			return k + 2;
+	return d == ':' ? j + 1 : len;	/* "[:" unclosed is two bytes */
+}
+
 /* -1 if a '[' has no closing ']' within the segment, as fnmatch reads it:
- * a leading '!' or '^' negates, a ']' right after that is literal. */
+ * a leading '!' or '^' negates, a ']' right after that is literal, a
+ * class "[:alpha:]" holds its own ']'. */
 static int
 check_brackets(const char *s, size_t len)
 {
@@ -109,7 +132,7 @@ check_brackets(const char *s, size_t len)
 		if (j < len && s[j] == ']')
 			j++;
 		while (j < len && s[j] != ']')
-			j++;
+			j = bracket_item(s, len, j);
 		if (j >= len)
 			return -1;
 		i = j;

@@ -529,3 +529,16 @@ def test_status_bad_arguments(tmp_path, env, emu, args):
     assert r.returncode == 2
     assert r.stdout == ""
     assert api_requests(emu) == []
+
+
+def test_reply_larger_than_the_cap(tmp_path, env, make_emu):
+    """A 100 MiB reply (--bad-body huge) is cut off at 8 MiB and said;
+    nothing is parsed from it."""
+    emu = make_emu("--bad-body", "huge")
+    cfg = configure(tmp_path, emu)
+    d = new_deployment(emu)
+    r = dd(cfg, "status", d["id"], env=env)
+    assert r.returncode == 1
+    assert errors(r)[-1] == ("dotgit-deploy: the API's reply is larger "
+                             "than 8 MiB")
+    assert r.stdout == ""

@@ -144,6 +144,32 @@ def test_coalescing_sends_only_the_newest(srv, emu):
     assert srv.daemon.text().count(" superseded by job ") == 4
 
 
+def test_coalescing_keeps_the_newest_of_each_ref(srv, emu):
+    """Pushes to two branches of one environment, taking turns: each
+    job is superseded by the newest job of its own branch (coalescing
+    groups the queue by target, not by position)."""
+    heads = {"feature/a": [], "feature/b": []}
+    git("checkout", "-q", "-b", "feature/a", cwd=srv.work, env=srv.env)
+    git("checkout", "-q", "-b", "feature/b", cwd=srv.work, env=srv.env)
+    for i in range(3):
+        for b in ("feature/a", "feature/b"):
+            git("checkout", "-q", b, cwd=srv.work, env=srv.env)
+            heads[b].append(commit(srv.work, srv.env, name="%s-%d" % (
+                b.replace("/", "-"), i), msg="%s %d" % (b, i)))
+            srv.push("origin", b)
+    jobs = {j["commit"]: j["id"] for j in srv.jobs("new")}
+    assert len(jobs) == 6
+    srv.daemon.start()
+    wait_until(lambda: srv.pending() == 0, 15)
+    assert srv.daemon.stop() == 0
+    assert created_bodies(emu) == {("feature/a", heads["feature/a"][-1]): 1,
+                                   ("feature/b", heads["feature/b"][-1]): 1}
+    done = {j["commit"]: j["last_error"] or "" for j in srv.jobs("done")}
+    for b, commits in heads.items():
+        for c in commits[:-1]:
+            assert done[c].startswith("superseded by %s" % jobs[commits[-1]])
+
+
 def test_coalescing_off_sends_all_in_order(srv, emu):
     srv.write_config(daemon="coalesce = false\n")
     heads = []

@@ -594,3 +594,15 @@ def test_make_ca_only_and_bad_state(start, tmp_path):
         emu.start()
     assert emu.proc.returncode == 2
     assert "state" in emu.output_text()
+
+
+def test_bad_body_huge(start):
+    emu = start("--bad-body", "huge", "--huge-bytes", "300000",
+                "--bad-body-first", "1")
+    r = emu.get("/projects")
+    assert r.status == 200
+    assert r.headers["content-length"] == str(len(r.body))
+    assert r.body.endswith(b" " * 300000)
+    assert r.json is not None and len(r.json["data"]) == 3
+    assert emu.requests()[-1]["fault"] == "bad_body:huge"
+    assert len(emu.get("/projects").body) < 300000

@@ -460,3 +460,20 @@ def test_config_init_for_the_daemon_and_queue_mode_warnings(tmp_path,
     assert "is not in [daemon] repos: the daemon will refuse its jobs" \
         in r.stderr
     assert "queue mode: the daemon deploys what pushes queue" in r.stderr
+
+
+def test_state_file_hook_line_without_target(tmp_path, env):
+    """A "hook NAME" line missing its target (a damaged state file) is
+    skipped; it used to make the next comparison read a NULL pointer
+    (found by scan-build and cppcheck: `make analyze`)."""
+    bare = make_bare(tmp_path / "srv.git", env)
+    hooks = os.path.join(bare, "hooks")
+    before = snapshot(hooks)
+    assert install(bare, env).returncode == 0
+    state = os.path.join(bare, "dotgit-deploy", "install.state")
+    with open(state, "a") as f:
+        f.write("hook post-receive\n")
+    r = uninstall(bare, env)
+    assert r.returncode == 0, r.stderr
+    assert "removed post-receive from '%s'" % hooks in r.stdout
+    assert snapshot(hooks) == before

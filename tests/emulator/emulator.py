@@ -47,7 +47,8 @@ FIRST_PROJECT = {
 }
 PROJECT_EPOCH = datetime.datetime(2025, 9, 12, 14, 20, 0,
                                   tzinfo=datetime.timezone.utc)
-BAD_BODY_MODES = ("html", "truncated", "garbage", "empty")
+BAD_BODY_MODES = ("html", "truncated", "garbage", "empty", "huge")
+HUGE_CHUNK = 1 << 20
 HTML_BODY = b"<html>proxy</html>"
 GARBAGE_BODY = b"\xde\xad\xbe\xef <<not json>> \x00\xff{{{"
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -228,6 +229,7 @@ class Faults:
         "slow_first": ("count_or_all", None),
         "bad_body": ("mode", None),
         "bad_body_first": ("count_or_all", None),
+        "huge_bytes": ("posint", 100 << 20),
         "fail_branch": ("globs", []),
         "queued_secs": ("secs", 0.2),
         "building_secs": ("secs", 0.5),
@@ -465,6 +467,7 @@ class Reply:
         self.body = body if body is not None else b""
         self.ctype = ctype
         self.headers = list(headers or [])
+        self.pad = 0    # blanks sent after the body (--bad-body huge)
 
 
 def error_reply(code, message, details=None, headers=None):
@@ -601,6 +604,7 @@ class Emulator:
             "slow_first": args.slow_first,
             "bad_body": args.bad_body,
             "bad_body_first": args.bad_body_first,
+            "huge_bytes": args.huge_bytes,
             "fail_branch": args.fail_branch or [],
             "queued_secs": args.queued_secs,
             "building_secs": args.building_secs,
@@ -892,12 +896,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send_reply(self, reply):
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.ctype)
-        self.send_header("Content-Length", str(len(reply.body)))
+        self.send_header("Content-Length", str(len(reply.body) + reply.pad))
         for k, v in reply.headers:
             self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD" and reply.body:
             self.wfile.write(reply.body)
+        if self.command != "HEAD" and reply.pad:
+            self.send_padding(reply.pad)
+
+    def send_padding(self, n):
+        """n blanks, a chunk at a time; a client that stops reading (it
+        caps what it keeps) ends the connection."""
+        chunk = b" " * HUGE_CHUNK
+        try:
+            while n > 0:
+                self.wfile.write(chunk[:min(n, HUGE_CHUNK)])
+                n -= min(n, HUGE_CHUNK)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     # -- request processing
 
@@ -990,6 +1007,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 reply.body = GARBAGE_BODY
             elif post_mode == "empty":
                 reply.body = b""
+            elif post_mode == "huge":
+                reply.pad = emu.faults.get("huge_bytes")
         return self.finish_reply(rec, faults, reply, pre["slow"])
 
     def process(self, emu, path, query, raw, rec, auth, key, is_v1, faults):
@@ -1226,6 +1245,7 @@ def parse_args(argv):
     p.add_argument("--bad-body-first", type=nonneg_int, default=None)
     p.add_argument("--save-every", type=nonneg_float, default=0.0,
                    metavar="SECS")
+    p.add_argument("--huge-bytes", type=nonneg_int, default=100 << 20)
     p.add_argument("--verbose", action="store_true",
                    help="one line per request on stderr")
     a = p.parse_args(argv)

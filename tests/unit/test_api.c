@@ -13,6 +13,7 @@
 #include "api.h"
 #include "job.h"
 #include "log.h"
+#include "utf8.h"
 #include "vars.h"
 #include "xmalloc.h"
 
@@ -412,6 +413,44 @@ test_error_hostile_text(void **state)
 	free(body);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_api: validation details are cut to fit, and
+ * a cut inside a character left invalid UTF-8 in the message, which a
+ * job's last_error then carried: a job file (JSON) cannot hold it.
+ * Every cut now falls between characters.
+ */
+static void
+test_error_cut_between_characters(void **state)
+{
+	struct error err;
+	struct job job;
+	char body[32768], *p = body, *json;
+	size_t i, j, pad;
+
+	(void)state;
+	for (pad = 0; pad < 3; pad++) {
+		/* 20 details of 50 two-byte characters and a euro sign */
+		p = body + sprintf(body, "{\"error\":{\"details\":[");
+		for (i = 0; i < 20; i++) {
+			p += sprintf(p, "%s{\"field\":\"f%.*s\",\"message\":"
+			    "\"", i ? "," : "", (int)pad, "xxx");
+			for (j = 0; j < 50; j++)
+				p += sprintf(p, "\\u01cc");
+			p += sprintf(p, "\\u20ac\"}");
+		}
+		sprintf(p, "]}}");
+		error_clear(&err);
+		api_parse_error(&err, 422, S(body));
+		assert_true(utf8_valid(err.msg));
+		assert_int_equal(strncmp(err.msg, "validation failed: f", 20),
+		    0);
+		memset(&job, 0, sizeof(job));
+		job.last_error = err.msg;
+		assert_non_null(json = job_to_json(&job));
+		free(json);
+	}
+}
+
 /* The API echoes the key: redacted before the 200-byte cut. */
 static void
 test_error_echoes_key(void **state)
@@ -765,6 +804,7 @@ main(void)
 		cmocka_unit_test(test_error_statuses),
 		cmocka_unit_test(test_error_validation),
 		cmocka_unit_test(test_error_hostile_text),
+		cmocka_unit_test(test_error_cut_between_characters),
 		cmocka_unit_test(test_error_echoes_key),
 		cmocka_unit_test(test_wait_clamped),
 		cmocka_unit_test(test_reply_terminal_safe),

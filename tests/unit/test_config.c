@@ -737,8 +737,12 @@ test_garbage_bytes(void **state)
 	    "C = bell\x07\n"			/* 10 */
 	    "D = tab\there\n"
 	    "E = caf\xc3\xa9\n"
-	    "[branch \"\x1b[31m\"]\n",		/* 13 */
-	    5);
+	    "[branch \"\x1b[31m\"]\n"		/* 13 */
+	    "[branch \"a\xc2\x9b" "31m\"]\n"		/* 14: CSI, C1 */
+	    "[branch \"ok\"]\n"
+	    "environment = preview\n"
+	    "paths = web/\xc2\x85\n",			/* 17: NEL, C1 */
+	    7);
 	assert_error(&cfg, 5, "invalid bytes in section name [api\\xff] "
 	    "(control characters or invalid UTF-8)");
 	assert_error(&cfg, 8, "invalid bytes in a key name (control "
@@ -749,6 +753,12 @@ test_garbage_bytes(void **state)
 	    "characters or invalid UTF-8)");
 	assert_error(&cfg, 13, "invalid bytes in section name [branch "
 	    "\"\\x1b[31m\"] (control characters or invalid UTF-8)");
+	/* found by tests/fuzz/fuzz_config: `config explain` printed these
+	 * as they were, and a terminal obeys an 8-bit CSI */
+	assert_error(&cfg, 14, "invalid bytes in section name [branch "
+	    "\"a\\xc2\\x9b31m\"] (control characters or invalid UTF-8)");
+	assert_error(&cfg, 17, "invalid bytes in the value (control "
+	    "characters or invalid UTF-8)");
 	assert_string_equal(vars_get(&cfg.env_vars[0], "D"), "tab\there");
 	assert_string_equal(vars_get(&cfg.env_vars[0], "E"), "caf\xc3\xa9");
 	config_release(&cfg);

@@ -228,6 +228,35 @@ test_policy(void **state)
 	plan_release(&p);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_hook: an option that is not UTF-8 was kept
+ * in the job, which then could not be written (JSON cannot hold it): in
+ * queue mode every ref failed with "cannot queue the job". It is an
+ * invalid option now, said as such, and a job the plan makes is one
+ * the queue can write.
+ */
+static void
+test_option_not_utf8(void **state)
+{
+	static const char *const bad[] = { "deploy.env.X=\xff", NULL };
+	static const char *const good[] = { "deploy.env.X=caf\xc3\xa9",
+		NULL };
+	struct plan p;
+	char *json;
+
+	(void)state;
+	plan_with(&p, "", "refs/heads/main", bad);
+	assert_int_equal(p.verdict, PLAN_ERROR);
+	assert_string_equal(p.reason, "invalid push option "
+	    "'deploy.env.X=\\xff': not valid UTF-8");
+	plan_release(&p);
+	plan_with(&p, "", "refs/heads/main", good);
+	assert_int_equal(p.verdict, PLAN_DEPLOY);
+	assert_non_null(json = job_to_json(&p.job));
+	free(json);
+	plan_release(&p);
+}
+
 /* The verdict table: {ref, push options, head commit message} ->
  * {verdict, environment, reason}, planned in a real repository. */
 static const char TABLE_CONFIG[] =
@@ -344,6 +373,7 @@ main(void)
 		cmocka_unit_test(test_parse_nul_and_sha256),
 		cmocka_unit_test(test_push_options),
 		cmocka_unit_test(test_push_options_invalid),
+		cmocka_unit_test(test_option_not_utf8),
 		cmocka_unit_test(test_push_options_from_env),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_verdict_table),

@@ -525,6 +525,51 @@ test_bad_files_moved_aside(void **state)
 	free(b);
 }
 
+/* A job file of exactly QUEUE_FILE_MAX bytes is read (the buffer grows
+ * from the file's size); one byte more is "too big"; a NUL is refused. */
+static void
+test_file_sizes(void **state)
+{
+	struct fixture *f = *state;
+	struct job *jobs;
+	size_t n, len;
+	char *a = put(f, "main", C1), *p, *text, *log;
+	FILE *fp;
+
+	p = path_of(f, "new", a);
+	text = unit_slurp(p);
+	len = strlen(text);
+	text = xreallocarray(text, QUEUE_FILE_MAX + 2, 1);
+	memset(text + len, ' ', QUEUE_FILE_MAX - len);
+	text[QUEUE_FILE_MAX] = '\0';
+	unit_spit(p, text);		/* the job, padded to the cap */
+	free(p);
+	p = path_of(f, "new", "1767225600000000.2.1");
+	text[QUEUE_FILE_MAX] = ' ';
+	text[QUEUE_FILE_MAX + 1] = '\0';
+	unit_spit(p, text);		/* one byte past it */
+	free(p);
+	p = path_of(f, "new", "1767225600000000.2.2");
+	assert_non_null(fp = fopen(p, "w"));
+	fwrite("{\0}", 1, 3, fp);
+	fclose(fp);
+	free(p);
+	unit_stderr_begin(f->dir);
+	assert_int_equal(queue_list(f->q, QUEUE_NEW, &jobs, &n, &f->err), 0);
+	log = unit_stderr_end();
+	assert_int_equal(n, 1);
+	assert_string_equal(jobs[0].id, a);
+	queue_jobs_free(jobs, n);
+	assert_true(exists(f, "bad", "1767225600000000.2.1"));
+	assert_true(exists(f, "bad", "1767225600000000.2.2"));
+	assert_non_null(strstr(log, "1767225600000000.2.1' to '"));
+	assert_non_null(strstr(log, "too big"));
+	assert_non_null(strstr(log, "contains a NUL byte"));
+	free(log);
+	free(text);
+	free(a);
+}
+
 static void
 test_done_keeps_newest(void **state)
 {
@@ -1188,6 +1233,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files_moved_aside,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_sizes, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_done_keeps_newest,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unicode_and_bad_utf8,

@@ -46,7 +46,7 @@ test_pattern_check_good(void **state)
 	static const char *const good[] = {
 		"main", "release/*", "feature/**", "**/fix", "a/**/b", "**",
 		"v[0-9]*", "v[!x]", "[]]x", "caf\xc3\xa9/*", "with space",
-		"a.b-c_d", NULL
+		"a.b-c_d", "[[:alpha:]]*", "v[[:digit:]-]", "[[:x]", NULL
 	};
 	size_t i;
 
@@ -66,6 +66,16 @@ test_pattern_check_bad(void **state)
 	assert_string_equal(reason("v[0-9"), "unclosed '[' (a bracket "
 	    "expression cannot contain '/')");
 	assert_string_equal(reason("[a/b]"), "unclosed '[' (a bracket "
+	    "expression cannot contain '/')");
+	/* found by tests/fuzz/fuzz_glob: fnmatch reads a class's ']' as
+	 * part of it, so these brackets run on past the '/' */
+	assert_string_equal(reason("[[:alpha:]/x]"), "unclosed '[' (a "
+	    "bracket expression cannot contain '/')");
+	assert_string_equal(reason("a/[[:alpha:]/**"), "unclosed '[' (a "
+	    "bracket expression cannot contain '/')");
+	assert_string_equal(reason("[[./.]]"), "unclosed '[' (a bracket "
+	    "expression cannot contain '/')");
+	assert_string_equal(reason("[[=/=]]"), "unclosed '[' (a bracket "
 	    "expression cannot contain '/')");
 	assert_string_equal(reason("***"), "'***' is not a glob; use '*' "
 	    "or '**'");

@@ -1,0 +1,124 @@
+/* fuzz.c -- helpers for the libFuzzer targets */
+#include <sanitizer/common_interface_defs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "log.h"
+#include "xmalloc.h"
+
+char *
+fuzz_str(const uint8_t *data, size_t size)
+{
+	char *s = xmalloc(size + 1);
+
+	if (size > 0)
+		memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+size_t
+fuzz_split(char *s, size_t len, char sep, char **parts, size_t max)
+{
+	char *end = s + len, *p;
+	size_t n = 0;
+
+	parts[n++] = s;
+	while (n < max && (p = memchr(parts[n - 1], sep,
+	    (size_t)(end - parts[n - 1]))) != NULL) {
+		*p = '\0';
+		parts[n++] = p + 1;
+	}
+	return n;
+}
+
+/* Length of the well-formed sequence at s[0..left), or 0 (RFC 3629,
+ * table 3-7 of the Unicode standard). */
+static size_t
+seq_len(const unsigned char *s, size_t left)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (left < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+int
+fuzz_printable(const char *str, size_t len, const char *allow)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if ((n = seq_len(s + i, len - i)) == 0)
+			return 0;
+		if (n == 1 && (s[i] < 0x20 || s[i] == 0x7f) &&
+		    (s[i] == '\0' || strchr(allow, s[i]) == NULL))
+			return 0;
+		if (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+int
+fuzz_utf8(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t len = strlen(str), i = 0, n;
+
+	for (; i < len; i += n)
+		if ((n = seq_len(s + i, len - i)) == 0)
+			return 0;
+	return 1;
+}
+
+/* Said through the sanitizer's report: it reaches the log even when
+ * libFuzzer closes the target's stderr (-close_fd_mask=2). */
+void
+fuzz_fail(const char *fmt, ...)
+{
+	char msg[2048];
+	int n;
+	va_list ap;
+
+	n = snprintf(msg, sizeof(msg), "property broken: ");
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	__sanitizer_report_error_summary(msg);
+	abort();
+}
+
+void
+fuzz_quiet(void)
+{
+	log_init(LOG_LEVEL_QUIET, 0);
+}
