@@ -128,6 +128,7 @@ static int	open_lock(struct queue *q, struct error *err);
 static void	make_id(const struct queue *q, char *buf, size_t size);
 static int	sync_fd(const struct queue *q, int fd);
 static int	sync_tmp(struct queue *q, const char *name);
+static int	sync_staged(struct queue *q, struct error *err);
 static int	name_cmp(const void *a, const void *b);
 static void	move_bad(struct queue *q, int dir, const char *name,
 		    const char *why);
@@ -791,7 +792,7 @@ queue_stage(struct queue *q, struct job *job, struct error *err)
 	return 0;
 }
 
-/* fsync tmp/<name> through a new descriptor. */
+/* fdatasync tmp/<name> through a new descriptor. */
 static int
 sync_tmp(struct queue *q, const char *name)
 {
@@ -800,9 +801,35 @@ sync_tmp(struct queue *q, const char *name)
 	if ((fd = openat(q->fd[DIR_TMP], name, O_RDONLY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		return -1;
-	rc = fsync(fd);
+	rc = fdatasync(fd);
 	close(fd);
 	return rc;
+}
+
+/*
+ * Make every staged file durable before any is renamed: one file by
+ * fdatasync; more by one syncfs(2) of tmp/'s filesystem for them all
+ * (one journal commit for the push, not one per ref; since Linux 5.8 it
+ * reports a writeback error since tmp/ was opened), or an fdatasync each
+ * where there is no syncfs.
+ */
+static int
+sync_staged(struct queue *q, struct error *err)
+{
+	size_t i;
+
+	if (q->nstaged > 1) {
+		if (syncfs(q->fd[DIR_TMP]) == 0)
+			return 0;
+		if (errno != ENOSYS)
+			return error_set(err, EXIT_FAIL, "cannot sync '%s': "
+			    "%s", q->paths[DIR_TMP], strerror(errno));
+	}
+	for (i = 0; i < q->nstaged; i++)
+		if (sync_tmp(q, q->staged[i]) < 0)
+			return sys_error(err, "cannot write", q, DIR_TMP,
+			    q->staged[i]);
+	return 0;
 }
 
 /* Take the staged files back: from new/ the first `placed`, tmp/ the
@@ -827,12 +854,8 @@ queue_publish(struct queue *q, struct error *err)
 {
 	size_t i, placed = 0;
 
-	for (i = 0; i < q->nstaged; i++)
-		if (sync_tmp(q, q->staged[i]) < 0) {
-			sys_error(err, "cannot write", q, DIR_TMP,
-			    q->staged[i]);
-			goto fail;
-		}
+	if (q->nstaged > 0 && sync_staged(q, err) < 0)
+		goto fail;
 	for (; placed < q->nstaged; placed++)
 		if (renameat(q->fd[DIR_TMP], q->staged[placed],
 		    q->fd[QUEUE_NEW], q->staged[placed]) < 0) {
