@@ -41,6 +41,7 @@ struct ledger {
 	int	 fd[NSUBS];
 	long	 pid;			/* names of our tmp/ files */
 	int	 grouped;		/* ledger_group_commit: no fsync */
+	int	 unsynced;		/* written since the last ledger_sync */
 };
 
 static void	 key_name(char [HASH_SHA256_HEXSZ + 1], const char *);
@@ -173,6 +174,7 @@ put(struct ledger *l, int sub, const char *name, const char *text,
 	    strlen(text), 0640, !l->grouped) < 0)
 		rc = error_set(err, EXIT_FAIL, "cannot write ledger record "
 		    "'%s/%s': %s", l->paths[sub], name, strerror(errno));
+	l->unsynced |= l->grouped;
 	free(tmp);
 	return rc;
 }
@@ -449,9 +451,12 @@ ledger_group_commit(struct ledger *l)
 int
 ledger_sync(struct ledger *l, struct error *err)
 {
+	if (!l->unsynced)
+		return 0;
 	if (syncfs(l->fd[SUB_TMP]) < 0)
 		return error_set(err, EXIT_FAIL, "cannot sync the ledger "
 		    "'%s': %s", l->root, strerror(errno));
+	l->unsynced = 0;
 	return 0;
 }
 

@@ -80,7 +80,8 @@ int	ledger_open_for(struct ledger **out, char **dir, const struct config *,
 char	*ledger_daemon_dir(const char *configured);
 
 /* Group commit (see queue_group_commit): records are not fsynced one
- * by one; ledger_sync makes all written so far durable at once. */
+ * by one; ledger_sync makes all written so far durable at once (one
+ * syncfs; nothing to do when nothing was written since the last). */
 void	ledger_group_commit(struct ledger *);
 int	ledger_sync(struct ledger *, struct error *);
 

@@ -325,6 +325,40 @@ test_state_permissions(void **state)
 	free(priv);
 }
 
+/* Group commit (a push, the daemon): the records are in place at once,
+ * read back in the same run and after a reopen, none left in tmp/, and
+ * one ledger_sync makes them durable (again: nothing to do). */
+static void
+test_group_commit(void **state)
+{
+	struct fixture *f = *state;
+	enum ledger_state st;
+	char last[OID_HEXSZ + 1], *dep, *tmp;
+
+	ledger_group_commit(f->l);
+	assert_int_equal(ledger_sync(f->l, &f->err), 0);	/* nothing */
+	assert_int_equal(ledger_set_last_deployed(f->l, "prj", "production",
+	    C1, &f->err), 0);
+	assert_int_equal(ledger_sent(f->l, KEY, "dep_1", &f->err), 0);
+	assert_int_equal(ledger_get(f->l, KEY, &st, &dep, NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_SENT);
+	assert_string_equal(dep, "dep_1");
+	free(dep);
+	assert_int_equal(ledger_sync(f->l, &f->err), 0);
+	assert_int_equal(ledger_sync(f->l, &f->err), 0);
+	tmp = xasprintf("%s/ledger/tmp", f->dir);
+	assert_int_equal(unit_count(tmp), 0);
+	free(tmp);
+	reopen(f);
+	assert_int_equal(ledger_last_deployed(f->l, "prj", "production",
+	    last, &f->err), 0);
+	assert_string_equal(last, C1);
+	assert_int_equal(ledger_get(f->l, KEY, &st, &dep, NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_SENT);
+	assert_string_equal(dep, "dep_1");
+	free(dep);
+}
+
 static void
 test_open_failure(void **state)
 {
@@ -357,6 +391,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_state_permissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_failure,
 		    setup, teardown),
 	};
