@@ -14,6 +14,7 @@
 #include "config.h"
 #include "config-layer.h"
 #include "config-read.h"
+#include "keymap.h"
 #include "log.h"
 #include "rules.h"
 #include "utf8.h"
@@ -159,13 +160,6 @@ static const char *const secret_words[] = {
 	"key", "token", "secret", "password", "passwd", "bearer", NULL
 };
 
-/* Where a key was first set, for "duplicate" messages. */
-struct seen {
-	int	 id;			/* section instance, see sect_id() */
-	char	*key;
-	int	 line;
-};
-
 /* Where a setting came from, for config_origin(). */
 struct config_setting {
 	char	*section;		/* "api", `environment "preview"` */
@@ -199,8 +193,8 @@ struct parser {
 
 	int		 plain_line[S_PLAIN];	/* first [api] ... [daemon] */
 	int		 env_line[ENV_COUNT];	/* first [environment "X"] */
-	struct seen	*seen;
-	size_t		 nseen;
+	struct keymap	 rules;		/* (kind, pattern): first rule */
+	struct keymap	 seen;		/* (sect_id(), key): first line */
 };
 
 const char *const config_environments[ENV_COUNT] = {
@@ -249,6 +243,7 @@ static void	section_unknown(struct parser *p, const char *kind);
 static void	rule_free(struct rule *r);
 static void	project_start(struct parser *p, const char *key);
 static void	rules_replace(struct parser *p);
+static void	rules_grow(struct parser *p);
 static int	sect_id(const struct parser *p);
 static int	seen_line(const struct parser *p, int id, const char *key);
 static int	seen_first(struct parser *p, int id, const char *key);
@@ -712,10 +707,26 @@ rules_replace(struct parser *p)
 	free(cfg->rules);
 	cfg->rules = NULL;
 	cfg->nrules = 0;
+	keymap_release(&p->rules);
 	free(ld->rule_env);
 	ld->rule_env = NULL;
 	ld->have_rules = 1;
 	ld->rules_file = ld->file;
+}
+
+/* Room for one more rule in cfg->rules and ld->rule_env: they double,
+ * so their size is always nrules rounded up to a power of two. */
+static void
+rules_grow(struct parser *p)
+{
+	size_t n = p->cfg->nrules;
+
+	if (n & (n - 1))		/* not a power of two: room left */
+		return;
+	n = n == 0 ? 1 : n * 2;
+	p->cfg->rules = xreallocarray(p->cfg->rules, n,
+	    sizeof(*p->cfg->rules));
+	p->ld->rule_env = xreallocarray(p->ld->rule_env, n, 1);
 }
 
 static void
@@ -725,7 +736,7 @@ rule_start(struct parser *p, int sect, const char *pat)
 	enum rule_kind kind = sect == S_TAG ? RULE_TAG : RULE_BRANCH;
 	struct rule *r;
 	char why[160];
-	size_t i;
+	long first;
 
 	rules_replace(p);
 	if (rules_pattern_check(pat, why, sizeof(why)) < 0)
@@ -734,10 +745,8 @@ rule_start(struct parser *p, int sect, const char *pat)
 	else if (strncmp(pat, "refs/", 5) == 0)
 		pwarn(p, p->in.lineno, "[%s] is matched against short names "
 		    "like 'main' or 'v1.0', not 'refs/...'", p->sect_disp);
-	for (i = 0; i < cfg->nrules; i++) {
-		r = &cfg->rules[i];
-		if (r->kind != kind || strcmp(r->pattern, pat) != 0)
-			continue;
+	if (keymap_get(&p->rules, kind, pat, &first)) {
+		r = &cfg->rules[first];
 		if (r->exact)
 			perr(p, p->in.lineno, "duplicate [%s], first at %s:%d",
 			    p->sect_disp, r->file, r->line);
@@ -745,11 +754,9 @@ rule_start(struct parser *p, int sect, const char *pat)
 			pwarn(p, p->in.lineno, "duplicate [%s], first at "
 			    "%s:%d; only the first can match", p->sect_disp,
 			    r->file, r->line);
-		break;
-	}
-	cfg->rules = xreallocarray(cfg->rules, cfg->nrules + 1,
-	    sizeof(*cfg->rules));
-	p->ld->rule_env = xreallocarray(p->ld->rule_env, cfg->nrules + 1, 1);
+	} else
+		keymap_set(&p->rules, kind, pat, (long)cfg->nrules);
+	rules_grow(p);
 	p->ld->rule_env[cfg->nrules] = 0;
 	r = &cfg->rules[cfg->nrules];
 	memset(r, 0, sizeof(*r));
@@ -802,12 +809,9 @@ sect_id(const struct parser *p)
 static int
 seen_line(const struct parser *p, int id, const char *key)
 {
-	size_t i;
+	long line;
 
-	for (i = 0; i < p->nseen; i++)
-		if (p->seen[i].id == id && strcmp(p->seen[i].key, key) == 0)
-			return p->seen[i].line;
-	return 0;
+	return keymap_get(&p->seen, id, key, &line) ? (int)line : 0;
 }
 
 /* The line where key was first set in section `id`, or 0 (and then
@@ -815,16 +819,11 @@ seen_line(const struct parser *p, int id, const char *key)
 static int
 seen_first(struct parser *p, int id, const char *key)
 {
-	struct seen *s;
 	int line;
 
 	if ((line = seen_line(p, id, key)) != 0)
 		return line;
-	p->seen = xreallocarray(p->seen, p->nseen + 1, sizeof(*p->seen));
-	s = &p->seen[p->nseen++];
-	s->id = id;
-	s->key = xstrdup(key);
-	s->line = p->in.lineno;
+	keymap_set(&p->seen, id, key, p->in.lineno);
 	return 0;
 }
 
@@ -1772,11 +1771,8 @@ read_error(void *arg, int line, const char *msg)
 static void
 parser_free(struct parser *p)
 {
-	size_t i;
-
-	for (i = 0; i < p->nseen; i++)
-		free(p->seen[i].key);
-	free(p->seen);
+	keymap_release(&p->rules);
+	keymap_release(&p->seen);
 	free(p->dir);
 	free(p->sect_raw);
 	free(p->sect_disp);
