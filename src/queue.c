@@ -26,6 +26,9 @@ enum {
 	NDIRS
 };
 
+/* A push staging this many jobs syncs them with one syncfs (sync_staged). */
+#define QUEUE_SYNCFS_MIN	64
+
 /* The modes of the layout (queue.h). */
 #define MODE_ROOT	02750
 #define MODE_DROP	03770	/* members drop files: tmp/ new/ */
@@ -807,18 +810,21 @@ sync_tmp(struct queue *q, const char *name)
 }
 
 /*
- * Make every staged file durable before any is renamed: one file by
- * fdatasync; more by one syncfs(2) of tmp/'s filesystem for them all
- * (one journal commit for the push, not one per ref; since Linux 5.8 it
- * reports a writeback error since tmp/ was opened), or an fdatasync each
- * where there is no syncfs.
+ * Make every staged file durable before any is renamed. An fdatasync
+ * each: made after all the writes, they share the filesystem's journal
+ * commits, and each waits for its own file only. From QUEUE_SYNCFS_MIN
+ * files on (a push of many refs), one syncfs(2) of tmp/'s filesystem
+ * instead (since Linux 5.8 it reports a writeback error seen since tmp/
+ * was opened): it also writes any other process's dirty data there, so
+ * it is kept for pushes whose fdatasyncs would cost more than that
+ * usually does. Without syncfs (ENOSYS), an fdatasync each.
  */
 static int
 sync_staged(struct queue *q, struct error *err)
 {
 	size_t i;
 
-	if (q->nstaged > 1) {
+	if (q->nstaged >= QUEUE_SYNCFS_MIN) {
 		if (syncfs(q->fd[DIR_TMP]) == 0)
 			return 0;
 		if (errno != ENOSYS)
