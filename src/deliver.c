@@ -86,7 +86,7 @@ deliver_note_status(struct deliver *d, const struct api_deployment *dep)
 		return;
 	error_clear(&err);
 	if (history_note(d->ledger, d->record, dep, NULL, &err) == -1 ||
-	    ledger_sync(d->ledger, &err) < 0)
+	    ledger_sync_written(d->ledger, &err) < 0)
 		log_warnx("%s", err.msg);
 }
 
@@ -170,7 +170,7 @@ deliver_flush(struct deliver *d, struct error *err)
 	struct error lerr;
 
 	error_clear(&lerr);
-	if (d->ledger != NULL && ledger_sync(d->ledger, &lerr) < 0)
+	if (d->ledger != NULL && ledger_sync_written(d->ledger, &lerr) < 0)
 		log_warnx("recording deployments: %s", lerr.msg);
 	if (d->queue == NULL)
 		return 0;

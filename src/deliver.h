@@ -40,7 +40,7 @@ int	deliver_job(struct deliver *, struct job *, struct api_deployment *dep,
  * daemon at once (queue_publish: one sync per push). On failure none of
  * them is queued. To the API: what the ledger recorded of the
  * deployments (written without a sync each: ledger_group_commit) is made
- * durable by one ledger_sync; a failure there is a warning (the
+ * durable by one ledger_sync_written; a failure there is a warning (the
  * deployments were made, and a request sent again after a crash carries
  * the same Idempotency-Key).
  */
