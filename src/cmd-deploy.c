@@ -144,6 +144,8 @@ cmd_deploy_send(struct ctx *ctx, struct job *job, int wait, int timeout,
 	deliver_init(&d, ctx->config, 0, 1);
 	deliver_set_repo(d, ctx->repo);		/* its ledger records it */
 	rc = deliver_job(d, job, &dep, &outcome, err);
+	if (rc == 0)
+		rc = deliver_flush(d, err);	/* its records, durable */
 	if (rc == 0 && json && !wait)
 		api_print_deployment(stdout, &dep);
 	else if (rc == 0 && !json)

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "config-layer.h"
 #include "config-read.h"
+#include "keymap.h"
 #include "log.h"
 #include "rules.h"
 #include "utf8.h"
@@ -159,13 +160,6 @@ static const char *const secret_words[] = {
 	"key", "token", "secret", "password", "passwd", "bearer", NULL
 };
 
-/* Where a key was first set, for "duplicate" messages. */
-struct seen {
-	int	 id;			/* section instance, see sect_id() */
-	char	*key;
-	int	 line;
-};
-
 /* Where a setting came from, for config_origin(). */
 struct config_setting {
 	char	*section;		/* "api", `environment "preview"` */
@@ -199,8 +193,8 @@ struct parser {
 
 	int		 plain_line[S_PLAIN];	/* first [api] ... [daemon] */
 	int		 env_line[ENV_COUNT];	/* first [environment "X"] */
-	struct seen	*seen;
-	size_t		 nseen;
+	struct keymap	 rules;		/* (kind, pattern): first rule */
+	struct keymap	 seen;		/* (sect_id(), key): first line */
 };
 
 static void	*grow(void *v, size_t n, size_t size);
@@ -727,6 +721,7 @@ rules_replace(struct parser *p)
 	free(cfg->rules);
 	cfg->rules = NULL;
 	cfg->nrules = 0;
+	keymap_release(&p->rules);
 	free(ld->rule_env);
 	ld->rule_env = NULL;
 	ld->have_rules = 1;
@@ -740,7 +735,7 @@ rule_start(struct parser *p, int sect, const char *pat)
 	enum rule_kind kind = sect == S_TAG ? RULE_TAG : RULE_BRANCH;
 	struct rule *r;
 	char why[160];
-	size_t i;
+	long first;
 
 	rules_replace(p);
 	if (rules_pattern_check(pat, why, sizeof(why)) < 0)
@@ -749,10 +744,8 @@ rule_start(struct parser *p, int sect, const char *pat)
 	else if (strncmp(pat, "refs/", 5) == 0)
 		pwarn(p, p->in.lineno, "[%s] is matched against short names "
 		    "like 'main' or 'v1.0', not 'refs/...'", p->sect_disp);
-	for (i = 0; i < cfg->nrules; i++) {
-		r = &cfg->rules[i];
-		if (r->kind != kind || strcmp(r->pattern, pat) != 0)
-			continue;
+	if (keymap_get(&p->rules, kind, pat, &first)) {
+		r = &cfg->rules[first];
 		if (r->exact)
 			perr(p, p->in.lineno, "duplicate [%s], first at %s:%d",
 			    p->sect_disp, r->file, r->line);
@@ -760,8 +753,8 @@ rule_start(struct parser *p, int sect, const char *pat)
 			pwarn(p, p->in.lineno, "duplicate [%s], first at "
 			    "%s:%d; only the first can match", p->sect_disp,
 			    r->file, r->line);
-		break;
-	}
+	} else
+		keymap_set(&p->rules, kind, pat, (long)cfg->nrules);
 	cfg->rules = grow(cfg->rules, cfg->nrules, sizeof(*cfg->rules));
 	p->ld->rule_env = grow(p->ld->rule_env, cfg->nrules, 1);
 	p->ld->rule_env[cfg->nrules] = 0;
@@ -816,12 +809,9 @@ sect_id(const struct parser *p)
 static int
 seen_line(const struct parser *p, int id, const char *key)
 {
-	size_t i;
+	long line;
 
-	for (i = 0; i < p->nseen; i++)
-		if (p->seen[i].id == id && strcmp(p->seen[i].key, key) == 0)
-			return p->seen[i].line;
-	return 0;
+	return keymap_get(&p->seen, id, key, &line) ? (int)line : 0;
 }
 
 /* The line where key was first set in section `id`, or 0 (and then
@@ -829,16 +819,11 @@ seen_line(const struct parser *p, int id, const char *key)
 static int
 seen_first(struct parser *p, int id, const char *key)
 {
-	struct seen *s;
 	int line;
 
 	if ((line = seen_line(p, id, key)) != 0)
 		return line;
-	p->seen = grow(p->seen, p->nseen, sizeof(*p->seen));
-	s = &p->seen[p->nseen++];
-	s->id = id;
-	s->key = xstrdup(key);
-	s->line = p->in.lineno;
+	keymap_set(&p->seen, id, key, p->in.lineno);
 	return 0;
 }
 
@@ -1786,11 +1771,8 @@ read_error(void *arg, int line, const char *msg)
 static void
 parser_free(struct parser *p)
 {
-	size_t i;
-
-	for (i = 0; i < p->nseen; i++)
-		free(p->seen[i].key);
-	free(p->seen);
+	keymap_release(&p->rules);
+	keymap_release(&p->seen);
 	free(p->dir);
 	free(p->sect_raw);
 	free(p->sect_disp);

@@ -85,7 +85,8 @@ deliver_note_status(struct deliver *d, const struct api_deployment *dep)
 	if (d->ledger == NULL || d->record == NULL)
 		return;
 	error_clear(&err);
-	if (history_note(d->ledger, d->record, dep, NULL, &err) == -1)
+	if (history_note(d->ledger, d->record, dep, NULL, &err) == -1 ||
+	    ledger_sync_written(d->ledger, &err) < 0)
 		log_warnx("%s", err.msg);
 }
 
@@ -166,6 +167,11 @@ to_queue(struct deliver *d, struct job *job, char **outcome,
 int
 deliver_flush(struct deliver *d, struct error *err)
 {
+	struct error lerr;
+
+	error_clear(&lerr);
+	if (d->ledger != NULL && ledger_sync_written(d->ledger, &lerr) < 0)
+		log_warnx("recording deployments: %s", lerr.msg);
 	if (d->queue == NULL)
 		return 0;
 	return queue_publish(d->queue, err);
@@ -189,6 +195,8 @@ open_state(struct deliver *d)
 	    repo_common_dir(d->repo), 1, &err) < 0)
 		log_warnx("deploying without the record of deployments: %s",
 		    err.msg);
+	else
+		ledger_group_commit(d->ledger);	/* deliver_flush syncs */
 	free(dir);
 }
 

@@ -33,10 +33,17 @@ void	deliver_set_repo(struct deliver *, struct repo *);
  * deployment when the API created one (dep->id NULL otherwise). */
 int	deliver_job(struct deliver *, struct job *, struct api_deployment *dep,
 	    char **outcome, struct error *);
-/* Queue mode: jobs are only staged by deliver_job ("queued" means once
+/*
+ * Call once the jobs are delivered, before saying what became of them.
+ * Queue mode: jobs are only staged by deliver_job ("queued" means once
  * flushed); deliver_flush makes them all durable and visible to the
  * daemon at once (queue_publish: one sync per push). On failure none of
- * them is queued. Nothing to do in the other modes. */
+ * them is queued. To the API: what the ledger recorded of the
+ * deployments (written without a sync each: ledger_group_commit) is made
+ * durable by one ledger_sync_written; a failure there is a warning (the
+ * deployments were made, and a request sent again after a crash carries
+ * the same Idempotency-Key).
+ */
 int	deliver_flush(struct deliver *, struct error *);
 /* The last deployment's status as followed (deploy --wait), into its
  * history record; a failure is said, not returned. */

@@ -38,12 +38,20 @@ static const char *const sub_names[NSUBS] = {
  * its microsecond; the daemon prunes daily too). */
 #define LEDGER_HISTORY_PRUNE_EVERY	32
 
+/* A record written under group commit, not yet synced. */
+struct written {
+	int	 sub;
+	char	*name;
+};
+
 struct ledger {
 	char	*root;			/* DIR/ledger */
 	char	*paths[NSUBS];
 	int	 fd[NSUBS];
 	long	 pid;			/* names of our tmp/ files */
 	int	 grouped;		/* ledger_group_commit: no fsync */
+	struct written	*written;	/* records put since the last sync */
+	size_t		 nwritten;
 };
 
 static void	 key_name(char [HASH_SHA256_HEXSZ + 1], const char *);
@@ -71,6 +79,8 @@ static int	history_read(struct ledger *l, const char *name,
 static int	name_cmp(const void *a, const void *b);
 static int	history_names(struct ledger *l, char ***out, size_t *n,
 		    struct error *err);
+static void	written_clear(struct ledger *l);
+static int	sync_record(struct ledger *l, const struct written *w);
 
 /* Make dir if missing: private, or with the permissions of `like`. */
 static int
@@ -136,6 +146,7 @@ ledger_free(struct ledger *l)
 			close(l->fd[i]);
 		free(l->paths[i]);
 	}
+	written_clear(l);
 	free(l->root);
 	free(l);
 }
@@ -178,6 +189,12 @@ put(struct ledger *l, int sub, const char *name, const char *text,
 	    strlen(text), 0640, !l->grouped) < 0)
 		rc = error_set(err, EXIT_FAIL, "cannot write ledger record "
 		    "'%s/%s': %s", l->paths[sub], name, strerror(errno));
+	else if (l->grouped) {
+		l->written = xreallocarray(l->written, l->nwritten + 1,
+		    sizeof(*l->written));
+		l->written[l->nwritten].sub = sub;
+		l->written[l->nwritten++].name = xstrdup(name);
+	}
 	free(tmp);
 	return rc;
 }
@@ -451,13 +468,64 @@ ledger_group_commit(struct ledger *l)
 	l->grouped = 1;
 }
 
+static void
+written_clear(struct ledger *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nwritten; i++)
+		free(l->written[i].name);
+	free(l->written);
+	l->written = NULL;
+	l->nwritten = 0;
+}
+
 int
 ledger_sync(struct ledger *l, struct error *err)
 {
+	if (l->nwritten == 0)
+		return 0;
 	if (syncfs(l->fd[SUB_TMP]) < 0)
 		return error_set(err, EXIT_FAIL, "cannot sync the ledger "
 		    "'%s': %s", l->root, strerror(errno));
+	written_clear(l);
 	return 0;
+}
+
+/* fdatasync one record through a new descriptor. */
+static int
+sync_record(struct ledger *l, const struct written *w)
+{
+	int fd, rc;
+
+	if ((fd = openat(l->fd[w->sub], w->name, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	rc = fdatasync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+ledger_sync_written(struct ledger *l, struct error *err)
+{
+	int touched[NSUBS] = { 0 }, i, rc = 0;
+	size_t k;
+
+	for (k = 0; k < l->nwritten && rc == 0; k++) {
+		if (sync_record(l, &l->written[k]) < 0)
+			rc = error_set(err, EXIT_FAIL, "cannot sync ledger "
+			    "record '%s/%s': %s", l->paths[l->written[k].sub],
+			    l->written[k].name, strerror(errno));
+		touched[l->written[k].sub] = 1;
+	}
+	for (i = 0; i < NSUBS && rc == 0; i++)
+		if (touched[i] && fsync(l->fd[i]) < 0)
+			rc = error_set(err, EXIT_FAIL, "cannot sync ledger "
+			    "directory '%s': %s", l->paths[i],
+			    strerror(errno));
+	written_clear(l);	/* synced, or reported once */
+	return rc;
 }
 
 /* A record's name: 16 digits of microseconds, '.', the deployment id. */

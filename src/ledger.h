@@ -77,10 +77,20 @@ int	ledger_open_for(struct ledger **out, char **dir, const struct config *,
  */
 char	*ledger_daemon_dir(const char *configured);
 
-/* Group commit (see queue_group_commit): records are not fsynced one
- * by one; ledger_sync makes all written so far durable at once. */
+/*
+ * Group commit (see queue_group_commit): records are written and renamed
+ * into place without a sync each; nothing is to do when nothing was
+ * written since the last sync. ledger_sync makes them durable with one
+ * syncfs of the filesystem: the daemon, for a batch of jobs.
+ * ledger_sync_written fdatasyncs just the records written, then each
+ * directory they are in, once: a push's few records (deliver.c), whose
+ * sync must not wait for other processes' dirty data as syncfs does;
+ * made after the writes, the syncs share the filesystem's journal
+ * commits. Either way the records are synced once, or reported once.
+ */
 void	ledger_group_commit(struct ledger *);
 int	ledger_sync(struct ledger *, struct error *);
+int	ledger_sync_written(struct ledger *, struct error *);
 
 /*
  * The state of an idempotency key; *dep_id (may be NULL) is the

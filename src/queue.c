@@ -26,6 +26,9 @@ enum {
 	NDIRS
 };
 
+/* A push staging this many jobs syncs them with one syncfs (sync_staged). */
+#define QUEUE_SYNCFS_MIN	64
+
 /* The modes of the layout (queue.h). */
 #define MODE_ROOT	02750
 #define MODE_DROP	03770	/* members drop files: tmp/ new/ */
@@ -128,6 +131,7 @@ static int	open_lock(struct queue *q, struct error *err);
 static void	make_id(const struct queue *q, char *buf, size_t size);
 static int	sync_fd(const struct queue *q, int fd);
 static int	sync_tmp(struct queue *q, const char *name);
+static int	sync_staged(struct queue *q, struct error *err);
 static int	name_cmp(const void *a, const void *b);
 static void	move_bad(struct queue *q, int dir, const char *name,
 		    const char *why);
@@ -793,7 +797,7 @@ queue_stage(struct queue *q, struct job *job, struct error *err)
 	return 0;
 }
 
-/* fsync tmp/<name> through a new descriptor. */
+/* fdatasync tmp/<name> through a new descriptor. */
 static int
 sync_tmp(struct queue *q, const char *name)
 {
@@ -802,9 +806,38 @@ sync_tmp(struct queue *q, const char *name)
 	if ((fd = openat(q->fd[DIR_TMP], name, O_RDONLY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		return -1;
-	rc = fsync(fd);
+	rc = fdatasync(fd);
 	close(fd);
 	return rc;
+}
+
+/*
+ * Make every staged file durable before any is renamed. An fdatasync
+ * each: made after all the writes, they share the filesystem's journal
+ * commits, and each waits for its own file only. From QUEUE_SYNCFS_MIN
+ * files on (a push of many refs), one syncfs(2) of tmp/'s filesystem
+ * instead (since Linux 5.8 it reports a writeback error seen since tmp/
+ * was opened): it also writes any other process's dirty data there, so
+ * it is kept for pushes whose fdatasyncs would cost more than that
+ * usually does. Without syncfs (ENOSYS), an fdatasync each.
+ */
+static int
+sync_staged(struct queue *q, struct error *err)
+{
+	size_t i;
+
+	if (q->nstaged >= QUEUE_SYNCFS_MIN) {
+		if (syncfs(q->fd[DIR_TMP]) == 0)
+			return 0;
+		if (errno != ENOSYS)
+			return error_set(err, EXIT_FAIL, "cannot sync '%s': "
+			    "%s", q->paths[DIR_TMP], strerror(errno));
+	}
+	for (i = 0; i < q->nstaged; i++)
+		if (sync_tmp(q, q->staged[i]) < 0)
+			return sys_error(err, "cannot write", q, DIR_TMP,
+			    q->staged[i]);
+	return 0;
 }
 
 /* Take the staged files back: from new/ the first `placed`, tmp/ the
@@ -829,12 +862,8 @@ queue_publish(struct queue *q, struct error *err)
 {
 	size_t i, placed = 0;
 
-	for (i = 0; i < q->nstaged; i++)
-		if (sync_tmp(q, q->staged[i]) < 0) {
-			sys_error(err, "cannot write", q, DIR_TMP,
-			    q->staged[i]);
-			goto fail;
-		}
+	if (q->nstaged > 0 && sync_staged(q, err) < 0)
+		goto fail;
 	for (; placed < q->nstaged; placed++)
 		if (renameat(q->fd[DIR_TMP], q->staged[placed],
 		    q->fd[QUEUE_NEW], q->staged[placed]) < 0) {

@@ -138,10 +138,11 @@ int	queue_put(struct queue *, struct job *, struct error *);
 /*
  * The same for a push of many refs, with one sync of new/ for them all:
  * queue_stage writes each job to tmp/ under its new id (the daemon cannot
- * see it yet); queue_publish makes every staged file durable, renames
- * them into new/ and fsyncs new/ once. On failure nothing staged is left
- * (each file is taken back). queue_free takes back what was staged and
- * never published.
+ * see it yet); queue_publish makes every staged file durable (an
+ * fdatasync each after all are written, one syncfs(2) for a push of
+ * many), renames them into new/ and fsyncs new/ once. On failure
+ * nothing staged is left (each file is taken back). queue_free takes
+ * back what was staged and never published.
  */
 int	queue_stage(struct queue *, struct job *, struct error *);
 int	queue_publish(struct queue *, struct error *);

@@ -10,6 +10,8 @@ static double	max2(double a, double b);
 static double	clamp(double x, double hi);
 static void	set_limit(struct ratelimit *rl, int per_minute);
 static double	tokens_at(const struct ratelimit *rl, double now);
+static double	shared_delay(const struct ratelimit *rl, double now);
+static long	margin(const struct ratelimit *rl);
 
 static double
 max2(double a, double b)
@@ -67,6 +69,9 @@ ratelimit_init(struct ratelimit *rl, int per_minute)
 	rl->blocked_until = 0;
 	rl->window_end = 0;
 	rl->window_left = -1;
+	rl->shared_until = 0;
+	rl->spread = 1;
+	rl->rand01 = ratelimit_jitter;
 }
 
 /* The tokens there are at now. */
@@ -97,10 +102,48 @@ ratelimit_delay(const struct ratelimit *rl, double now)
 	d = max2(d, clamp(rl->blocked_until - now, RATELIMIT_BLOCK_MAX));
 	if (rl->window_left == 0 && now < rl->window_end)
 		d = max2(d, clamp(rl->window_end - now, RATELIMIT_WINDOW));
+	d = max2(d, shared_delay(rl, now));
 	/* Unix time in a double is exact to ~0.2 us: after sleeping the
 	 * delay given, rounding must not ask for another sleep of a few
 	 * nanoseconds. 0.1 ms early is far inside RATELIMIT_SLACK. */
 	return d >= RATELIMIT_EPSILON ? d : 0;
+}
+
+/* Requests a client sharing the key leaves unspent in a window. */
+static long
+margin(const struct ratelimit *rl)
+{
+	long m = rl->limit / RATELIMIT_MARGIN_SHARE;
+
+	return m > RATELIMIT_MARGIN_MIN ? m : RATELIMIT_MARGIN_MIN;
+}
+
+/*
+ * The wait a shared key adds when Remaining is low (ratelimit.h): until
+ * the reset at the margin, else the next request of the spread. 0 for a
+ * client alone, or with plenty left.
+ */
+static double
+shared_delay(const struct ratelimit *rl, double now)
+{
+	long left = rl->window_left, m = margin(rl), low;
+	double gap, next;
+
+	low = rl->limit / RATELIMIT_LOW_SHARE;
+	if (low < RATELIMIT_LOW_MIN)
+		low = RATELIMIT_LOW_MIN;
+	if (!(now < rl->shared_until) || !(now < rl->window_end) ||
+	    left < 0 || left >= low)
+		return 0;
+	if (left <= m)
+		return clamp(rl->window_end - now, RATELIMIT_WINDOW);
+	if (!rl->started)
+		return 0;
+	gap = (rl->window_end - rl->last) / (double)(left - m);
+	next = rl->last + gap * rl->spread;
+	if (next > rl->window_end)
+		next = rl->window_end;
+	return clamp(next - now, RATELIMIT_WINDOW);
 }
 
 void
@@ -114,6 +157,7 @@ ratelimit_take(struct ratelimit *rl, double now)
 		rl->window_left = -1;
 	else if (rl->window_left > 0)
 		rl->window_left--;
+	rl->spread = 0.5 + clamp(rl->rand01(), 1);
 }
 
 void
@@ -132,6 +176,9 @@ ratelimit_observe(struct ratelimit *rl, long limit, long remaining,
 		return;
 	if (reset > now + RATELIMIT_WINDOW)
 		reset = now + RATELIMIT_WINDOW;
+	/* the same window, and fewer left than our requests leave */
+	if (reset == rl->window_end && remaining < rl->window_left)
+		rl->shared_until = reset + RATELIMIT_WINDOW;
 	rl->window_end = reset;
 	rl->window_left = remaining;
 }

@@ -27,11 +27,38 @@
  * requests left until X-RateLimit-Reset (0: wait for the reset), a lower
  * X-RateLimit-Limit than configured is adopted (a higher one is not: the
  * configured plan is a ceiling), and Retry-After blocks until then.
+ *
+ * A key shared by several clients (a daemon on each of several hosts):
+ * each one sees the same Remaining and, paced for the plan alone, would
+ * spend the window's last requests at the same moment as the others --
+ * 429s. A client knows it is not alone when Remaining drops by more than
+ * its own requests within one window; from then until the end of the
+ * next window, when Remaining is low (below a tenth of the limit, or
+ * RATELIMIT_LOW_MIN), it
+ *  - keeps a margin unspent: at RATELIMIT_MARGIN (a hundredth of the
+ *    limit, at least RATELIMIT_MARGIN_MIN) requests left it waits for
+ *    the reset, so that the others' requests in flight on a Remaining
+ *    as stale as its own still fit;
+ *  - spreads what is left above the margin over the rest of the window,
+ *    its next request (window end - last) / (left - margin) after its
+ *    last, times a jitter factor in [0.5, 1.5] drawn at each request, so
+ *    that the clients' requests interleave and each one's Remaining is
+ *    fresh.
+ * A client alone never does either: paced by the bucket it cannot get
+ * below the margin (pro: >= 18 left at the end of a window) nor faster
+ * than the spread, so its rate is the model's.
  */
 
 #define RATELIMIT_WINDOW	60.0
 #define RATELIMIT_SLACK		2.0
 #define RATELIMIT_BURST_MAX	10
+/* Shared key (above): Remaining is low below limit / RATELIMIT_LOW_SHARE
+ * or RATELIMIT_LOW_MIN; the margin is limit / RATELIMIT_MARGIN_SHARE, at
+ * least RATELIMIT_MARGIN_MIN. */
+#define RATELIMIT_LOW_SHARE	10
+#define RATELIMIT_LOW_MIN	6
+#define RATELIMIT_MARGIN_SHARE	100
+#define RATELIMIT_MARGIN_MIN	3
 /* Delays shorter than this are 0 (seconds). */
 #define RATELIMIT_EPSILON	1e-4
 /* The longest Retry-After block, in seconds: API_WAIT_MAX (api.h). No
@@ -49,6 +76,9 @@ struct ratelimit {
 	double	 blocked_until;	/* Retry-After, or a window used up */
 	double	 window_end;	/* the server's reset time */
 	long	 window_left;	/* requests it allows until then; -1: ? */
+	double	 shared_until;	/* others use the key: margin, spread */
+	double	 spread;	/* jitter factor of the next spread gap */
+	double	(*rand01)(void);	/* its source: ratelimit_jitter */
 };
 
 /* Unix time now, with sub-second precision. */
@@ -64,7 +94,9 @@ double	ratelimit_tokens(const struct ratelimit *, double now);
 void	ratelimit_take(struct ratelimit *, double now);
 /* From a response's X-RateLimit-Limit, -Remaining and -Reset (Unix
  * seconds); pass -1 for a header that was missing. A reset more than a
- * window ahead is taken as a window ahead (clock skew). */
+ * window ahead is taken as a window ahead (clock skew). Call it after
+ * ratelimit_take for the request the response answers: a Remaining
+ * below what our own requests leave is another client's use. */
 void	ratelimit_observe(struct ratelimit *, long limit, long remaining,
 	    long long reset_unix, double now);
 /* Retry-After: no request before now + secs (at most

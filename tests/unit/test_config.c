@@ -517,6 +517,50 @@ test_rules_errors(void **state)
 	config_release(&cfg);
 }
 
+/* Many rules: a duplicate far apart is still found and names the first
+ * (the rules are found by a hash, not a scan), a branch and a tag of the
+ * same pattern are two rules, a duplicate key in rule N names its line,
+ * and the last rule still matches. */
+static void
+test_many_rules(void **state)
+{
+	struct config cfg;
+	char *text = xstrdup(BASE), *t;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 600; i++) {		/* rule i at line 5 + 2i */
+		t = xasprintf("%s[branch \"t%03d/*\"]\nenvironment = "
+		    "preview\n", text, i);
+		free(text);
+		text = t;
+	}
+	t = xasprintf("%s"
+	    "[tag \"t003/*\"]\n"			/* 1205 */
+	    "environment = production\n"
+	    "[branch \"t003/*\"]\n"		/* 1207 */
+	    "environment = staging\n"
+	    "environment = preview\n"		/* 1209 */
+	    "[branch \"main\"]\n"			/* 1210 */
+	    "environment = staging\n", text);
+	free(text);
+	load_bad(&cfg, t, 1);
+	assert_error(&cfg, 1210, "duplicate [branch \"main\"], first at "
+	    "t.ini:3");
+	assert_warning(&cfg, 1207, "duplicate [branch \"t003/*\"], first "
+	    "at t.ini:11; only the first can match");
+	assert_warning(&cfg, 1209, "duplicate 'environment' in [branch "
+	    "\"t003/*\"], first at t.ini:1208; the later value wins");
+	assert_int_equal(count(&cfg, 1), 2);
+	assert_int_equal(cfg.nrules, 604);
+	assert_string_equal(rules_match(&cfg, RULE_BRANCH, "t599/x")->pattern,
+	    "t599/*");
+	assert_string_equal(rules_match(&cfg, RULE_TAG, "t003/x")->environment,
+	    "production");
+	config_release(&cfg);
+	free(t);
+}
+
 static void
 test_environment_sections(void **state)
 {
@@ -1730,6 +1774,7 @@ main(void)
 		cmocka_unit_test(test_inline_key),
 		cmocka_unit_test(test_bad_numbers),
 		cmocka_unit_test(test_rules_errors),
+		cmocka_unit_test(test_many_rules),
 		cmocka_unit_test(test_environment_sections),
 		cmocka_unit_test(test_env_merge),
 		cmocka_unit_test(test_warnings),

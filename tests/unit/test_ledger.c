@@ -16,6 +16,7 @@
 #include "xmalloc.h"
 
 #define KEY "4f9a0c7d2e1b3a5968f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a291"
+#define K2 "5e0b1d8e3f2c4b6a7980e1d2c3b4a5968f7e6d5c4b3a29180f7e6d5c4b3a2918"
 #define C1 "0123456789abcdef0123456789abcdef01234567"
 #define C2 "89abcdef0123456789abcdef0123456789abcdef"
 
@@ -399,6 +400,54 @@ test_state_permissions(void **state)
 	free(priv);
 }
 
+/* Group commit (a push, the daemon): the records are in place at once,
+ * read back in the same run and after a reopen, none left in tmp/, and
+ * one ledger_sync makes them durable (again: nothing to do). */
+static void
+test_group_commit(void **state)
+{
+	struct fixture *f = *state;
+	enum ledger_state st;
+	char last[OID_HEXSZ + 1], *dep, *tmp;
+
+	ledger_group_commit(f->l);
+	assert_int_equal(ledger_sync(f->l, &f->err), 0);	/* nothing */
+	assert_int_equal(ledger_set_last_deployed(f->l, "prj", "production",
+	    C1, &f->err), 0);
+	assert_int_equal(ledger_sent(f->l, KEY, "dep_1", &f->err), 0);
+	assert_int_equal(ledger_get(f->l, KEY, &st, &dep, NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_SENT);
+	assert_string_equal(dep, "dep_1");
+	free(dep);
+	assert_int_equal(ledger_sync(f->l, &f->err), 0);
+	assert_int_equal(ledger_sync(f->l, &f->err), 0);
+	tmp = xasprintf("%s/ledger/tmp", f->dir);
+	assert_int_equal(unit_count(tmp), 0);
+	free(tmp);
+	/* a push's sync: just the records written since, by name */
+	assert_int_equal(ledger_sent(f->l, K2, "dep_2", &f->err), 0);
+	tmp = xasprintf("%s/ledger/idem/%s", f->dir, K2);
+	assert_int_equal(unlink(tmp), 0);
+	assert_int_equal(ledger_sync_written(f->l, &f->err), -1);
+	assert_non_null(strstr(f->err.msg, "cannot sync ledger record '"));
+	assert_non_null(strstr(f->err.msg, K2 "': No such file"));
+	free(tmp);
+	assert_int_equal(ledger_sent(f->l, K2, "dep_2", &f->err), 0);
+	assert_int_equal(ledger_sync_written(f->l, &f->err), 0);
+	assert_int_equal(ledger_sync_written(f->l, &f->err), 0);
+	reopen(f);
+	assert_int_equal(ledger_get(f->l, K2, &st, &dep, NULL, &f->err), 0);
+	assert_string_equal(dep, "dep_2");
+	free(dep);
+	assert_int_equal(ledger_last_deployed(f->l, "prj", "production",
+	    last, &f->err), 0);
+	assert_string_equal(last, C1);
+	assert_int_equal(ledger_get(f->l, KEY, &st, &dep, NULL, &f->err), 0);
+	assert_int_equal(st, LEDGER_SENT);
+	assert_string_equal(dep, "dep_1");
+	free(dep);
+}
+
 static void
 test_open_failure(void **state)
 {
@@ -433,6 +482,8 @@ main(void)
 		    test_state_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_history_add_update_list_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_failure,
 		    setup, teardown),
 	};

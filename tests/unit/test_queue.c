@@ -1211,6 +1211,51 @@ test_stage_and_publish(void **state)
 	free(tmp);
 }
 
+/* Stage n jobs; with `lose` >= 0 the file of that one is removed from
+ * tmp/ before queue_publish. */
+static int
+stage_and_publish(struct fixture *f, size_t n, long lose)
+{
+	struct job job;
+	char *path;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sample(&job, "main", C1);
+		assert_int_equal(queue_stage(f->q, &job, &f->err), 0);
+		if ((long)i == lose) {
+			path = xasprintf("%s/tmp/%s", f->dir, job.id);
+			assert_int_equal(unlink(path), 0);
+			free(path);
+		}
+		job_release(&job);
+	}
+	return queue_publish(f->q, &f->err);
+}
+
+/* A push of many refs (synced at once, syncfs) and of a few (each file
+ * synced): all published, or -- a file gone before it was durable --
+ * none, each taken back from new/ or tmp/. */
+static void
+test_publish_many_or_none(void **state)
+{
+	struct fixture *f = *state;
+	char *tmp = xasprintf("%s/tmp", f->dir);
+	const char *new = queue_path(f->q, QUEUE_NEW);
+
+	assert_int_equal(stage_and_publish(f, 70, -1), 0);
+	assert_int_equal(unit_count(new), 70);
+	assert_int_equal(unit_count(tmp), 0);
+	assert_int_equal(stage_and_publish(f, 3, 1), -1);
+	assert_non_null(strstr(f->err.msg, "cannot write '"));
+	assert_non_null(strstr(f->err.msg, "': No such file or directory"));
+	assert_int_equal(stage_and_publish(f, 70, 40), -1);
+	assert_non_null(strstr(f->err.msg, "cannot move into place '"));
+	assert_int_equal(unit_count(new), 70);
+	assert_int_equal(unit_count(tmp), 0);
+	free(tmp);
+}
+
 int
 main(void)
 {
@@ -1238,6 +1283,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_done_keeps_newest,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unicode_and_bad_utf8,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_publish_many_or_none,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stage_and_publish,
 		    setup, teardown),
