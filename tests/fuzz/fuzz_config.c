@@ -87,11 +87,12 @@ check_match(const struct config *cfg, enum rule_kind kind,
 static char *
 explain(const char *name, const char *opt, size_t *len)
 {
-	char *argv[] = { (char *)"config", (char *)"explain", (char *)name,
-	    (char *)opt, NULL };
+	char *argv[] = { (char *)"dotgit-deploy", (char *)"config",
+	    (char *)"explain", (char *)name, (char *)opt, NULL };
+	struct cmd_args a;
 	struct ctx ctx = { 0 };
 	struct error err;
-	int saved, argc = opt != NULL ? 4 : 3;
+	int saved, argc = opt != NULL ? 5 : 4;
 	char *out;
 	off_t n;
 
@@ -104,7 +105,10 @@ explain(const char *name, const char *opt, size_t *len)
 	if (ftruncate(out_fd, 0) < 0 || lseek(out_fd, 0, SEEK_SET) < 0 ||
 	    dup2(out_fd, 1) < 0)
 		fuzz_fail("cannot catch stdout");
-	(void)cmd_config_entry.exec(&ctx, argc, argv, &err);
+	if (cmd_parse(&a, argc, argv, &err) == 0 &&
+	    cmd_check_args(&a, &err) == 0)
+		(void)cmd_args_command(&a)->exec(&ctx, &a, &err);
+	cmd_args_release(&a);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);

@@ -166,7 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct config *cfg;
 	char *buf, *parts[2], *in;
 	struct plan p;
-	size_t n, i, nparts, inlen;
+	size_t n, i, k, nparts, inlen;
 
 	if (size == 0)
 		return 0;
@@ -182,9 +182,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		add_options(&opts, parts[1], size - 1 - inlen - 1);
 	for (i = 0; i < n; i++) {
 		check_update(&ups[i]);
-		plan_update_deferred(&p, cfg, GIT_DIR, &ups[i], &opts);
-		check_plan(&p, &ups[i]);
-		plan_release(&p);
+		for (k = 0; k < plan_nprojects(cfg); k++) {
+			plan_update_deferred(&p, cfg, GIT_DIR, &ups[i], &opts,
+			    k);
+			check_plan(&p, &ups[i]);
+			plan_release(&p);
+		}
 	}
 	plan_push_options_release(&opts);
 	hook_updates_free(ups, n);
