@@ -117,8 +117,15 @@ fuzz_fail(const char *fmt, ...)
 	abort();
 }
 
-void
-fuzz_quiet(void)
+/* Quiet logging (the targets' own messages are not the output), then
+ * the target's own set-up. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	(void)argc;
+	(void)argv;
 	log_init(LOG_LEVEL_QUIET, 0);
+	if (fuzz_setup != NULL)
+		fuzz_setup();
+	return 0;
 }

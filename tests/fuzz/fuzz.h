@@ -29,7 +29,8 @@ int	 fuzz_utf8(const char *s);
 /* Report a broken property and abort (libFuzzer keeps the input). */
 void	 fuzz_fail(const char *, ...) PRINTFLIKE(1, 2)
 	    __attribute__((noreturn));
-/* Quiet logging: the targets' own messages are not the output. */
-void	 fuzz_quiet(void);
+/* What a target sets up once, if it needs to (fuzz.c's
+ * LLVMFuzzerInitialize, after quieting the log, calls it). */
+void	 fuzz_setup(void) __attribute__((weak));
 
 #endif

@@ -19,15 +19,6 @@
 #include "fuzz.h"
 #include "ratelimit.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
-
 static void
 printable(const char *s, const char *what)
 {

@@ -34,14 +34,11 @@ remove_file(void)
 	unlink(file);
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+void
+fuzz_setup(void)
 {
 	int fd;
 
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
 	unsetenv("DOTGIT_API_KEY");
 	if ((fd = mkstemp(file)) < 0)
 		fuzz_fail("cannot make a temporary file");
@@ -49,7 +46,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	atexit(remove_file);
 	if ((out_fd = memfd_create("explain", 0)) < 0)
 		fuzz_fail("memfd_create");
-	return 0;
 }
 
 static void

@@ -14,15 +14,6 @@
 #include "client.h"
 #include "fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
-
 /* 1 if s is the tail of one of the words of cmdline[0..len). */
 static int
 tail_of_word(const char *s, const char *cmdline, size_t len)

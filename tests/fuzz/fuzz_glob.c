@@ -18,15 +18,6 @@
 
 #define MAX_SEGS	64	/* names longer in segments are not checked */
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
-
 static int
 fn(const char *p, const char *name, size_t len)
 {

@@ -45,16 +45,13 @@ static const char *const policies[] = {
 static struct config cfgs[4];
 static int input_fd = -1;	/* the hook's stdin */
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+void
+fuzz_setup(void)
 {
 	struct error err;
 	char *text;
 	size_t i;
 
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
 	if ((input_fd = memfd_create("stdin", 0)) < 0)
 		fuzz_fail("memfd_create");
 	for (i = 0; i < 4; i++) {
@@ -65,7 +62,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			    err.msg);
 		free(text);
 	}
-	return 0;
 }
 
 static int

@@ -12,15 +12,6 @@
 #include "fuzz.h"
 #include "intent.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
-
 static void
 same_push(const struct intent_push *a, const struct intent_push *b)
 {

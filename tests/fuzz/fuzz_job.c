@@ -17,15 +17,6 @@
 
 #define NSTR	16
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
-
 static int
 same_str(const char *a, const char *b)
 {

@@ -16,15 +16,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
-
 static int
 hexval(char c)
 {
