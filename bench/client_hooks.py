@@ -15,7 +15,6 @@ takes the note into its own section)."""
 import datetime
 import json
 import os
-import platform
 import shlex
 import shutil
 import statistics
@@ -23,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from common import machine, p95
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("DOTGIT_DEPLOY_BIN",
@@ -164,25 +165,6 @@ def loop(env, cmds, preps):
             if i >= WARMUP:
                 times[k].append((time.perf_counter() - t) * 1000)
     return times
-
-
-def p95(ts):
-    s = sorted(ts)
-    return s[max(0, -(-95 * len(s) // 100) - 1)]   # nearest rank
-
-
-def machine():
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return "%s, %d CPUs, %s %s" % (cpu, os.cpu_count() or 0,
-                                   platform.system(), platform.release())
 
 
 def table(rows):
