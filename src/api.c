@@ -254,7 +254,7 @@ set_options(struct api *api, const struct config *cfg)
 	if (cfg->ca_file != NULL && *cfg->ca_file != '\0') {
 		/* Trust exactly that file, not also the system's store. */
 		SETOPT(h, CURLOPT_CAINFO, cfg->ca_file);
-		SETOPT(h, CURLOPT_CAPATH, NULL);
+		SETOPT(h, CURLOPT_CAPATH, (void *)NULL);
 	}
 	SETOPT(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
 	SETOPT(h, CURLOPT_XOAUTH2_BEARER, api->key);
@@ -515,7 +515,7 @@ perform(struct api *api, const struct req *rq, long ms)
 		dl_curl_setopt(h, CURLOPT_HTTPGET, 1L);
 	rc = sym_curl_easy_perform(h);
 out:
-	dl_curl_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	dl_curl_setopt(h, CURLOPT_HTTPHEADER, (void *)NULL);
 	sym_curl_slist_free_all(hdrs);
 	return rc;
 }

@@ -506,7 +506,7 @@ check_status(struct daemon *dm)
 	struct error err;
 	double t0, wait = -1;
 	char *dep_id;
-	int ok, status;
+	int ok, http;
 
 	error_clear(&err);
 	while (!stop_flag && !reload_flag &&
@@ -519,12 +519,12 @@ check_status(struct daemon *dm)
 		t0 = ratelimit_now();
 		memset(&dep, 0, sizeof(dep));
 		ok = api_get_deployment(api, &dep, dep_id, &err) == 0;
-		status = api_last_reply(api)->status;
-		account(dm, 1, ok || status != 0, status, t0);
+		http = api_last_reply(api)->status;
+		account(dm, 1, ok || http != 0, http, t0);
 		if (ok)
 			follow_seen(dm->follow, dm->ctx->config, dep_id, &dep);
 		else
-			follow_failed(dm->follow, dep_id, &err, status);
+			follow_failed(dm->follow, dep_id, &err, http);
 		api_deployment_release(&dep);
 		free(dep_id);
 		error_clear(&err);

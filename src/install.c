@@ -406,7 +406,7 @@ install_one(struct install *in, const char *name, struct error *err)
 	char *path = xasprintf("%s/%s", in->dir, name), *target;
 	char *chained = xasprintf("%s%s", path, HOOK_CHAINED_SUFFIX);
 	char *want = xstrdup(in->binary);
-	int i = hook_kind_find(name), moved = 0, rc = 0;
+	int i = hook_kind_find(name), moved, rc = 0;
 
 	target = link_target(path);
 	if (is_ours(in, i, target) && strcmp(target, want) == 0)

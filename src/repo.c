@@ -652,7 +652,6 @@ peel_commit(git_commit **out, git_object *obj, const char *what,
 {
 	git_object *target = NULL;
 	git_object_t type = sym_git_object_type(obj);
-	int rc;
 
 	*out = NULL;
 	if (sym_git_object_peel(&target, obj, GIT_OBJECT_COMMIT) == 0) {
@@ -662,7 +661,7 @@ peel_commit(git_commit **out, git_object *obj, const char *what,
 	if (type != GIT_OBJECT_TAG)
 		return error_set(err, EXIT_FAIL, "%s is a %s, not a commit",
 		    what, sym_git_object_type2string(type));
-	if ((rc = sym_git_tag_peel(&target, (git_tag *)obj)) < 0)
+	if (sym_git_tag_peel(&target, (git_tag *)obj) < 0)
 		return git_fail(err, "reading %s", what);
 	error_set(err, EXIT_FAIL, "%s points at a %s, not a commit", what,
 	    sym_git_object_type2string(sym_git_object_type(target)));
