@@ -332,10 +332,14 @@ analyze:
 	    sh tests/analyze/run.sh $(ANALYZE)
 
 memcheck: $(UNITBINS)
-	@rc=0; for t in $(UNITBINS); do echo "== valgrind $$t"; \
-	  valgrind -q --error-exitcode=99 --leak-check=full \
-	    --errors-for-leak-kinds=definite $$t >/dev/null 2>$$t.vg || \
-	    { cat $$t.vg; rc=1; }; done; exit $$rc
+	@rc=0; n=0; bad=0; for t in $(UNITBINS); do n=$$((n + 1)); \
+	  printf '== valgrind %s: ' $$t; \
+	  if valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite $$t >$$t.out 2>$$t.vg; then \
+	    grep -hE '^\[  PASSED  \]' $$t.out $$t.vg || echo; \
+	  else cat $$t.out $$t.vg; rc=1; bad=$$((bad + 1)); fi; done; \
+	  echo "memcheck: $$n test programs under valgrind, $$bad with" \
+	    "errors or leaks"; exit $$rc
 
 faultrun: $(BIN)
 	@DOTGIT_DEPLOY_BIN=$(abspath $(BIN)) $(PYTHON) \
