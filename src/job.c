@@ -47,6 +47,11 @@ static char	*dump_display(json_t *root);
 static json_t	*display_strv(char *const *v, size_t n);
 static json_t	*claim_json(const struct job *job);
 static json_t	*plan_json(const struct job *job);
+static json_t	*rule_json(const struct job_rule_view *r);
+static json_t	*setting_json(const struct job_setting *s);
+static json_t	*settings_json(const struct job_settings *s);
+static json_t	*projects_json(const struct job_project_view *p, size_t n);
+static json_t	*explain_details(const struct job_explain *e);
 
 const char *
 job_source_name(enum job_source s)
@@ -526,6 +531,93 @@ job_show_json(const struct job_view *v)
 	    json_integer((json_int_t)job->next_attempt));
 	json_object_set_new(o, "last_error", job_jstr(job->last_error));
 	return dump_display(o);
+}
+
+/* `config explain --json`: what a push would plan, and from where. */
+
+static json_t *
+rule_json(const struct job_rule_view *r)
+{
+	return json_pack("{s:o, s:s, s:o, s:i}", "pattern",
+	    job_jstr(r->pattern), "match", r->exact ? "exact" : "glob",
+	    "file", job_jstr(r->file), "line", r->line);
+}
+
+/* {"value": ..., "from": "file:line" or null}; value null when unset. */
+static json_t *
+setting_json(const struct job_setting *s)
+{
+	return json_pack("{s:o, s:o}", "value", job_jstr(s->value), "from",
+	    job_jstr(s->from));
+}
+
+static json_t *
+settings_json(const struct job_settings *s)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}",
+	    "project", setting_json(&s->project),
+	    "url", setting_json(&s->url),
+	    "key_file", setting_json(&s->key_file),
+	    "ca_file", setting_json(&s->ca_file),
+	    "mode", setting_json(&s->mode));
+}
+
+/* A monorepo's projects and whether the rule deploys each: [] for one
+ * project. */
+static json_t *
+projects_json(const struct job_project_view *p, size_t n)
+{
+	json_t *a = json_array();
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b}",
+		    "name", job_jstr(p[k].name), "project",
+		    job_jstr(p[k].project), "paths",
+		    display_strv(p[k].paths, p[k].npaths), "deployed",
+		    p[k].deployed));
+	return a;
+}
+
+static json_t *
+explain_details(const struct job_explain *e)
+{
+	json_t *vars = json_object(), *from = json_object(), *tried;
+	size_t i;
+
+	for (i = 0; e->vars != NULL && i < e->vars->n; i++) {
+		json_object_set_new(vars, e->vars->v[i].name,
+		    job_jstr(e->vars->v[i].value));
+		json_object_set_new(from, e->vars->v[i].name,
+		    job_jstr(e->vars_from[i]));
+	}
+	tried = json_array();
+	for (i = 0; i < e->ntried; i++)
+		json_array_append_new(tried, rule_json(&e->tried[i]));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "paths",
+	    display_strv(e->paths, e->npaths), "env_vars", vars, "tried",
+	    tried, "env_vars_from", from, "projects",
+	    projects_json(e->projects, e->nprojects), "settings",
+	    e->settings != NULL ? settings_json(e->settings) : json_null());
+}
+
+char *
+job_explain_json(const struct job_explain *e)
+{
+	json_t *root, *details;
+
+	root = json_pack("{s:o, s:s, s:o, s:b, s:o, s:o, s:o, s:o}",
+	    "ref", job_jstr(e->ref), "kind", e->kind,
+	    "name", job_jstr(e->name), "deployed", e->rule != NULL,
+	    "reason", jstr(e->reason),
+	    "rule", e->rule != NULL ? rule_json(e->rule) : json_null(),
+	    "environment", jstr(e->environment),
+	    "environment_from", jstr(e->environment_from));
+	details = explain_details(e);
+	if (root != NULL && details != NULL)
+		json_object_update(root, details);
+	json_decref(details);
+	return dump_display(root);
 }
 
 /* JSON in. */
