@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* job.c -- deployment jobs: identity, bounds and their queue-file form */
+/* job.c -- deployment jobs: identity, bounds, their queue-file form, and
+ * the JSON a person reads (history, queue, config explain) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
