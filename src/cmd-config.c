@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* cmd-config.c -- dotgit-deploy config check | explain NAME */
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,13 +64,14 @@ static void	 print_setting(const char *, const char *, const char *,
 static void	 print_settings(const struct config *);
 static void	 explain_text(const struct config *, const struct explain *,
 		    const struct verdict *);
-static json_t	*json_rule(const struct rule *);
-static json_t	*json_setting(const char *, const char *);
-static json_t	*json_settings(const struct config *);
-static json_t	*json_details(const struct config *, const struct explain *,
-		    const struct verdict *);
-static void	 explain_json(const struct config *, const struct explain *,
-		    const struct verdict *);
+static void	 rule_view(struct job_rule_view *, const struct rule *);
+static void	 view_settings(struct job_settings *, const struct config *);
+static struct job_rule_view	*view_tried(const struct config *,
+		    const struct explain *, const struct verdict *, size_t *);
+static const char	**view_vars_from(const struct config *,
+		    const struct explain *, const struct verdict *);
+static int	 explain_json(const struct config *, const struct explain *,
+		    const struct verdict *, struct error *);
 
 static const struct cmd_option check_options[] = {
 	{ "daemon", 0, NULL, 0,
@@ -137,7 +137,8 @@ const struct command cmd_config_entry = {
 
 static int	rule_for(const struct rule *r, const char *key);
 static void	print_projects(const struct config *cfg, const struct rule *r);
-static json_t	*json_projects(const struct config *cfg, const struct rule *r);
+static struct job_project_view	*view_projects(const struct config *cfg,
+		    const struct rule *r);
 
 static const char *
 kind_word(enum rule_kind kind)
@@ -570,121 +571,124 @@ explain_text(const struct config *cfg, const struct explain *ex,
 	free(name);
 }
 
-static json_t *
-json_rule(const struct rule *r)
+static void
+rule_view(struct job_rule_view *out, const struct rule *r)
 {
-	return json_pack("{s:o, s:s, s:o, s:i}", "pattern",
-	    job_jstr(r->pattern), "match", r->exact ? "exact" : "glob",
-	    "file", job_jstr(r->file), "line", r->line);
+	out->pattern = r->pattern;
+	out->exact = r->exact;
+	out->file = r->file;
+	out->line = r->line;
 }
 
-/* {"value": ..., "from": "file:line" or null}; value null when unset. */
-static json_t *
-json_setting(const char *value, const char *from)
-{
-	return json_pack("{s:o, s:o}", "value", job_jstr(value), "from",
-	    job_jstr(from));
-}
-
-static json_t *
-json_settings(const struct config *cfg)
+static void
+view_settings(struct job_settings *s, const struct config *cfg)
 {
 	const char *pkey = cfg->project_id != NULL ? "id" : "name";
 	const char *mode_from = config_origin(cfg, "hook", "mode");
 
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}",
-	    "project", json_setting(cfg->project_id != NULL ?
-	    cfg->project_id : cfg->project_name, config_origin(cfg,
-	    "project", pkey)),
-	    "url", json_setting(cfg->api_url, config_origin(cfg, "api",
-	    "url")),
-	    "key_file", json_setting(cfg->key_file, config_origin(cfg, "api",
-	    "key_file")),
-	    "ca_file", json_setting(cfg->ca_file, config_origin(cfg, "api",
-	    "ca_file")),
-	    "mode", json_setting(mode_word(cfg), mode_from != NULL ?
-	    mode_from : config_origin(cfg, "daemon", "queue")));
+	s->project.value = cfg->project_id != NULL ? cfg->project_id :
+	    cfg->project_name;
+	s->project.from = config_origin(cfg, "project", pkey);
+	s->url.value = cfg->api_url;
+	s->url.from = config_origin(cfg, "api", "url");
+	s->key_file.value = cfg->key_file;
+	s->key_file.from = config_origin(cfg, "api", "key_file");
+	s->ca_file.value = cfg->ca_file;
+	s->ca_file.from = config_origin(cfg, "api", "ca_file");
+	s->mode.value = mode_word(cfg);
+	s->mode.from = mode_from != NULL ? mode_from :
+	    config_origin(cfg, "daemon", "queue");
 }
 
-/* A monorepo's projects and whether the rule deploys each: [] for one
- * project. */
-static json_t *
-json_projects(const struct config *cfg, const struct rule *r)
+/* A monorepo's projects and whether the rule deploys each. */
+static struct job_project_view *
+view_projects(const struct config *cfg, const struct rule *r)
 {
+	struct job_project_view *p = xcalloc(cfg->nprojects + 1, sizeof(*p));
 	const struct config_project *m;
-	json_t *a = json_array(), *paths;
-	size_t k, i;
+	size_t k;
 
 	for (k = 0; k < cfg->nprojects; k++) {
 		m = &cfg->projects[k];
-		paths = json_array();
-		for (i = 0; i < m->npaths; i++)
-			json_array_append_new(paths, job_jstr(m->paths[i]));
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b}",
-		    "name", job_jstr(m->key), "project",
-		    job_jstr(m->id != NULL ? m->id : m->name), "paths", paths,
-		    "deployed",
-		    r != NULL && rule_for(r, m->key)));
+		p[k].name = m->key;
+		p[k].project = m->id != NULL ? m->id : m->name;
+		p[k].paths = m->paths;
+		p[k].npaths = m->npaths;
+		p[k].deployed = r != NULL && rule_for(r, m->key);
 	}
-	return a;
+	return p;
 }
 
-static json_t *
-json_details(const struct config *cfg, const struct explain *ex,
-    const struct verdict *v)
+/* The rules of the kind tried in vain: none when one matched. */
+static struct job_rule_view *
+view_tried(const struct config *cfg, const struct explain *ex,
+    const struct verdict *v, size_t *n)
 {
-	json_t *paths = json_array(), *vars = json_object(), *tried;
-	json_t *from = json_object();
-	const char *o;
+	struct job_rule_view *t = xcalloc(cfg->nrules + 1, sizeof(*t));
 	size_t i;
 
-	if (v->rule != NULL)
-		for (i = 0; i < v->rule->npaths; i++)
-			json_array_append_new(paths,
-			    job_jstr(v->rule->paths[i]));
-	for (i = 0; i < v->vars.n; i++) {
-		json_object_set_new(vars, v->vars.v[i].name,
-		    job_jstr(v->vars.v[i].value));
-		o = var_origin(cfg, v, ex, v->vars.v[i].name);
-		json_object_set_new(from, v->vars.v[i].name, o != NULL ?
-		    job_jstr(o) : json_null());
-	}
-	tried = json_array();
+	*n = 0;
 	for (i = 0; v->rule == NULL && i < cfg->nrules; i++)
 		if (cfg->rules[i].kind == ex->kind)
-			json_array_append_new(tried,
-			    json_rule(&cfg->rules[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "paths", paths,
-	    "env_vars", vars, "tried", tried, "env_vars_from", from,
-	    "projects", json_projects(cfg, v->rule),
-	    "settings", v->rule != NULL ? json_settings(cfg) : json_null());
+			rule_view(&t[(*n)++], &cfg->rules[i]);
+	return t;
 }
 
-static void
-explain_json(const struct config *cfg, const struct explain *ex,
+static const char **
+view_vars_from(const struct config *cfg, const struct explain *ex,
     const struct verdict *v)
 {
-	const struct rule *r = v->rule;
+	const char **from = xcalloc(v->vars.n + 1, sizeof(*from));
+	size_t i;
+
+	for (i = 0; i < v->vars.n; i++)
+		from[i] = var_origin(cfg, v, ex, v->vars.v[i].name);
+	return from;
+}
+
+static int
+explain_json(const struct config *cfg, const struct explain *ex,
+    const struct verdict *v, struct error *err)
+{
+	struct job_explain e = { .kind = kind_word(ex->kind),
+	    .name = ex->name, .vars = &v->vars };
+	struct job_rule_view rule, *tried = view_tried(cfg, ex, v, &e.ntried);
+	struct job_project_view *projects = view_projects(cfg, v->rule);
+	const char **from = view_vars_from(cfg, ex, v);
+	struct job_settings settings;
 	char *ref = xasprintf("%s%s", ref_prefix(ex->kind), ex->name);
 	char *reason = xasprintf("no [%s] rule matches", kind_word(ex->kind));
-	json_t *root, *details;
+	char *out;
+	int rc = 0;
 
-	root = json_pack("{s:o, s:s, s:o, s:b, s:o, s:o, s:o, s:o}",
-	    "ref", job_jstr(ref), "kind", kind_word(ex->kind),
-	    "name", job_jstr(ex->name), "deployed", r != NULL,
-	    "reason", r == NULL ? json_string(reason) : json_null(),
-	    "rule", r != NULL ? json_rule(r) : json_null(),
-	    "environment", r != NULL ? json_string(v->env) : json_null(),
-	    "environment_from", r == NULL ? json_null() :
-	    json_string(ex->env != NULL ? "--environment" : "rule"));
-	details = json_details(cfg, ex, v);
-	json_object_update(root, details);
-	json_decref(details);
-	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	printf("\n");
-	json_decref(root);
+	e.ref = ref;
+	e.reason = v->rule == NULL ? reason : NULL;
+	if (v->rule != NULL) {
+		rule_view(&rule, v->rule);
+		view_settings(&settings, cfg);
+		e.rule = &rule;
+		e.settings = &settings;
+		e.environment = v->env;
+		e.environment_from = ex->env != NULL ? "--environment" : "rule";
+		e.paths = v->rule->paths;
+		e.npaths = v->rule->npaths;
+	}
+	e.vars_from = from;
+	e.tried = tried;
+	e.projects = projects;
+	e.nprojects = cfg->nprojects;
+	if ((out = job_explain_json(&e)) != NULL)
+		printf("%s\n", out);
+	else
+		rc = error_set(err, EXIT_FAIL, "cannot encode the explanation "
+		    "as JSON");
+	free(out);
+	free(from);
+	free(projects);
+	free(tried);
 	free(reason);
 	free(ref);
+	return rc;
 }
 
 static int
@@ -707,12 +711,12 @@ config_explain(struct ctx *ctx, const struct cmd_args *args,
 		goto out;
 	}
 	decide(&v, &cfg, &ex);
+	rc = 0;
 	if (ex.json)
-		explain_json(&cfg, &ex, &v);
+		rc = explain_json(&cfg, &ex, &v, err);
 	else
 		explain_text(&cfg, &ex, &v);
 	vars_release(&v.vars);
-	rc = 0;
 out:
 	config_release(&cfg);
 	vars_release(&ex.set);

@@ -9,8 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "cmd.h"
 #include "job.h"
 #include "config.h"
@@ -56,10 +54,8 @@ static void	 print_row(char *const [NCOLS], const int [NCOLS]);
 static void	 job_cells(char *[NCOLS], const struct job *, long long);
 static void	 junk_cells(char *[NCOLS], const struct queue_junk *);
 static void	 print_table(const struct listing *, size_t);
-static void	 outcome_json(json_t *, const struct job *);
-static json_t	*job_json(const struct job *, long long);
-static json_t	*meta_json(const char *, const struct listing *);
-static int	 print_json(json_t *, struct error *);
+static void	 view_of(struct job_view *, const struct job *, long long);
+static int	 print_json(char *, struct error *);
 static int	 listing_json(const char *, const struct listing *,
 		    struct error *);
 static void	 trim(struct listing *, size_t);
@@ -75,10 +71,7 @@ static void	 put_claim(const struct job *, long long);
 static void	 put_plan(const struct job *);
 static void	 put_attempts(const struct job *, long long);
 static void	 show_text(const struct job *);
-static json_t	*strv_json(char *const *, size_t);
-static json_t	*claim_json(const struct job *);
-static json_t	*plan_json(const struct job *);
-static json_t	*show_json(const struct job *);
+static int	 show_json(const struct job *, struct error *);
 static int	 show_in(const char *, const struct cmd_args *, struct error *);
 static void	 say(const char *, const char *);
 static int	 act_in(const char *, const struct cmd_args *, struct error *);
@@ -342,66 +335,29 @@ print_table(const struct listing *l, size_t total)
 	free(rows);
 }
 
-/* The outcome's fields, shared by the listing and `show`. */
+/* The queue's words for a job, for its JSON (job_view). */
 static void
-outcome_json(json_t *o, const struct job *job)
+view_of(struct job_view *v, const struct job *job, long long now)
 {
 	const char *d;
 	enum queue_outcome oc = queue_outcome(job, &d);
-	const char *name = queue_outcome_name(oc);
 
-	json_object_set_new(o, "outcome", job_jstr(name));
-	json_object_set_new(o, "reason", job_jstr(oc == QUEUE_OUTCOME_SKIPPED ||
-	    oc == QUEUE_OUTCOME_FAILED || oc == QUEUE_OUTCOME_REFUSED ?
-	    d : NULL));
-	json_object_set_new(o, "superseded_by",
-	    job_jstr(oc == QUEUE_OUTCOME_SUPERSEDED ? d : NULL));
-	json_object_set_new(o, "deployment_id", job_jstr(job->deployment_id));
+	memset(v, 0, sizeof(*v));
+	v->job = job;
+	v->state = queue_state_name(job->queue_state);
+	v->outcome = queue_outcome_name(oc);
+	if (oc == QUEUE_OUTCOME_SKIPPED || oc == QUEUE_OUTCOME_FAILED ||
+	    oc == QUEUE_OUTCOME_REFUSED)
+		v->reason = d;
+	else if (oc == QUEUE_OUTCOME_SUPERSEDED)
+		v->superseded_by = d;
+	v->age = age_of(now, job->planned_at);
 }
 
-static json_t *
-job_json(const struct job *job, long long now)
-{
-	json_t *o = json_object();
-	long long age = age_of(now, job->planned_at);
-
-	json_object_set_new(o, "id", job_jstr(job->id));
-	json_object_set_new(o, "state",
-	    json_string(queue_state_name(job->queue_state)));
-	json_object_set_new(o, "project", job_jstr(job->project));
-	json_object_set_new(o, "project_name", job_jstr(job->project_key));
-	json_object_set_new(o, "branch", job_jstr(job->branch));
-	json_object_set_new(o, "ref", job_jstr(job->ref));
-	json_object_set_new(o, "environment", job_jstr(job->environment));
-	json_object_set_new(o, "commit", job_jstr(job->commit));
-	json_object_set_new(o, "age_seconds", json_integer(age));
-	json_object_set_new(o, "attempts", json_integer(job->attempts));
-	json_object_set_new(o, "last_error", job_jstr(job->last_error));
-	outcome_json(o, job);
-	return o;
-}
-
-static json_t *
-meta_json(const char *dir, const struct listing *l)
-{
-	json_t *counts = json_object();
-	size_t s;
-
-	for (s = 0; s < NSTATES; s++)
-		json_object_set_new(counts, queue_state_name(shown[s]),
-		    json_integer((json_int_t)l->total[s]));
-	return json_pack("{s:o, s:o, s:i}", "queue", job_jstr(dir), "counts",
-	    counts, "done_shown_max", DONE_SHOWN);
-}
-
-/* Print one JSON document on stdout (it takes the reference). */
+/* Print one JSON document (job_queue_json, job_show_json) and free it. */
 static int
-print_json(json_t *root, struct error *err)
+print_json(char *out, struct error *err)
 {
-	char *out = root != NULL ? json_dumps(root, JSON_INDENT(2) |
-	    JSON_PRESERVE_ORDER) : NULL;
-
-	json_decref(root);
 	if (out == NULL)
 		return error_set(err, EXIT_FAIL, "cannot encode the queue "
 		    "as JSON");
@@ -413,20 +369,36 @@ print_json(json_t *root, struct error *err)
 static int
 listing_json(const char *dir, const struct listing *l, struct error *err)
 {
-	json_t *jobs = json_array(), *files = json_array();
+	struct job_listing jl = { .queue = dir, .shown_max = DONE_SHOWN,
+	    .ncounts = NSTATES };
+	struct job_count counts[NSTATES];
+	struct job_view *views;
+	struct job_junk *junk = xcalloc(l->njunk + 1, sizeof(*junk));
 	long long now = (long long)time(NULL);
 	size_t s, i;
+	int rc;
 
 	for (s = 0; s < NSTATES; s++)
+		jl.njobs += l->n[s];
+	views = xcalloc(jl.njobs + 1, sizeof(*views));
+	for (jl.njobs = s = 0; s < NSTATES; s++) {
 		for (i = 0; i < l->n[s]; i++)
-			json_array_append_new(jobs,
-			    job_json(&l->jobs[s][i], now));
-	for (i = 0; i < l->njunk; i++)
-		json_array_append_new(files, json_pack("{s:o, s:o}", "name",
-		    job_jstr(l->junk[i].name), "reason",
-		    job_jstr(l->junk[i].why)));
-	return print_json(json_pack("{s:o, s:o, s:o}", "jobs", jobs,
-	    "bad_files", files, "meta", meta_json(dir, l)), err);
+			view_of(&views[jl.njobs++], &l->jobs[s][i], now);
+		counts[s].state = queue_state_name(shown[s]);
+		counts[s].n = l->total[s];
+	}
+	for (i = 0; i < l->njunk; i++) {
+		junk[i].name = l->junk[i].name;
+		junk[i].why = l->junk[i].why;
+	}
+	jl.jobs = views;
+	jl.junk = junk;
+	jl.njunk = l->njunk;
+	jl.counts = counts;
+	rc = print_json(job_queue_json(&jl), err);
+	free(junk);
+	free(views);
+	return rc;
 }
 
 /* Keep the newest DONE_SHOWN of one state in the listing. */
@@ -674,66 +646,13 @@ show_text(const struct job *job)
 	put_attempts(job, now);
 }
 
-static json_t *
-strv_json(char *const *v, size_t n)
+static int
+show_json(const struct job *job, struct error *err)
 {
-	json_t *a = json_array();
-	size_t i;
+	struct job_view v;
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, job_jstr(v[i]));
-	return a;
-}
-
-static json_t *
-claim_json(const struct job *job)
-{
-	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:s, s:s, s:I}",
-	    "repository", job_jstr(job->repo),
-	    "ref", job_jstr(job->ref),
-	    "old", job->old, "new", job->new,
-	    "push_options", strv_json(job->options, job->noptions),
-	    "request", job->request,
-	    "source", job_source_name(job->source),
-	    "planned_at", (json_int_t)job->planned_at);
-}
-
-static json_t *
-plan_json(const struct job *job)
-{
-	json_t *vars = json_object();
-	size_t i;
-
-	for (i = 0; i < job->env_vars.n; i++)
-		json_object_set_new(vars, job->env_vars.v[i].name,
-		    job_jstr(job->env_vars.v[i].value));
-	return json_pack("{s:o, s:b, s:o, s:o, s:s, s:o, s:o, s:o}",
-	    "project", job_jstr(job->project),
-	    "project_is_name", job->project_is_name,
-	    "branch", job_jstr(job->branch),
-	    "environment", job_jstr(job->environment),
-	    "commit", job->commit, "env_vars", vars,
-	    "paths", strv_json(job->paths, job->npaths),
-	    "idempotency_key", job->idem_key[0] != '\0' ?
-	    json_string(job->idem_key) : json_null());
-}
-
-static json_t *
-show_json(const struct job *job)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "id", job_jstr(job->id));
-	json_object_set_new(o, "state",
-	    json_string(queue_state_name(job->queue_state)));
-	outcome_json(o, job);
-	json_object_set_new(o, "claim", claim_json(job));
-	json_object_set_new(o, "plan", plan_json(job));
-	json_object_set_new(o, "attempts", json_integer(job->attempts));
-	json_object_set_new(o, "next_attempt",
-	    json_integer((json_int_t)job->next_attempt));
-	json_object_set_new(o, "last_error", job_jstr(job->last_error));
-	return o;
+	view_of(&v, job, (long long)time(NULL));
+	return print_json(job_show_json(&v), err);
 }
 
 static int
@@ -748,7 +667,7 @@ show_in(const char *dir, const struct cmd_args *args, struct error *err)
 	if (queue_find(q, args->argv[1], &job, err) == 0) {
 		rc = 0;
 		if (cmd_args_has(args, "json"))
-			rc = print_json(show_json(&job), err);
+			rc = show_json(&job, err);
 		else
 			show_text(&job);
 	}

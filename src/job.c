@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* job.c -- deployment jobs: identity, bounds and their queue-file form */
+/* job.c -- deployment jobs: identity, bounds, their queue-file form, and
+ * the JSON a person reads (history, queue, config explain) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,18 @@ static int	parse_v1(struct job *out, json_t *root, json_error_t *jerr);
 
 static json_t	*jtime(long long t);
 static json_t	*deployment_json(const struct job *r, int live);
+static void	outcome_json(json_t *o, const struct job_view *v);
+static json_t	*view_json(const struct job_view *v);
+static json_t	*listing_meta(const struct job_listing *l);
+static char	*dump_display(json_t *root);
+static json_t	*display_strv(char *const *v, size_t n);
+static json_t	*claim_json(const struct job *job);
+static json_t	*plan_json(const struct job *job);
+static json_t	*rule_json(const struct job_rule_view *r);
+static json_t	*setting_json(const struct job_setting *s);
+static json_t	*settings_json(const struct job_settings *s);
+static json_t	*projects_json(const struct job_project_view *p, size_t n);
+static json_t	*explain_details(const struct job_explain *e);
 
 const char *
 job_source_name(enum job_source s)
@@ -383,6 +396,229 @@ job_history_json(const struct job *v, const int *live, size_t n,
 	if (out == NULL)
 		xoom();
 	return out;
+}
+
+/* The queue's JSON: what `queue --json` and `queue show --json` print. */
+
+/* The outcome's fields, shared by the listing and `show`. */
+static void
+outcome_json(json_t *o, const struct job_view *v)
+{
+	json_object_set_new(o, "outcome", job_jstr(v->outcome));
+	json_object_set_new(o, "reason", job_jstr(v->reason));
+	json_object_set_new(o, "superseded_by", job_jstr(v->superseded_by));
+	json_object_set_new(o, "deployment_id",
+	    job_jstr(v->job->deployment_id));
+}
+
+static json_t *
+view_json(const struct job_view *v)
+{
+	const struct job *job = v->job;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", job_jstr(job->id));
+	json_object_set_new(o, "state", json_string(v->state));
+	json_object_set_new(o, "project", job_jstr(job->project));
+	json_object_set_new(o, "project_name", job_jstr(job->project_key));
+	json_object_set_new(o, "branch", job_jstr(job->branch));
+	json_object_set_new(o, "ref", job_jstr(job->ref));
+	json_object_set_new(o, "environment", job_jstr(job->environment));
+	json_object_set_new(o, "commit", job_jstr(job->commit));
+	json_object_set_new(o, "age_seconds", json_integer(v->age));
+	json_object_set_new(o, "attempts", json_integer(job->attempts));
+	json_object_set_new(o, "last_error", job_jstr(job->last_error));
+	outcome_json(o, v);
+	return o;
+}
+
+static json_t *
+listing_meta(const struct job_listing *l)
+{
+	json_t *counts = json_object();
+	size_t i;
+
+	for (i = 0; i < l->ncounts; i++)
+		json_object_set_new(counts, l->counts[i].state,
+		    json_integer((json_int_t)l->counts[i].n));
+	return json_pack("{s:o, s:o, s:i}", "queue", job_jstr(l->queue),
+	    "counts", counts, "done_shown_max", l->shown_max);
+}
+
+/* Indented, in the order built; the reference taken. */
+static char *
+dump_display(json_t *root)
+{
+	char *out = root != NULL ? json_dumps(root, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(root);
+	return out;
+}
+
+char *
+job_queue_json(const struct job_listing *l)
+{
+	json_t *jobs = json_array(), *files = json_array();
+	size_t i;
+
+	for (i = 0; i < l->njobs; i++)
+		json_array_append_new(jobs, view_json(&l->jobs[i]));
+	for (i = 0; i < l->njunk; i++)
+		json_array_append_new(files, json_pack("{s:o, s:o}", "name",
+		    job_jstr(l->junk[i].name), "reason",
+		    job_jstr(l->junk[i].why)));
+	return dump_display(json_pack("{s:o, s:o, s:o}", "jobs", jobs,
+	    "bad_files", files, "meta", listing_meta(l)));
+}
+
+static json_t *
+display_strv(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, job_jstr(v[i]));
+	return a;
+}
+
+static json_t *
+claim_json(const struct job *job)
+{
+	return json_pack("{s:o, s:o, s:s, s:s, s:o, s:s, s:s, s:I}",
+	    "repository", job_jstr(job->repo),
+	    "ref", job_jstr(job->ref),
+	    "old", job->old, "new", job->new,
+	    "push_options", display_strv(job->options, job->noptions),
+	    "request", job->request,
+	    "source", job_source_name(job->source),
+	    "planned_at", (json_int_t)job->planned_at);
+}
+
+static json_t *
+plan_json(const struct job *job)
+{
+	json_t *vars = json_object();
+	size_t i;
+
+	for (i = 0; i < job->env_vars.n; i++)
+		json_object_set_new(vars, job->env_vars.v[i].name,
+		    job_jstr(job->env_vars.v[i].value));
+	return json_pack("{s:o, s:b, s:o, s:o, s:s, s:o, s:o, s:o}",
+	    "project", job_jstr(job->project),
+	    "project_is_name", job->project_is_name,
+	    "branch", job_jstr(job->branch),
+	    "environment", job_jstr(job->environment),
+	    "commit", job->commit, "env_vars", vars,
+	    "paths", display_strv(job->paths, job->npaths),
+	    "idempotency_key", job->idem_key[0] != '\0' ?
+	    json_string(job->idem_key) : json_null());
+}
+
+char *
+job_show_json(const struct job_view *v)
+{
+	const struct job *job = v->job;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", job_jstr(job->id));
+	json_object_set_new(o, "state", json_string(v->state));
+	outcome_json(o, v);
+	json_object_set_new(o, "claim", claim_json(job));
+	json_object_set_new(o, "plan", plan_json(job));
+	json_object_set_new(o, "attempts", json_integer(job->attempts));
+	json_object_set_new(o, "next_attempt",
+	    json_integer((json_int_t)job->next_attempt));
+	json_object_set_new(o, "last_error", job_jstr(job->last_error));
+	return dump_display(o);
+}
+
+/* `config explain --json`: what a push would plan, and from where. */
+
+static json_t *
+rule_json(const struct job_rule_view *r)
+{
+	return json_pack("{s:o, s:s, s:o, s:i}", "pattern",
+	    job_jstr(r->pattern), "match", r->exact ? "exact" : "glob",
+	    "file", job_jstr(r->file), "line", r->line);
+}
+
+/* {"value": ..., "from": "file:line" or null}; value null when unset. */
+static json_t *
+setting_json(const struct job_setting *s)
+{
+	return json_pack("{s:o, s:o}", "value", job_jstr(s->value), "from",
+	    job_jstr(s->from));
+}
+
+static json_t *
+settings_json(const struct job_settings *s)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}",
+	    "project", setting_json(&s->project),
+	    "url", setting_json(&s->url),
+	    "key_file", setting_json(&s->key_file),
+	    "ca_file", setting_json(&s->ca_file),
+	    "mode", setting_json(&s->mode));
+}
+
+/* A monorepo's projects and whether the rule deploys each: [] for one
+ * project. */
+static json_t *
+projects_json(const struct job_project_view *p, size_t n)
+{
+	json_t *a = json_array();
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:b}",
+		    "name", job_jstr(p[k].name), "project",
+		    job_jstr(p[k].project), "paths",
+		    display_strv(p[k].paths, p[k].npaths), "deployed",
+		    p[k].deployed));
+	return a;
+}
+
+static json_t *
+explain_details(const struct job_explain *e)
+{
+	json_t *vars = json_object(), *from = json_object(), *tried;
+	size_t i;
+
+	for (i = 0; e->vars != NULL && i < e->vars->n; i++) {
+		json_object_set_new(vars, e->vars->v[i].name,
+		    job_jstr(e->vars->v[i].value));
+		json_object_set_new(from, e->vars->v[i].name,
+		    job_jstr(e->vars_from[i]));
+	}
+	tried = json_array();
+	for (i = 0; i < e->ntried; i++)
+		json_array_append_new(tried, rule_json(&e->tried[i]));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "paths",
+	    display_strv(e->paths, e->npaths), "env_vars", vars, "tried",
+	    tried, "env_vars_from", from, "projects",
+	    projects_json(e->projects, e->nprojects), "settings",
+	    e->settings != NULL ? settings_json(e->settings) : json_null());
+}
+
+char *
+job_explain_json(const struct job_explain *e)
+{
+	json_t *root, *details;
+
+	root = json_pack("{s:o, s:s, s:o, s:b, s:o, s:o, s:o, s:o}",
+	    "ref", job_jstr(e->ref), "kind", e->kind,
+	    "name", job_jstr(e->name), "deployed", e->rule != NULL,
+	    "reason", jstr(e->reason),
+	    "rule", e->rule != NULL ? rule_json(e->rule) : json_null(),
+	    "environment", jstr(e->environment),
+	    "environment_from", jstr(e->environment_from));
+	details = explain_details(e);
+	if (root != NULL && details != NULL)
+		json_object_update(root, details);
+	json_decref(details);
+	return dump_display(root);
 }
 
 /* JSON in. */

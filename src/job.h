@@ -130,6 +130,110 @@ struct json_t *job_jstr(const char *);
  */
 char	*job_history_json(const struct job *, const int *live, size_t n,
 	    const char *ledger);
+
+/*
+ * A job as the queue sees it, for `queue --json` and `queue show --json`:
+ * the words queue.c gives it (queue_state_name, queue_outcome); NULL for
+ * none.
+ */
+struct job_view {
+	const struct job	*job;
+	const char		*state;		/* "new", "cur", ... */
+	const char		*outcome;	/* "deployed"...; NULL: none */
+	const char		*reason;	/* skipped, failed, refused */
+	const char		*superseded_by;	/* by this newer job's id */
+	long long		 age;		/* seconds since planned_at */
+};
+
+/* A file in bad/ that is no job, and why. */
+struct job_junk {
+	const char	*name;
+	const char	*why;
+};
+
+/* How many jobs one state holds. */
+struct job_count {
+	const char	*state;
+	size_t		 n;
+};
+
+/* What `queue --json` lists, in the order shown. */
+struct job_listing {
+	const char		*queue;		/* its directory */
+	const struct job_view	*jobs;
+	size_t			 njobs;
+	const struct job_junk	*junk;
+	size_t			 njunk;
+	const struct job_count	*counts;	/* before the listing trims */
+	size_t			 ncounts;
+	int			 shown_max;	/* done (and bad) jobs listed */
+};
+
+/*
+ * `dotgit-deploy queue --json`: {"jobs": [...], "bad_files": [...],
+ * "meta": {"queue", "counts", "done_shown_max"}}; `queue show ID --json`:
+ * one job with its claim and plan. Strings as job_jstr gives them;
+ * allocated; NULL if it cannot be encoded.
+ */
+char	*job_queue_json(const struct job_listing *);
+char	*job_show_json(const struct job_view *);
+
+/* A rule as `config explain --json` shows it. */
+struct job_rule_view {
+	const char	*pattern;
+	int		 exact;		/* else a glob */
+	const char	*file;
+	int		 line;
+};
+
+/* A setting and the "file:line" it came from; NULL: unset, or unknown. */
+struct job_setting {
+	const char	*value;
+	const char	*from;
+};
+
+/* Where a deploy goes. */
+struct job_settings {
+	struct job_setting	 project, url, key_file, ca_file, mode;
+};
+
+/* A project of a monorepo, and whether the rule deploys it. */
+struct job_project_view {
+	const char	*name;		/* [project "NAME"] */
+	const char	*project;	/* its id, or the name to look up */
+	char *const	*paths;
+	size_t		 npaths;
+	int		 deployed;
+};
+
+/*
+ * What a push of a branch or tag would plan, and where each part comes
+ * from: `config explain NAME --json`. Without a rule (not deployed):
+ * reason, and the rules tried; with one: the environment, paths, env
+ * vars, settings.
+ */
+struct job_explain {
+	const char			*ref;		/* refs/heads/NAME */
+	const char			*kind;		/* "branch", "tag" */
+	const char			*name;
+	const char			*reason;	/* NULL: deployed */
+	const struct job_rule_view	*rule;		/* NULL: none */
+	const char			*environment;
+	const char			*environment_from;
+	char *const			*paths;
+	size_t				 npaths;
+	const struct vars		*vars;
+	const char *const		*vars_from;	/* each var's */
+	const struct job_rule_view	*tried;
+	size_t				 ntried;
+	const struct job_project_view	*projects;
+	size_t				 nprojects;
+	const struct job_settings	*settings;	/* NULL: none */
+};
+
+/* `config explain NAME --json`: allocated; NULL if it cannot be
+ * encoded. */
+char	*job_explain_json(const struct job_explain *);
 /* Parse a queue file's contents; strict: unknown or missing fields fail.
  * Version 1 files (before claims) are read as claims. */
 int	job_from_json(struct job *out, const char *text, struct error *);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* test_job.c -- job identity and the queue-file JSON form */
+/* test_job.c -- job identity, the queue-file JSON form, and the JSON a
+ * person reads (queue, queue show, config explain) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -265,6 +266,75 @@ test_requests(void **state)
 	assert_false(job_request_valid(RQ "00"));
 }
 
+/* What a person reads (--json) keeps a string that is not UTF-8,
+ * escaped, where the queue file refuses it. */
+static void
+test_show_json_escapes(void **state)
+{
+	struct job job;
+	struct job_view v = { .job = &job, .state = "failed",
+	    .outcome = "failed", .reason = "http 500", .age = 7 };
+	char *out;
+
+	(void)state;
+	sample(&job);
+	free(job.branch);
+	job.branch = xstrdup("feat\xff");
+	assert_null(job_to_json(&job));
+	out = job_show_json(&v);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "\"branch\": \"feat\\\\xff\""));
+	assert_non_null(strstr(out, "\"state\": \"failed\""));
+	assert_non_null(strstr(out, "\"reason\": \"http 500\""));
+	assert_non_null(strstr(out, "\"superseded_by\": null"));
+	free(out);
+	job_release(&job);
+}
+
+static void
+test_queue_json_envelope(void **state)
+{
+	struct job job;
+	struct job_view v = { .job = &job, .state = "pending", .age = 42 };
+	struct job_junk junk = { "x.1.1", "not JSON" };
+	struct job_count counts[2] = { { "pending", 1 }, { "done", 30 } };
+	struct job_listing l = { "/q", &v, 1, &junk, 1, counts, 2, 10 };
+	char *out;
+
+	(void)state;
+	sample(&job);
+	out = job_queue_json(&l);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "\"age_seconds\": 42,"));
+	assert_non_null(strstr(out, "\"bad_files\": [\n    {\n      "
+	    "\"name\": \"x.1.1\",\n      \"reason\": \"not JSON\""));
+	assert_non_null(strstr(out, "\"counts\": {\n      \"pending\": 1,"
+	    "\n      \"done\": 30\n    },\n    \"done_shown_max\": 10"));
+	free(out);
+	job_release(&job);
+}
+
+static void
+test_explain_json_unmatched(void **state)
+{
+	struct job_rule_view tried = { "main", 1, "a.ini", 3 };
+	struct job_explain e = { .ref = "refs/heads/a\xff" "b",
+	    .kind = "branch", .name = "a\xff" "b",
+	    .reason = "no [branch] rule matches", .tried = &tried,
+	    .ntried = 1 };
+	char *out = job_explain_json(&e);
+
+	(void)state;
+	assert_non_null(out);
+	assert_non_null(strstr(out, "\"name\": \"a\\\\xffb\""));
+	assert_non_null(strstr(out, "\"deployed\": false"));
+	assert_non_null(strstr(out, "\"environment\": null"));
+	assert_non_null(strstr(out, "\"pattern\": \"main\",\n      "
+	    "\"match\": \"exact\""));
+	assert_non_null(strstr(out, "\"settings\": null"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -276,6 +346,9 @@ main(void)
 		cmocka_unit_test(test_version_1),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_show_json_escapes),
+		cmocka_unit_test(test_queue_json_envelope),
+		cmocka_unit_test(test_explain_json_unmatched),
 	};
 
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
