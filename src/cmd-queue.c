@@ -774,6 +774,7 @@ init_in(const char *dir, const struct cmd_args *args, struct error *err)
 	struct passwd *pw;
 	struct group *gr;
 	gid_t gid = (gid_t)-1;
+	char *shown_dir;
 	uid_t uid;
 
 	if (group != NULL && find_group(group, &gid, err) < 0)
@@ -784,7 +785,9 @@ init_in(const char *dir, const struct cmd_args *args, struct error *err)
 	queue_free(q);
 	pw = getpwuid(uid);
 	gr = getgrgid(gid);
-	printf("queue '%s' is ready: owner ", dir);
+	shown_dir = log_escape(dir, 0);
+	printf("queue '%s' is ready: owner ", shown_dir);
+	free(shown_dir);
 	if (pw != NULL)
 		printf("%s", pw->pw_name);
 	else
