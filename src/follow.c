@@ -54,10 +54,14 @@ drop(struct follow *f, size_t i)
 void
 follow_free(struct follow *f)
 {
+	size_t i;
+
 	if (f == NULL)
 		return;
-	while (f->n > 0)
-		drop(f, 0);
+	for (i = 0; i < f->n; i++) {
+		free(f->v[i].record);
+		free(f->v[i].dep_id);
+	}
 	free(f->v);
 	free(f);
 }

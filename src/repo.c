@@ -628,8 +628,8 @@ ref_commit(char *out, struct repo *r, const char *full, const char *kind,
 		    buf);
 	} else if (rc < 0) {
 		rc = git_fail(err, "reading ref '%s'", esc(buf, full));
-	} else if ((rc = sym_git_object_lookup(&obj, r->git,
-	    sym_git_reference_target(res), GIT_OBJECT_ANY)) < 0) {
+	} else if (sym_git_object_lookup(&obj, r->git,
+	    sym_git_reference_target(res), GIT_OBJECT_ANY) < 0) {
 		rc = git_fail(err, "reading ref '%s'", esc(buf, full));
 	} else {
 		snprintf(what, sizeof(what), "%s '%s'", kind, buf);
@@ -941,7 +941,7 @@ repo_list_refs(struct repo_ref **out, size_t *n, struct repo *r,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = sym_git_reference_iterator_new(&it, r->git)) < 0)
+	if (sym_git_reference_iterator_new(&it, r->git) < 0)
 		return git_fail(err, "listing the refs of '%s'", r->git_dir);
 	while ((rc = sym_git_reference_next(&ref, it)) == 0) {
 		rc = add_ref(out, n, ref);
