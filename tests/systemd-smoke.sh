@@ -112,10 +112,19 @@ systemd-nspawn -D / --volatile=yes --register=no --keep-unit -q \
     --bind-ro="$S/emu:/srv/emu" --bind="$S/system:/etc/systemd/system" \
     -b -- --unit=smoke.target >"$S/boot.log" 2>&1 &
 NS=$!
-leader() { LEADER=$(pgrep -P "$NS" | head -n 1) && [ -n "$LEADER" ]; }
+# The container's PID 1 once it runs systemd: nspawn's first child can be
+# its transient outer child, gone a moment later.
+leader() {
+	for p in $(pgrep -P "$NS"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = systemd ] || continue
+		LEADER=$p
+		return 0
+	done
+	return 1
+}
 wait_for 20 leader || { cat "$S/boot.log"; fail "nspawn did not start"; }
 wait_for 60 inside systemctl is-active -q dotgit-deploy || {
-	inside systemctl status --no-pager dotgit-deploy || :
+	inside systemctl status --no-pager dotgit-deploy || cat "$S/boot.log"
 	fail "dotgit-deploy.service never became active (ready)"
 }
 pid=$(inside systemctl show -p MainPID --value dotgit-deploy)
