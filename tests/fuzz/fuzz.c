@@ -35,37 +35,42 @@ fuzz_split(char *s, size_t len, char sep, char **parts, size_t max)
 	return n;
 }
 
-/* Length of the well-formed sequence at s[0..left), or 0 (RFC 3629,
- * table 3-7 of the Unicode standard). */
+/*
+ * Length of the well-formed sequence at s[0..left), or 0 (RFC 3629).
+ * Decoded to its code point first, then judged by the code point: too
+ * small for its length (overlong), a surrogate, past U+10FFFF. That is
+ * another reading of the rule than src/utf8.c's table of byte ranges,
+ * on purpose: an oracle that repeated it would agree with its bugs.
+ */
 static size_t
 seq_len(const unsigned char *s, size_t left)
 {
-	unsigned char lo = 0x80, hi = 0xbf;
+	static const unsigned long least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	unsigned long cp;
 	size_t n, i;
 
 	if (s[0] < 0x80)
 		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+	if ((s[0] & 0xe0) == 0xc0) {
 		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
 		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
 		n = 4;
-	else
+		cp = s[0] & 0x07;
+	} else
 		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (left < n || s[1] < lo || s[1] > hi)
+	if (left < n)
 		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
 			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
 	return n;
 }
 
