@@ -2,7 +2,6 @@
 /* hook.c -- the server-side post-receive hook, and what all hooks share */
 #include <errno.h>
 #include <fcntl.h>
-#include <search.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "deliver.h"
 #include "fsio.h"
 #include "hook.h"
+#include "keymap.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -55,7 +55,7 @@ static int	post_receive_deploy(struct ctx *ctx, const char *input,
 		    size_t len, struct error *err);
 
 static void	sent_init(struct sent *s, size_t max);
-static const char *sent_find(struct sent *s, const struct job *job);
+static const char *sent_find(const struct sent *s, const struct job *job);
 static void	sent_add(struct sent *s, const struct job *job, char *label);
 static void	sent_free(struct sent *s);
 
@@ -273,51 +273,38 @@ deliver_one(struct deliver *d, struct plan *p, const char *label,
 
 /*
  * The refs of this push delivered so far, by key: one (project,
- * environment, commit) is deployed once. A hash table (hsearch_r), so
- * that a push of many refs costs time linear in them.
+ * environment, commit) is deployed once. A keymap from the key to its
+ * label's index, so that a push of many refs costs time linear in them.
  */
 struct sent {
-	struct hsearch_data	 tab;
-	char			**keys;
-	char			**labels;
-	size_t			 n;
+	struct keymap	  keys;
+	char		**labels;
+	size_t		  n;
 };
 
 static void
 sent_init(struct sent *s, size_t max)
 {
 	memset(s, 0, sizeof(*s));
-	if (hcreate_r(max * 2 + 1, &s->tab) == 0) {
-		log_error("out of memory");
-		abort();
-	}
-	s->keys = xcalloc(max + 1, sizeof(*s->keys));
 	s->labels = xcalloc(max + 1, sizeof(*s->labels));
 }
 
 /* The label of an earlier ref with the job's key, or NULL. */
 static const char *
-sent_find(struct sent *s, const struct job *job)
+sent_find(const struct sent *s, const struct job *job)
 {
-	ENTRY e = { (char *)job->idem_key, NULL }, *found;
+	long i;
 
-	if (hsearch_r(e, FIND, &found, &s->tab) == 0)
-		return NULL;
-	return found->data;
+	return keymap_get(&s->keys, 0, job->idem_key, &i) ? s->labels[i] :
+	    NULL;
 }
 
 /* Remember the job's key; label is taken over. */
 static void
 sent_add(struct sent *s, const struct job *job, char *label)
 {
-	ENTRY e, *found;
-
-	s->keys[s->n] = xstrdup(job->idem_key);
-	s->labels[s->n] = label;
-	e.key = s->keys[s->n];
-	e.data = label;
-	(void)hsearch_r(e, ENTER, &found, &s->tab);	/* room for all */
-	s->n++;
+	keymap_set(&s->keys, 0, job->idem_key, (long)s->n);
+	s->labels[s->n++] = label;
 }
 
 static void
@@ -325,12 +312,9 @@ sent_free(struct sent *s)
 {
 	size_t i;
 
-	hdestroy_r(&s->tab);
-	for (i = 0; i < s->n; i++) {
-		free(s->keys[i]);
+	keymap_release(&s->keys);
+	for (i = 0; i < s->n; i++)
 		free(s->labels[i]);
-	}
-	free(s->keys);
 	free(s->labels);
 }
 
