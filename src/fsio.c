@@ -215,6 +215,20 @@ sync_dir_of(int dirfd, const char *name)
 }
 
 int
+fsio_datasync_at(int dirfd, const char *name)
+{
+	int fd, rc, saved;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fdatasync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
 fsio_replace_at(int tmpfd, const char *tmpname, int dirfd, const char *name,
     const void *buf, size_t len, mode_t mode, int sync)
 {

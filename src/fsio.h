@@ -49,5 +49,9 @@ int	fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
 int	fsio_replace_at(int tmpfd, const char *tmpname, int dirfd,
 	    const char *name, const void *buf, size_t len, mode_t mode,
 	    int sync);
+/* fdatasync dirfd/name (not through a link) by a descriptor of its own:
+ * a file written earlier, made durable with others of a batch. 0, or
+ * -1 (errno). */
+int	fsio_datasync_at(int dirfd, const char *name);
 
 #endif

@@ -80,7 +80,6 @@ static int	name_cmp(const void *a, const void *b);
 static int	history_names(struct ledger *l, char ***out, size_t *n,
 		    struct error *err);
 static void	written_clear(struct ledger *l);
-static int	sync_record(struct ledger *l, const struct written *w);
 
 /* Make dir if missing: private, or with the permissions of `like`. */
 static int
@@ -492,20 +491,6 @@ ledger_sync(struct ledger *l, struct error *err)
 	return 0;
 }
 
-/* fdatasync one record through a new descriptor. */
-static int
-sync_record(struct ledger *l, const struct written *w)
-{
-	int fd, rc;
-
-	if ((fd = openat(l->fd[w->sub], w->name, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0)
-		return -1;
-	rc = fdatasync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 ledger_sync_written(struct ledger *l, struct error *err)
 {
@@ -513,7 +498,8 @@ ledger_sync_written(struct ledger *l, struct error *err)
 	size_t k;
 
 	for (k = 0; k < l->nwritten && rc == 0; k++) {
-		if (sync_record(l, &l->written[k]) < 0)
+		if (fsio_datasync_at(l->fd[l->written[k].sub],
+		    l->written[k].name) < 0)
 			rc = error_set(err, EXIT_FAIL, "cannot sync ledger "
 			    "record '%s/%s': %s", l->paths[l->written[k].sub],
 			    l->written[k].name, strerror(errno));

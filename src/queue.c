@@ -130,7 +130,6 @@ static int	open_queue(struct queue **out, const char *dir, int flags,
 static int	open_lock(struct queue *q, struct error *err);
 static void	make_id(const struct queue *q, char *buf, size_t size);
 static int	sync_fd(const struct queue *q, int fd);
-static int	sync_tmp(struct queue *q, const char *name);
 static int	sync_staged(struct queue *q, struct error *err);
 static int	name_cmp(const void *a, const void *b);
 static void	move_bad(struct queue *q, int dir, const char *name,
@@ -797,20 +796,6 @@ queue_stage(struct queue *q, struct job *job, struct error *err)
 	return 0;
 }
 
-/* fdatasync tmp/<name> through a new descriptor. */
-static int
-sync_tmp(struct queue *q, const char *name)
-{
-	int fd, rc;
-
-	if ((fd = openat(q->fd[DIR_TMP], name, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0)
-		return -1;
-	rc = fdatasync(fd);
-	close(fd);
-	return rc;
-}
-
 /*
  * Make every staged file durable before any is renamed. An fdatasync
  * each: made after all the writes, they share the filesystem's journal
@@ -834,7 +819,7 @@ sync_staged(struct queue *q, struct error *err)
 			    "%s", q->paths[DIR_TMP], strerror(errno));
 	}
 	for (i = 0; i < q->nstaged; i++)
-		if (sync_tmp(q, q->staged[i]) < 0)
+		if (fsio_datasync_at(q->fd[DIR_TMP], q->staged[i]) < 0)
 			return sys_error(err, "cannot write", q, DIR_TMP,
 			    q->staged[i]);
 	return 0;
