@@ -2,6 +2,7 @@
 /* fsio.c -- read and write whole files; open or make (ledger) directories */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 static void	*reallocf_(void *p, size_t size);
 static int	make(const char *path, const char *like);
 static int	sync_dir_of(int dirfd, const char *name);
+static int	name_cmp(const void *a, const void *b);
+static void	names_free(char **names, size_t n);
 
 /* realloc, freeing the old block when it fails */
 static void *
@@ -212,6 +215,69 @@ sync_dir_of(int dirfd, const char *name)
 	rc = fsync(fd);
 	close(fd);
 	return rc;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Free names[0..n) and names. */
+static void
+names_free(char **names, size_t n)
+{
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+}
+
+int
+fsio_list_at(int dirfd, int (*keep)(const char *), char ***out, size_t *n)
+{
+	struct dirent *de;
+	char **names = NULL, **grown, *name;
+	size_t len = 0, cap = 0;
+	DIR *d;
+	int fd, saved;
+
+	*out = NULL;
+	*n = 0;
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    (keep != NULL && !keep(de->d_name)))
+			continue;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((grown = reallocarray(names, cap,
+			    sizeof(*names))) == NULL)
+				goto oom;
+			names = grown;
+		}
+		if ((name = strdup(de->d_name)) == NULL)
+			goto oom;
+		names[len++] = name;
+	}
+	closedir(d);
+	if (len > 1)
+		qsort(names, len, sizeof(*names), name_cmp);
+	*out = names;
+	*n = len;
+	return 0;
+oom:
+	names_free(names, len);
+	closedir(d);
+	errno = ENOMEM;
+	return -1;
 }
 
 int

@@ -49,6 +49,14 @@ int	fsio_read_at(int dirfd, const char *name, size_t cap, char **out,
 int	fsio_replace_at(int tmpfd, const char *tmpname, int dirfd,
 	    const char *name, const void *buf, size_t len, mode_t mode,
 	    int sync);
+/*
+ * The names in directory dirfd but "." and "..", those keep() accepts
+ * (keep NULL: all), sorted (strcmp). Read through a description of its
+ * own, so each listing starts at the beginning. 0, or -1 (errno) with
+ * nothing to free; strv_free(*out, *n) frees them.
+ */
+int	fsio_list_at(int dirfd, int (*keep)(const char *), char ***out,
+	    size_t *n);
 /* fdatasync dirfd/name (not through a link) by a descriptor of its own:
  * a file written earlier, made durable with others of a batch. 0, or
  * -1 (errno). */

@@ -76,7 +76,6 @@ static int	prune_dir(struct ledger *l, int sub, long long max_age,
 static int	history_name_valid(const char *s);
 static int	history_read(struct ledger *l, const char *name,
 		    struct job *out);
-static int	name_cmp(const void *a, const void *b);
 static int	history_names(struct ledger *l, char ***out, size_t *n,
 		    struct error *err);
 static void	written_clear(struct ledger *l);
@@ -618,43 +617,13 @@ ledger_history_get(struct ledger *l, const char *name, struct job *out,
 	return 0;
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The names of the history records, oldest first (they sort by time). */
 static int
 history_names(struct ledger *l, char ***out, size_t *n, struct error *err)
 {
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *d;
-	int fd;
-
-	*out = NULL;
-	*n = 0;
-	if ((fd = dup(l->fd[SUB_HISTORY])) < 0 ||
-	    (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (fsio_list_at(l->fd[SUB_HISTORY], history_name_valid, out, n) < 0)
 		return error_set(err, EXIT_FAIL, "cannot read '%s': %s",
 		    l->paths[SUB_HISTORY], strerror(errno));
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		if (!history_name_valid(de->d_name))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		(*out)[(*n)++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (*n > 1)
-		qsort(*out, *n, sizeof(**out), name_cmp);
 	return 0;
 }
 

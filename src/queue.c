@@ -85,7 +85,6 @@ static int	 sys_error(struct error *, const char *, const struct queue *,
 static int	 id_valid(const char *);
 static int	 scan(const struct queue *, int, char ***, size_t *,
 		    struct error *);
-static void	 names_free(char **, size_t);
 static int	 read_job(struct queue *, int, const char *, struct job *,
 		    char **);
 static int	 load(struct queue *, int, const char *, struct job *);
@@ -131,7 +130,6 @@ static int	open_lock(struct queue *q, struct error *err);
 static void	make_id(const struct queue *q, char *buf, size_t size);
 static int	sync_fd(const struct queue *q, int fd);
 static int	sync_staged(struct queue *q, struct error *err);
-static int	name_cmp(const void *a, const void *b);
 static void	move_bad(struct queue *q, int dir, const char *name,
 		    const char *why);
 static int	read_entry(int dirfd, const char *name, char **out,
@@ -887,61 +885,14 @@ queue_put(struct queue *q, struct job *job, struct error *err)
 	return 0;
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void
-names_free(char **names, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* The entries of a directory but "." and "..", sorted. */
 static int
 scan(const struct queue *q, int dir, char ***out, size_t *n,
     struct error *err)
 {
-	struct dirent *de;
-	char **names = NULL;
-	size_t len = 0, cap = 0;
-	DIR *d = NULL;
-	int fd;
-
-	*out = NULL;
-	*n = 0;
-	/* a description of its own, so each scan starts at the beginning:
-	 * "." of the checked descriptor, never the path again */
-	if ((fd = openat(q->fd[dir], ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL) {
-		int saved = errno;
-
-		if (fd >= 0)
-			close(fd);
+	if (fsio_list_at(q->fd[dir], NULL, out, n) < 0)
 		return error_set(err, EXIT_FAIL, "cannot read queue "
-		    "directory '%s': %s", q->paths[dir], strerror(saved));
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (len == cap) {
-			cap = cap ? cap * 2 : 16;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[len++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (len > 0)
-		qsort(names, len, sizeof(*names), name_cmp);
-	*out = names;
-	*n = len;
+		    "directory '%s': %s", q->paths[dir], strerror(errno));
 	return 0;
 }
 
@@ -1087,7 +1038,7 @@ queue_list(struct queue *q, enum queue_state state, struct job **out,
 	for (i = 0; i < len; i++)
 		if (load(q, state, names[i], &jobs[k]) == 0)
 			k++;
-	names_free(names, len);
+	strv_free(names, len);
 	*out = jobs;
 	*n = k;
 	return 0;
@@ -1129,7 +1080,7 @@ queue_list_bad(struct queue *q, struct job **jobs, size_t *njobs,
 			k->why = why;
 		}
 	}
-	names_free(names, n);
+	strv_free(names, n);
 	return 0;
 }
 
@@ -1196,7 +1147,7 @@ match_dir(struct queue *q, int dir, const char *id, struct match *m,
 		}
 		m->count = m->exact ? 1 : m->count + 1;
 	}
-	names_free(names, n);
+	strv_free(names, n);
 	return 0;
 }
 
@@ -1499,7 +1450,7 @@ prune_done(struct queue *q)
 		valid--;
 	}
 	q->ndone = (long)valid;
-	names_free(names, n);
+	strv_free(names, n);
 }
 
 /* Remove files in tmp/ older than QUEUE_TMP_MAX_AGE. */
@@ -1527,7 +1478,7 @@ clean_tmp(struct queue *q, struct error *err)
 			free(e);
 		}
 	}
-	names_free(names, n);
+	strv_free(names, n);
 	return 0;
 }
 
@@ -1550,7 +1501,7 @@ queue_recover(struct queue *q, size_t *moved, struct error *err)
 			rc = sys_error(err, "cannot move job back", q,
 			    QUEUE_CUR, names[i]);
 	}
-	names_free(names, n);
+	strv_free(names, n);
 	if (count > 0 && rc == 0 && fsync(q->fd[QUEUE_NEW]) < 0)
 		rc = error_set(err, EXIT_FAIL, "cannot sync '%s': %s",
 		    q->paths[QUEUE_NEW], strerror(errno));
